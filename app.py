@@ -1,0 +1,224 @@
+"""SILASTIK API and event handlers. Each handler is a few lines: validation, auth and error mapping live
+in chalicelib.core.api; the logic lives in the chalicelib packages (imported lazily, for cold start)."""
+
+from chalice import Chalice, Rate, Response
+
+from chalicelib.catalog.schemas import CatalogItemIn, CatalogItemOut, SearchQuery, SearchResult
+from chalicelib.core.api import Api, Ctx
+from chalicelib.requests import schemas as rq
+from chalicelib.users.service import ProfileIn, ProfileOut
+
+app = Chalice(app_name="silastik")
+api = Api(app)
+
+CONSUMER = ("consumer", "staff")
+OPS = ("operator", "supervisor", "admin")
+STAFF = ("operator", "supervisor", "producer", "admin")
+SUPERVISOR = ("supervisor", "admin")
+ADMIN = ("admin",)
+
+
+def _requests():
+    from chalicelib.requests.service import RequestService
+
+    return RequestService()
+
+
+def _out(rec):
+    from chalicelib.requests.service import to_out
+
+    return to_out(rec)
+
+
+def _ops_out(rec):
+    from chalicelib.requests.service import to_ops_out
+
+    return to_ops_out(rec)
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(body=data, status_code=200, headers={"Content-Type": "application/pdf",
+                                                         "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --- public ----------------------------------------------------------------------------------------------
+@api.route("/health", roles=None, summary="Liveness")
+def health(ctx: Ctx):
+    from chalicelib.core.config import get_settings
+
+    return {"status": "ok", "service": "silastik", "stage": get_settings().stage}
+
+
+@api.route("/openapi.json", roles=None, summary="This API's OpenAPI 3 document")
+def openapi(ctx: Ctx):
+    from chalicelib.core.openapi import build
+
+    return build(api.routes)
+
+
+@api.route("/catalog/search", roles=None, query=SearchQuery, response=SearchResult, tag="catalog")
+def catalog_search(ctx: Ctx, query: SearchQuery):
+    from chalicelib.catalog import service
+
+    return service.search(query)
+
+
+@api.route("/catalog/items/{item_id}", roles=None, response=CatalogItemOut, tag="catalog")
+def catalog_item(ctx: Ctx, item_id: str):
+    from chalicelib.catalog import service
+
+    return service.get_item(item_id)
+
+
+@api.route("/webhooks/billing", "POST", roles=None, raw=True, tag="billing", summary="Payment provider callback")
+def billing_webhook(ctx: Ctx):
+    from chalicelib.billing import service
+
+    return service.handle_webhook(ctx.raw_body, ctx.headers)
+
+
+# --- consumer ----------------------------------------------------------------------------------------------
+@api.route("/me", roles=CONSUMER + STAFF, response=ProfileOut)
+def me(ctx: Ctx):
+    from chalicelib.users.service import UserService, to_out
+
+    return to_out(UserService().ensure(ctx.user))
+
+
+@api.route("/me", "PUT", roles=CONSUMER + STAFF, body=ProfileIn, response=ProfileOut)
+def update_me(ctx: Ctx, body: ProfileIn):
+    from chalicelib.users.service import UserService, to_out
+
+    return to_out(UserService().update(ctx.user, body))
+
+
+@api.route("/requests", "POST", roles=CONSUMER, body=rq.NewRequestBody, response=rq.RequestOut, status=201)
+def create_request(ctx: Ctx, body: rq.NewRequestBody):
+    return _out(_requests().submit(ctx.user, body.root))
+
+
+@api.route("/requests", roles=CONSUMER, query=rq.ListQuery, response=rq.RequestPage)
+def list_requests(ctx: Ctx, query: rq.ListQuery):
+    items, cursor = _requests().list_mine(ctx.user, query.page_size, query.cursor)
+    return {"items": [_out(r) for r in items], "next_cursor": cursor}
+
+
+@api.route("/requests/{request_id}", roles=CONSUMER, response=rq.RequestOut)
+def get_request(ctx: Ctx, request_id: str):
+    return _out(_requests().get_own(ctx.user, request_id))
+
+
+@api.route("/requests/{request_id}/cancel", "POST", roles=CONSUMER, response=rq.RequestOut)
+def cancel_request(ctx: Ctx, request_id: str):
+    return _out(_requests().cancel(ctx.user, request_id))
+
+
+@api.route("/requests/{request_id}/messages", roles=CONSUMER, response=list[rq.MessageOut])
+def list_messages(ctx: Ctx, request_id: str):
+    return _requests().messages(ctx.user, request_id, staff_view=False)
+
+
+@api.route("/requests/{request_id}/messages", "POST", roles=CONSUMER, body=rq.MessageIn, response=rq.MessageOut,
+           status=201)
+def post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
+    return _requests().post_message(ctx.user, request_id, body.body, False, staff_view=False)
+
+
+@api.route("/requests/{request_id}/rating", "POST", roles=CONSUMER, body=rq.RatingIn, response=rq.RequestOut,
+           status=201)
+def rate_request(ctx: Ctx, request_id: str, body: rq.RatingIn):
+    return _out(_requests().rate(ctx.user, request_id, body.score, body.comment))
+
+
+@api.route("/requests/{request_id}/billing", roles=CONSUMER, tag="billing")
+def get_billing(ctx: Ctx, request_id: str):
+    from chalicelib.billing import service
+
+    return service.to_out(service.billing_for(_requests().get_own(ctx.user, request_id)))
+
+
+@api.route("/requests/{request_id}/invoice", roles=CONSUMER, tag="billing", produces="application/pdf")
+def get_invoice(ctx: Ctx, request_id: str):
+    from chalicelib.billing import service
+
+    return _pdf(service.invoice_pdf(_requests().get_own(ctx.user, request_id)), f"tagihan-{request_id}.pdf")
+
+
+@api.route("/requests/{request_id}/receipt", roles=CONSUMER, tag="billing", produces="application/pdf")
+def get_receipt(ctx: Ctx, request_id: str):
+    from chalicelib.billing import service
+
+    return _pdf(service.receipt_pdf(_requests().get_own(ctx.user, request_id)), f"kuitansi-{request_id}.pdf")
+
+
+# --- operators, supervisors, producers -----------------------------------------------------------------------
+@api.route("/ops/queue", roles=OPS, response=list[rq.OpsRequestOut], tag="ops")
+def ops_queue(ctx: Ctx):
+    return [_ops_out(r) for r in _requests().my_queue(ctx.user)]
+
+
+@api.route("/ops/requests", roles=STAFF, query=rq.OpsListQuery, response=rq.OpsRequestPage, tag="ops")
+def ops_list(ctx: Ctx, query: rq.OpsListQuery):
+    items, cursor = _requests().list_ops(ctx.user, query)
+    return {"items": [_ops_out(r) for r in items], "next_cursor": cursor}
+
+
+@api.route("/ops/requests", "POST", roles=OPS, body=rq.IntakeIn, response=rq.OpsRequestOut, status=201, tag="ops")
+def ops_intake(ctx: Ctx, body: rq.IntakeIn):
+    return _ops_out(_requests().intake(ctx.user, body))
+
+
+@api.route("/ops/requests/{request_id}", roles=STAFF, response=rq.OpsRequestOut, tag="ops")
+def ops_get(ctx: Ctx, request_id: str):
+    return _ops_out(_requests().ops_get(ctx.user, request_id))
+
+
+@api.route("/ops/requests/{request_id}", "PATCH", roles=SUPERVISOR, body=rq.PatchRequestIn,
+           response=rq.OpsRequestOut, tag="ops")
+def ops_patch(ctx: Ctx, request_id: str, body: rq.PatchRequestIn):
+    return _ops_out(_requests().patch(ctx.user, request_id, body))
+
+
+@api.route("/ops/requests/{request_id}/start", "POST", roles=OPS, response=rq.OpsRequestOut, tag="ops")
+def ops_start(ctx: Ctx, request_id: str):
+    return _ops_out(_requests().start(ctx.user, request_id))
+
+
+@api.route("/ops/requests/{request_id}/complete", "POST", roles=OPS, body=rq.CompleteIn, response=rq.OpsRequestOut,
+           tag="ops")
+def ops_complete(ctx: Ctx, request_id: str, body: rq.CompleteIn):
+    return _ops_out(_requests().complete(ctx.user, request_id, body.note))
+
+
+@api.route("/ops/requests/{request_id}/approval", "POST", roles=OPS, body=rq.ApprovalIn,
+           response=rq.OpsRequestOut, tag="ops")
+def ops_approval(ctx: Ctx, request_id: str, body: rq.ApprovalIn):
+    return _ops_out(_requests().approval(ctx.user, request_id, body.decision, body.reason))
+
+
+@api.route("/ops/requests/{request_id}/messages", roles=STAFF, response=list[rq.MessageOut], tag="ops")
+def ops_messages(ctx: Ctx, request_id: str):
+    return _requests().messages(ctx.user, request_id, staff_view=True)
+
+
+@api.route("/ops/requests/{request_id}/messages", "POST", roles=STAFF, body=rq.MessageIn, response=rq.MessageOut,
+           status=201, tag="ops")
+def ops_post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
+    return _requests().post_message(ctx.user, request_id, body.body, body.internal, staff_view=True)
+
+
+# --- event handlers ------------------------------------------------------------------------------------------
+@app.lambda_function(name="workflow_worker")
+def workflow_worker(event, context):
+    from chalicelib.core.handlers import sqs_batch
+    from chalicelib.requests import workflow
+
+    return sqs_batch(event, workflow.handle, "workflow")
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="tick")
+def tick(event):
+    from chalicelib.core.handlers import scheduled
+    from chalicelib.jobs import tick as run_tick
+
+    return scheduled("tick", run_tick)

@@ -1,0 +1,99 @@
+"""Pydantic models of catalog items (admin input) and search queries."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+ItemType = Literal["table_static", "table_dynamic", "publication", "microdata", "map"]
+Access = Literal["open", "paid", "restricted"]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+class CatalogItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
+                                         pattern=r"^[A-Za-z0-9_.:-]+$")] | None = None
+    type: ItemType
+    title: Name
+    abstract: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+    subject: Name
+    region_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{2,10}$")] = "0000"
+    region: Name = "Indonesia"
+    level: Literal["nasional", "provinsi", "kabupaten_kota"] = "nasional"
+    year: int = Field(ge=1900, le=2100)
+    period: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    format: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)] = "xlsx"
+    size_bytes: int = Field(default=0, ge=0, le=10**12)
+    price_idr: int = Field(default=0, ge=0, le=10**11)
+    access: Access = "open"
+    release_date: date
+    series_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    status: Literal["published", "planned", "withdrawn"] = "published"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CatalogItemIn:
+        if self.access == "open" and self.price_idr:
+            raise ValueError("open items are free: price_idr must be 0")
+        if self.type == "microdata" and self.access != "restricted":
+            raise ValueError("microdata items must have access 'restricted'")
+        return self
+
+
+class CatalogItemOut(BaseModel):
+    id: str
+    type: str
+    title: str
+    abstract: str = ""
+    subject: str
+    region_code: str
+    region: str
+    level: str
+    year: int
+    period: str = ""
+    format: str
+    size_bytes: int
+    price_idr: int
+    access: str
+    release_date: str
+    series_id: str | None = None
+    status: str = "published"
+    updated_at: str = ""
+
+
+class SearchQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    type: ItemType | None = None
+    subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    page: int = Field(default=1, ge=1, le=1000)
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
+class SearchHit(BaseModel):
+    id: str
+    type: str
+    title: str
+    subject: str
+    region: str
+    year: int
+    price_idr: int
+    access: str | None = None
+    format: str | None = None
+    release_date: str | None = None
+    region_code: str | None = None
+    score: float | None = None
+
+
+class SearchResult(BaseModel):
+    total: int
+    page: int
+    page_size: int
+    items: list[SearchHit]
+    facets: dict[str, dict[str, int]]

@@ -1,0 +1,143 @@
+"""Catalog use cases: search over the S3 index snapshot, item detail, admin edits (which queue an index
+update), and the catalog worker that applies them to a new snapshot."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from chalicelib.catalog.models import CatalogRecord
+from chalicelib.catalog.repository import CatalogRepository
+from chalicelib.catalog.schemas import CatalogItemIn, CatalogItemOut, SearchQuery
+from chalicelib.core import clock, obs
+from chalicelib.core.config import get_settings
+from chalicelib.core.errors import BadRequest, Conflict
+
+_service: Any = None
+_lock = threading.Lock()
+
+
+def search_service() -> Any:
+    global _service
+    from chalicelib.catalog.search.snapshot import SearchService, SnapshotStore
+    from chalicelib.core import aws
+
+    s = get_settings()
+    with _lock:
+        if _service is None:
+            store = SnapshotStore(aws.client("s3"), s.search_bucket_name)
+            _service = SearchService(store, local_root=s.search_local_root, refresh_seconds=s.search_refresh_s)
+        return _service
+
+
+def reset() -> None:
+    global _service
+    _service = None
+
+
+EMPTY_FACETS = {"type": {}, "subject": {}, "region": {}, "year": {}}
+
+
+def search(q: SearchQuery) -> dict[str, Any]:
+    try:
+        index = search_service().index()
+    except LookupError:
+        index = None
+    if index is None:
+        return {"total": 0, "page": q.page, "page_size": q.page_size, "items": [], "facets": EMPTY_FACETS}
+    try:
+        return index.search(q.q, type=q.type, subject=q.subject, region=q.region, year=q.year, page=q.page,
+                            page_size=q.page_size)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+def get_item(item_id: str) -> CatalogItemOut:
+    return CatalogItemOut(**CatalogRepository().get(item_id).to_dict())
+
+
+def _new_id(item_type: str) -> str:
+    import secrets
+
+    prefix = {"table_static": "TS", "table_dynamic": "TD", "publication": "PB", "microdata": "MD", "map": "MP"}[item_type]
+    return f"{prefix}-{secrets.token_hex(5).upper()}"
+
+
+def to_record(body: CatalogItemIn, item_id: str, actor: str) -> CatalogRecord:
+    data = body.model_dump()
+    data["id"] = item_id
+    data["release_date"] = body.release_date.isoformat()
+    data["release_month"] = data["release_date"][:7]
+    data["updated_at"] = clock.iso()
+    data["updated_by"] = actor
+    return CatalogRecord(**data)
+
+
+def create_item(body: CatalogItemIn, actor: str) -> CatalogItemOut:
+    item_id = body.id or _new_id(body.type)
+    rec = to_record(body, item_id, actor)
+    try:
+        rec.save(condition=CatalogRecord.id.does_not_exist())
+    except Exception as exc:
+        from pynamodb.exceptions import PutError
+
+        if isinstance(exc, PutError) and exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("a catalog item with this id exists", code="duplicate") from exc
+        raise
+    queue_index_update([item_id])
+    return CatalogItemOut(**rec.to_dict())
+
+
+def update_item(item_id: str, body: CatalogItemIn, actor: str) -> CatalogItemOut:
+    if body.id and body.id != item_id:
+        raise BadRequest("id in the body differs from the path")
+    CatalogRepository().get(item_id)
+    rec = to_record(body, item_id, actor)
+    rec.save(condition=CatalogRecord.id.exists())
+    queue_index_update([item_id])
+    return CatalogItemOut(**rec.to_dict())
+
+
+def queue_index_update(ids: list[str]) -> None:
+    from chalicelib.core import queues
+
+    queues.send(queues.CATALOG, {"upserts": ids})
+
+
+def apply_index_updates(messages: list[dict[str, Any]]) -> str | None:
+    """Catalog worker: fold queued edits into a new immutable snapshot (one writer: reserved concurrency 1)."""
+    import tempfile
+
+    from chalicelib.catalog.search.engine import SearchIndex
+
+    ids = sorted({i for m in messages for i in m.get("upserts", [])})
+    if not ids:
+        return None
+    svc = search_service()
+    store = svc.store
+    records = CatalogRepository().get_many(ids)
+    upserts = [r.to_dict() for r in records.values() if r.status == "published"]
+    deletes = [i for i in ids if i not in records or records[i].status != "published"]
+    version = store.current_version()
+    with tempfile.TemporaryDirectory(prefix="silastik-index-") as tmp:
+        if version is None:
+            index = SearchIndex.build(upserts, f"{tmp}/index")
+            index_dir = f"{tmp}/index"
+        else:
+            index_dir = store.download(version, tmp)
+            index = SearchIndex.open(index_dir)
+            index.apply_changes(upserts, deletes)
+        new_version = store.publish(index_dir)
+    obs.count("SearchSnapshotPublished")
+    return new_version
+
+
+def rebuild_index(items: Any) -> str:
+    """Full build from an iterable of item dicts (CLI import, or a background rebuild from DynamoDB)."""
+    import tempfile
+
+    from chalicelib.catalog.search.engine import SearchIndex
+
+    with tempfile.TemporaryDirectory(prefix="silastik-index-") as tmp:
+        SearchIndex.build(items, f"{tmp}/index")
+        return search_service().store.publish(f"{tmp}/index")

@@ -1,0 +1,110 @@
+"""Runtime settings, read from the environment once, lazily (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    """Every knob of the app, with local-friendly defaults. Prod values come from `.chalice/config.json`
+    and the merged CloudFormation template (table prefix, queue URLs, state machine ARN)."""
+
+    stage: str = "local"
+    region: str = "ap-southeast-3"
+    prefix: str = "silastik-local"
+
+    oidc_issuer: str = "http://127.0.0.1:8090"
+    oidc_audience: str = "silastik"
+    oidc_jwks_url: str = ""
+    jwks_cache_seconds: int = 3600
+
+    deliverables_bucket: str = ""
+    search_bucket: str = ""
+    state_machine_arn: str = ""
+
+    billing_provider: str = "simulator"
+    billing_base_url: str = "http://127.0.0.1:8070"
+    billing_api_key: str = ""
+    billing_webhook_secret: str = ""  # required; an empty secret refuses every webhook
+    billing_expiry_days: int = 7
+    billing_webhook_tolerance_s: int = 300
+    reconcile_after_s: int = 180
+
+    portal_url: str = "http://127.0.0.1:8080"
+    admin_url: str = "http://127.0.0.1:8080"
+    cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8080", "http://localhost:8080"])
+    mail_from: str = "SILASTIK <no-reply@silastik.example.id>"
+    supervisor_email: str = "supervisor1@bps.example.id"
+
+    holidays: str = ""
+    sla_days_consultation: int = 3
+    sla_days_data_order: int = 5
+    sla_days_complaint: int = 2
+    sla_days_escalation: int = 2
+
+    max_body_bytes: int = 256 * 1024
+    upload_url_ttl_s: int = 900
+    download_url_ttl_s: int = 900
+    download_window_days: int = 30
+    max_upload_bytes: int = 5 * 1024**3
+
+    reminder_thresholds_h: list[int] = Field(default_factory=lambda: [24, 0])
+    billing_reminder_h: int = 24
+    rating_prompt_after_h: int = 24
+    auto_complete_after_days: int = 7
+    approval_timeout_s: int = 14 * 24 * 3600
+    fulfilment_timeout_s: int = 60 * 24 * 3600
+
+    search_refresh_s: float = 30.0
+    search_local_root: str = "/tmp/silastik-search"  # noqa: S108 - Lambda scratch space
+
+    def table(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    def queue(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    @property
+    def deliverables_bucket_name(self) -> str:
+        return self.deliverables_bucket or f"{self.prefix}-deliverables"
+
+    @property
+    def search_bucket_name(self) -> str:
+        return self.search_bucket or f"{self.prefix}-search"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.oidc_jwks_url or ""
+
+
+_LIST_FIELDS = {"cors_origins", "reminder_thresholds_h"}
+
+
+def _from_env(environ: dict[str, str]) -> Settings:
+    values: dict[str, object] = {}
+    for name, field in Settings.model_fields.items():
+        raw = environ.get(name.upper())
+        if raw is None:
+            continue
+        if name in _LIST_FIELDS:
+            items = [x.strip() for x in raw.split(",") if x.strip()]
+            values[name] = [int(x) for x in items] if field.annotation == list[int] else items
+        else:
+            values[name] = raw
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    if region and "region" not in values:
+        values["region"] = region
+    return Settings(**values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return _from_env(dict(os.environ))
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests, or after the local stack rewrites the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,41 @@
+"""Powertools Logger, Metrics and Tracer, wired once. Imported lazily by the request path."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+
+@lru_cache(maxsize=1)
+def logger() -> Any:
+    from aws_lambda_powertools import Logger
+
+    return Logger(service="silastik")
+
+
+@lru_cache(maxsize=1)
+def metrics() -> Any:
+    from aws_lambda_powertools import Metrics
+
+    return Metrics(namespace="SILASTIK", service="silastik")
+
+
+@lru_cache(maxsize=1)
+def tracer() -> Any:
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service="silastik")
+
+
+def count(name: str, value: float = 1) -> None:
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def flush_metrics() -> None:
+    m = metrics()
+    try:
+        m.flush_metrics()
+    except Exception:  # noqa: BLE001 - metrics must never break a request
+        logger().warning("metrics flush failed")

@@ -1,0 +1,48 @@
+"""Operators (quota, load, services) and the duty roster.
+
+Access patterns: operator by id (GetItem/BatchGet); shifts by local day (Query on `day`)."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core.db import meta
+
+
+class AllOperators(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "all_operators"
+        projection = AllProjection()
+
+    gsi_all = UnicodeAttribute(hash_key=True)
+
+
+class OperatorRecord(Model):
+    Meta = meta("operators")
+
+    operator_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(default="")
+    email = UnicodeAttribute(null=True)
+    quota = NumberAttribute(default=5)
+    load = NumberAttribute(default=0)
+    active = BooleanAttribute(default=True)
+    services = ListAttribute(default=list)  # [] = every kind; else e.g. ["consultation:data", "data_order", "complaint"]
+    units = ListAttribute(default=list)
+    last_assigned_at = UnicodeAttribute(default="")
+    updated_at = UnicodeAttribute(default="")
+    gsi_all = UnicodeAttribute(default="OP")
+
+    all_operators = AllOperators()
+
+
+class ShiftRecord(Model):
+    Meta = meta("roster")
+
+    day = UnicodeAttribute(hash_key=True)  # local (Asia/Jakarta) date of the shift start, YYYY-MM-DD
+    slot = UnicodeAttribute(range_key=True)  # "<start iso>#<operator_id>"
+    operator_id = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    updated_by = UnicodeAttribute(default="")

@@ -1,0 +1,31 @@
+"""Scheduled work, run every tick (one minute in AWS; SCHEDULE_TICK_SECONDS locally)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.core import obs
+
+
+def _step(name: str, fn: Any, out: dict[str, Any]) -> None:
+    try:
+        out[name] = fn()
+    except Exception:  # noqa: BLE001 - one failing job must not starve the others
+        obs.logger().exception("tick step failed", extra={"step": name})
+        out[name] = "error"
+
+
+def tick() -> dict[str, Any]:
+    from chalicelib.billing import service as billing
+    from chalicelib.delegation import service as delegation
+
+    out: dict[str, Any] = {}
+    _step("reconcile", billing.reconcile, out)
+    _step("drain", delegation.drain, out)
+    try:
+        from chalicelib.notify import reminders
+    except ImportError:
+        reminders = None
+    if reminders is not None:
+        _step("reminders", reminders.run, out)
+    return out

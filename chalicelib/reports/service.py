@@ -1,0 +1,151 @@
+"""Reports (SPEC §2.12) from aggregates written as requests change — never a Scan per call.
+
+Writers are idempotent per request (a claim in the idempotency table), so redelivered worker tasks do
+not double count."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.core import clock, idem, obs
+from chalicelib.core.errors import BadRequest
+from chalicelib.reports.models import StatRecord
+from chalicelib.requests.models import RequestRecord
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def _day(iso: str) -> tuple[str, str]:
+    d = clock.parse_iso(iso).astimezone(JAKARTA)
+    return d.strftime("%Y-%m"), d.strftime("%Y-%m-%d")
+
+
+def _add(iso: str, dim: str, value: str, n: int = 1, sample: float | None = None) -> None:
+    month, day = _day(iso)
+    actions = [StatRecord.count.add(n)]
+    if sample is not None:
+        actions.append(StatRecord.values.set(StatRecord.values.prepend([round(sample, 4)])))
+    StatRecord(month=month, stat_key=f"{day}#{dim}#{value}").update(actions=actions)
+
+
+def _safely(fn: Any) -> Any:
+    def run(*a: Any, **k: Any) -> None:
+        try:
+            fn(*a, **k)
+        except Exception:  # noqa: BLE001 - reporting never breaks the business flow
+            obs.logger().exception("report aggregate update failed")
+    return run
+
+
+@_safely
+def record_submitted(rec: RequestRecord) -> None:
+    if not idem.claim(f"stats#submitted#{rec.request_id}"):
+        return
+    _add(rec.created_at, "kind", rec.kind)
+    _add(rec.created_at, "channel", rec.channel)
+    _add(rec.created_at, "ttype", rec.transaction_type or "free")
+
+
+@_safely
+def record_delivered(rec: RequestRecord) -> None:
+    from chalicelib.requests.sla import calendar
+
+    if not rec.delivered_at or not idem.claim(f"stats#delivered#{rec.request_id}"):
+        return
+    cal = calendar()
+    days = cal.working_days_between(clock.parse_iso(rec.created_at), clock.parse_iso(rec.delivered_at))
+    on_time = bool(rec.due_at and rec.delivered_at <= rec.due_at)
+    _add(rec.delivered_at, "delivered", rec.kind, sample=days)
+    _add(rec.delivered_at, "sla", "on_time" if on_time else "late")
+    if rec.assignee:
+        _add(rec.delivered_at, "operator", rec.assignee)
+
+
+@_safely
+def record_rating(rec: RequestRecord, score: int) -> None:
+    _add(clock.iso(), "rating", str(score))
+
+
+def _months(frm: str, to: str) -> list[str]:
+    a = clock.parse_iso(frm).astimezone(JAKARTA)
+    b = clock.parse_iso(to).astimezone(JAKARTA)
+    out = []
+    y, m = a.year, a.month
+    while (y, m) <= (b.year, b.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    v = sorted(values)
+    k = (len(v) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(v) - 1)
+    return round(v[lo] + (v[hi] - v[lo]) * (k - lo), 2)
+
+
+def summary(frm: str, to: str) -> dict[str, Any]:
+    try:
+        a, b = clock.parse_iso(frm), clock.parse_iso(to)
+    except ValueError as exc:
+        raise BadRequest("from and to must be ISO-8601 dates or timestamps") from exc
+    if b < a or (b - a).days > 400:
+        raise BadRequest("the period must be at most 400 days, from before to")
+    lo = a.astimezone(JAKARTA).strftime("%Y-%m-%d")
+    hi = b.astimezone(JAKARTA).strftime("%Y-%m-%d")
+    dims: dict[str, Counter[str]] = defaultdict(Counter)
+    per_day: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    durations: list[float] = []
+    for month in _months(frm, to):
+        for r in StatRecord.query(month, StatRecord.stat_key.between(f"{lo}#", f"{hi}#~")):
+            day, dim, value = r.stat_key.split("#", 2)
+            n = int(r.count or 0)
+            dims[dim][value] += n
+            if dim == "kind":
+                per_day[day][value] += n
+            if dim == "delivered" and r.values:
+                durations.extend(float(x) for x in r.values)
+    on_time, late = dims["sla"]["on_time"], dims["sla"]["late"]
+    ratings = dims["rating"]
+    n_ratings = sum(ratings.values())
+    from chalicelib.billing.service import ledger_rows
+    from chalicelib.delegation.models import OperatorRecord
+
+    ledger = ledger_rows(frm, to)
+    ops = list(OperatorRecord.all_operators.query("OP"))
+    return {
+        "from": frm, "to": to,
+        "volumes": {"by_kind": dict(dims["kind"]), "by_channel": dict(dims["channel"]),
+                    "by_transaction_type": dict(dims["ttype"]), "by_day": {d: dict(v) for d, v in sorted(per_day.items())},
+                    "delivered_by_kind": dict(dims["delivered"]), "total": sum(dims["kind"].values())},
+        "fulfilment_working_days": {"count": len(durations),
+                                    "median": round(statistics.median(durations), 2) if durations else None,
+                                    "p90": _pct(durations, 0.9),
+                                    "histogram": _histogram(durations)},
+        "sla": {"on_time": on_time, "late": late,
+                "attainment_pct": round(100 * on_time / (on_time + late), 1) if on_time + late else None},
+        "operators": [{"operator_id": o.operator_id, "name": o.name, "load": int(o.load or 0), "quota": int(o.quota or 0),
+                       "delivered": dims["operator"].get(o.operator_id, 0), "active": bool(o.active)} for o in ops],
+        "ratings": {"count": n_ratings, "average": round(sum(int(k) * v for k, v in ratings.items()) / n_ratings, 2)
+                    if n_ratings else None, "distribution": {str(s): ratings.get(str(s), 0) for s in range(1, 6)}},
+        "complaints": dims["kind"].get("complaint", 0),
+        "revenue": {"pnbp_idr": sum(int(r.amount_idr) for r in ledger if r.transaction_type == "paid"),
+                    "paid_transactions": sum(1 for r in ledger if r.transaction_type == "paid"),
+                    "zero_rupiah_transactions": sum(1 for r in ledger if r.transaction_type == "zero_rupiah")},
+    }
+
+
+def _histogram(values: list[float]) -> dict[str, int]:
+    buckets = ["0-1", "1-2", "2-3", "3-5", "5-10", "10+"]
+    edges = [1, 2, 3, 5, 10]
+    out = dict.fromkeys(buckets, 0)
+    for v in values:
+        i = next((k for k, e in enumerate(edges) if v < e), len(edges))
+        out[buckets[i]] += 1
+    return out

@@ -1,0 +1,206 @@
+"""PynamoDB models of the request resource and its conversation.
+
+Access patterns (all Query, never Scan):
+- by id: table key `request_id`
+- "my requests": GSI by_consumer (consumer_id, created_at)
+- by status, ordered by due date then age (the delegation queue): GSI by_status (status, due_sort)
+- by assignee (history): GSI by_assignee (assignee, created_at)
+- an operator's open work, most urgent first: GSI by_active_assignee (active_assignee, due_sort) — sparse
+- open requests by due date (reminders): GSI open_due (open_shard, due_at) — sparse
+- delivered, awaiting rating/auto-completion: GSI by_delivered (delivered_shard, delivered_at) — sparse
+- everything, newest first (supervisor list): GSI all_requests (gsi_all, created_at)
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core.db import meta
+
+
+def _index(name: str) -> object:
+    class M:
+        index_name = name
+        projection = AllProjection()
+
+    return M
+
+
+class ByConsumer(GlobalSecondaryIndex):
+    Meta = _index("by_consumer")
+    consumer_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ByStatus(GlobalSecondaryIndex):
+    Meta = _index("by_status")
+    status = UnicodeAttribute(hash_key=True)
+    due_sort = UnicodeAttribute(range_key=True)
+
+
+class ByAssignee(GlobalSecondaryIndex):
+    Meta = _index("by_assignee")
+    assignee = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ByActiveAssignee(GlobalSecondaryIndex):
+    Meta = _index("by_active_assignee")
+    active_assignee = UnicodeAttribute(hash_key=True)
+    due_sort = UnicodeAttribute(range_key=True)
+
+
+class OpenDue(GlobalSecondaryIndex):
+    Meta = _index("open_due")
+    open_shard = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
+class ByDelivered(GlobalSecondaryIndex):
+    Meta = _index("by_delivered")
+    delivered_shard = UnicodeAttribute(hash_key=True)
+    delivered_at = UnicodeAttribute(range_key=True)
+
+
+class AllRequests(GlobalSecondaryIndex):
+    Meta = _index("all_requests")
+    gsi_all = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class TimelineEntry(MapAttribute):
+    at = UnicodeAttribute()
+    status = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    note = UnicodeAttribute(default="")
+
+
+class OrderItem(MapAttribute):
+    catalog_id = UnicodeAttribute()
+    title = UnicodeAttribute(default="")
+    type = UnicodeAttribute(default="")
+    access = UnicodeAttribute(default="open")
+    price_idr = NumberAttribute(default=0)
+
+
+class Contact(MapAttribute):
+    name = UnicodeAttribute(default="")
+    email = UnicodeAttribute(default="")
+    phone = UnicodeAttribute(null=True)
+    institution = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+
+
+class Rating(MapAttribute):
+    score = NumberAttribute()
+    comment = UnicodeAttribute(default="")
+    at = UnicodeAttribute()
+
+
+class Approval(MapAttribute):
+    decision = UnicodeAttribute()
+    by = UnicodeAttribute()
+    at = UnicodeAttribute()
+    reason = UnicodeAttribute(default="")
+
+
+class TaskToken(MapAttribute):
+    stage = UnicodeAttribute()
+    token = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class RequestRecord(Model):
+    Meta = meta("requests")
+
+    request_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    channel = UnicodeAttribute(default="portal")
+    status = UnicodeAttribute()
+    transaction_type = UnicodeAttribute(null=True)
+    total_idr = NumberAttribute(default=0)
+
+    topic = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    question = UnicodeAttribute(null=True)
+    message = UnicodeAttribute(null=True)
+    about_request_id = UnicodeAttribute(null=True)
+    items = ListAttribute(of=OrderItem, default=list)
+    purpose = UnicodeAttribute(null=True)
+    custom_request = UnicodeAttribute(null=True)
+    abstract = UnicodeAttribute(null=True)
+    zero_rupiah_justification = UnicodeAttribute(null=True)
+    agreement_accepted = BooleanAttribute(default=False)
+
+    consumer_id = UnicodeAttribute()
+    consumer = Contact(default=dict)
+    created_by = UnicodeAttribute()
+
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    sla_days = NumberAttribute(default=0)
+    due_at = UnicodeAttribute(null=True)
+    due_sort = UnicodeAttribute()
+    paused_at = UnicodeAttribute(null=True)
+
+    needs_approval = BooleanAttribute(default=False)
+    approval = Approval(null=True)
+    needs_billing = BooleanAttribute(default=False)
+    billing_code = UnicodeAttribute(null=True)
+    paid_at = UnicodeAttribute(null=True)
+
+    assignee = UnicodeAttribute(null=True)
+    active_assignee = UnicodeAttribute(null=True)
+    assigned_at = UnicodeAttribute(null=True)
+    started_at = UnicodeAttribute(null=True)
+    delivered_at = UnicodeAttribute(null=True)
+    delivered_shard = UnicodeAttribute(null=True)
+    completed_at = UnicodeAttribute(null=True)
+    closed_reason = UnicodeAttribute(null=True)
+
+    open_shard = UnicodeAttribute(null=True)
+    gsi_all = UnicodeAttribute(default="REQ")
+
+    timeline = ListAttribute(of=TimelineEntry, default=list)
+    rating = Rating(null=True)
+    task = TaskToken(null=True)
+    execution_name = UnicodeAttribute(null=True)
+    problem = UnicodeAttribute(null=True)
+    escalation_id = UnicodeAttribute(null=True)
+
+    audit_seq = NumberAttribute(default=0)
+    audit_head = UnicodeAttribute(default="")
+    version = VersionAttribute()
+
+    by_consumer = ByConsumer()
+    by_status = ByStatus()
+    by_assignee = ByAssignee()
+    by_active_assignee = ByActiveAssignee()
+    open_due = OpenDue()
+    by_delivered = ByDelivered()
+    all_requests = AllRequests()
+
+
+class MessageRecord(Model):
+    """One message of the consumer–operator conversation (or an internal note when `internal`)."""
+
+    Meta = meta("messages")
+
+    request_id = UnicodeAttribute(hash_key=True)
+    msg_id = UnicodeAttribute(range_key=True)
+    at = UnicodeAttribute()
+    author = UnicodeAttribute()
+    author_name = UnicodeAttribute(default="")
+    author_role = UnicodeAttribute()
+    body = UnicodeAttribute()
+    internal = BooleanAttribute(default=False)
+    attachments = ListAttribute(default=list)

@@ -1,0 +1,202 @@
+"""Pydantic models of the request API (input validation and output shape)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    RootModel,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+CatalogId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+RequestId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OrderItemIn(Strict):
+    catalog_id: CatalogId
+
+
+class ConsultationIn(Strict):
+    kind: Literal["consultation"]
+    topic: Literal["data", "metadata", "classification"]
+    subject: Short
+    question: Text
+
+
+class DataOrderIn(Strict):
+    kind: Literal["data_order"]
+    items: list[OrderItemIn] = Field(default_factory=list, max_length=50)
+    purpose: Text
+    custom_request: Text | None = None
+    zero_rupiah_justification: Text | None = None
+    abstract: Text | None = None
+    agreement_accepted: bool = False
+
+    @field_validator("items")
+    @classmethod
+    def _unique(cls, v: list[OrderItemIn]) -> list[OrderItemIn]:
+        ids = [i.catalog_id for i in v]
+        if len(ids) != len(set(ids)):
+            raise ValueError("duplicate catalog_id")
+        return v
+
+
+class ComplaintIn(Strict):
+    kind: Literal["complaint"]
+    message: Text
+    about_request_id: RequestId | None = None
+
+
+NewRequest = Annotated[ConsultationIn | DataOrderIn | ComplaintIn, Field(discriminator="kind")]
+
+
+class NewRequestBody(RootModel[NewRequest]):
+    """The body of POST /requests: one of the three kinds, discriminated by `kind`."""
+
+
+class ContactIn(Strict):
+    name: Short
+    email: EmailStr
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[+0-9 ()-]*$")] | None = None
+    institution: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    category: Literal["student", "academic", "business", "government", "citizen", "international", "other"] | None = None
+
+
+class IntakeIn(BaseModel):
+    """Operator intake: a request body plus channel and the consumer's contact."""
+
+    model_config = ConfigDict(extra="forbid")
+    channel: Literal["phone", "letter", "walk_in", "email"]
+    consumer: ContactIn
+    request: NewRequest
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest(cls, obj: Any) -> Any:
+        """SPEC §4 sends the request fields flat beside `channel` and `consumer`."""
+        if isinstance(obj, dict) and "request" not in obj:
+            obj = dict(obj)
+            obj["request"] = {k: obj.pop(k) for k in list(obj) if k not in ("channel", "consumer")}
+        return obj
+
+
+class MessageIn(Strict):
+    body: Text
+    internal: bool = False
+
+
+class RatingIn(Strict):
+    score: int = Field(ge=1, le=5)
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
+class ApprovalIn(Strict):
+    decision: Literal["approve", "reject"]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class CompleteIn(Strict):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class PatchRequestIn(Strict):
+    due_at: str | None = None
+    assignee: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class ListQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
+class OpsListQuery(ListQuery):
+    status: Literal[
+        "submitted", "awaiting_approval", "awaiting_payment", "queued", "assigned", "in_progress", "escalated",
+        "delivered", "completed", "rejected", "expired", "cancelled",
+    ] | None = None
+    kind: Literal["consultation", "data_order", "complaint"] | None = None
+    assignee: Annotated[str, StringConstraints(max_length=64)] | None = None
+    due_before: str | None = None
+    page: int = Field(default=1, ge=1, le=1000)
+
+
+class TimelineOut(BaseModel):
+    at: str
+    status: str
+    actor: str
+    note: str = ""
+
+
+class RequestOut(BaseModel):
+    request_id: str
+    kind: str
+    status: str
+    channel: str
+    transaction_type: str | None = None
+    total_idr: int = 0
+    created_at: str
+    updated_at: str
+    due_at: str | None = None
+    assignee: str | None = None
+    topic: str | None = None
+    subject: str | None = None
+    question: str | None = None
+    message: str | None = None
+    about_request_id: str | None = None
+    items: list[dict[str, Any]] = Field(default_factory=list)
+    purpose: str | None = None
+    custom_request: str | None = None
+    needs_approval: bool = False
+    billing_code: str | None = None
+    paid_at: str | None = None
+    delivered_at: str | None = None
+    completed_at: str | None = None
+    closed_reason: str | None = None
+    rating: dict[str, Any] | None = None
+    timeline: list[TimelineOut] = Field(default_factory=list)
+
+
+class OpsRequestOut(RequestOut):
+    consumer_id: str
+    consumer: dict[str, Any] = Field(default_factory=dict)
+    abstract: str | None = None
+    zero_rupiah_justification: str | None = None
+    approval: dict[str, Any] | None = None
+    overdue: bool = False
+    problem: str | None = None
+    sla_days: int = 0
+
+
+class RequestPage(BaseModel):
+    items: list[RequestOut]
+    next_cursor: str | None = None
+
+
+class OpsRequestPage(BaseModel):
+    items: list[OpsRequestOut]
+    next_cursor: str | None = None
+
+
+class MessageOut(BaseModel):
+    msg_id: str
+    at: str
+    author: str
+    author_name: str = ""
+    author_role: str
+    body: str
+    internal: bool = False

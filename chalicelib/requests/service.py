@@ -1,0 +1,401 @@
+"""Request use cases: submission, intake, reading, conversation, cancellation, rating and the operator
+transitions. Handlers call these; AWS access stays in the repositories and adapters."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.core import clock, obs
+from chalicelib.core.auth import Principal
+from chalicelib.core.config import get_settings
+from chalicelib.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.requests import lifecycle as lc
+from chalicelib.requests.models import Contact, MessageRecord, OrderItem, Rating, RequestRecord
+from chalicelib.requests.repository import RequestRepository
+from chalicelib.requests.sla import calendar, sla_days
+from chalicelib.requests.schemas import (
+    ComplaintIn,
+    ConsultationIn,
+    DataOrderIn,
+    MessageOut,
+    OpsListQuery,
+    OpsRequestOut,
+    PatchRequestIn,
+    RequestOut,
+)
+
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def new_request_id() -> str:
+    now = clock.now()
+    return f"R{now:%y%m%d}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+
+
+def to_out(rec: RequestRecord) -> RequestOut:
+    return RequestOut(**_common(rec))
+
+
+def _common(rec: RequestRecord) -> dict[str, Any]:
+    return dict(
+        request_id=rec.request_id, kind=rec.kind, status=rec.status, channel=rec.channel,
+        transaction_type=rec.transaction_type, total_idr=int(rec.total_idr or 0), created_at=rec.created_at,
+        updated_at=rec.updated_at, due_at=rec.due_at, assignee=rec.assignee, topic=rec.topic,
+        subject=rec.subject, question=rec.question, message=rec.message, about_request_id=rec.about_request_id,
+        items=[{"catalog_id": i.catalog_id, "title": i.title, "type": i.type, "access": i.access,
+                "price_idr": int(i.price_idr or 0)} for i in (rec.items or [])],
+        purpose=rec.purpose, custom_request=rec.custom_request, needs_approval=bool(rec.needs_approval),
+        billing_code=rec.billing_code, paid_at=rec.paid_at, delivered_at=rec.delivered_at,
+        completed_at=rec.completed_at, closed_reason=rec.closed_reason,
+        rating=({"score": int(rec.rating.score), "comment": rec.rating.comment, "at": rec.rating.at}
+                if rec.rating else None),
+        timeline=[{"at": t.at, "status": t.status, "actor": t.actor, "note": t.note or ""} for t in rec.timeline or []],
+    )
+
+
+def to_ops_out(rec: RequestRecord) -> OpsRequestOut:
+    now = clock.iso()
+    overdue = bool(rec.due_at and rec.status in lc.OPEN and rec.status not in lc.PAUSED and rec.due_at < now)
+    c = rec.consumer
+    return OpsRequestOut(
+        **_common(rec), consumer_id=rec.consumer_id,
+        consumer={"name": c.name, "email": c.email, "phone": c.phone, "institution": c.institution,
+                  "category": c.category} if c else {},
+        abstract=rec.abstract, zero_rupiah_justification=rec.zero_rupiah_justification,
+        approval=({"decision": rec.approval.decision, "by": rec.approval.by, "at": rec.approval.at,
+                   "reason": rec.approval.reason} if rec.approval else None),
+        overdue=overdue, problem=rec.problem, sla_days=int(rec.sla_days or 0),
+    )
+
+
+class RequestService:
+    def __init__(self, repo: RequestRepository | None = None) -> None:
+        self.repo = repo or RequestRepository()
+
+    # --- submission --------------------------------------------------------------------------------
+    def submit(self, p: Principal, body: Any) -> RequestRecord:
+        from chalicelib.users.service import UserService
+
+        profile = UserService().find(p.sub)
+        contact = Contact(
+            name=(profile.name if profile else "") or p.name or p.sub,
+            email=(profile.email if profile else None) or p.email or "",
+            phone=profile.phone if profile else None,
+            institution=profile.institution if profile else None,
+            category=profile.category if profile else None,
+        )
+        internal = "staff" in p.roles
+        return self._create(body, consumer_id=p.sub, contact=contact, channel="portal", actor=p.sub,
+                            internal=internal)
+
+    def intake(self, p: Principal, body: Any) -> RequestRecord:
+        from chalicelib.users.service import UserService
+
+        c = body.consumer
+        user = UserService().link_by_email(c.name, str(c.email), c.phone, c.institution, c.category)
+        contact = Contact(name=c.name, email=str(c.email).lower(), phone=c.phone, institution=c.institution,
+                          category=c.category)
+        return self._create(body.request, consumer_id=user.user_id, contact=contact, channel=body.channel,
+                            actor=p.sub, internal=False, note=f"dicatat oleh {p.sub} via {body.channel}")
+
+    def _create(self, body: Any, *, consumer_id: str, contact: Contact, channel: str, actor: str,
+                internal: bool, note: str = "") -> RequestRecord:
+        now = clock.now()
+        kind = body.kind
+        rec = RequestRecord(
+            request_id=new_request_id(), kind=kind, channel=channel, status=lc.SUBMITTED,
+            consumer_id=consumer_id, consumer=contact, created_by=actor, created_at=clock.iso(now),
+            updated_at=clock.iso(now), sla_days=sla_days(kind), total_idr=0, transaction_type=None,
+        )
+        if isinstance(body, ConsultationIn):
+            rec.topic, rec.subject, rec.question = body.topic, body.subject, body.question
+            rec.transaction_type = "free"
+        elif isinstance(body, ComplaintIn):
+            rec.message, rec.about_request_id = body.message, body.about_request_id
+            if body.about_request_id:
+                about = self.repo.find(body.about_request_id)
+                if about is None or about.consumer_id != consumer_id:
+                    raise BadRequest("about_request_id does not name one of your requests")
+            rec.transaction_type = "free"
+        elif isinstance(body, DataOrderIn):
+            self._price_order(rec, body, internal)
+        else:  # pragma: no cover - the schema's discriminator makes this unreachable
+            raise BadRequest("unknown kind")
+        rec.due_at = clock.iso(calendar().add_working_days(now, int(rec.sla_days)))
+        self.repo.create(rec, actor, note)
+        obs.count("RequestSubmitted")
+        from chalicelib.requests import workflow
+
+        workflow.start(rec.request_id)
+        return rec
+
+    def _price_order(self, rec: RequestRecord, body: DataOrderIn, internal: bool) -> None:
+        from chalicelib.catalog.repository import CatalogRepository
+
+        if not body.items and not body.custom_request:
+            raise BadRequest("a data order needs catalog items or a custom_request")
+        found = CatalogRepository().get_many([i.catalog_id for i in body.items])
+        missing = [i.catalog_id for i in body.items if i.catalog_id not in found]
+        if missing:
+            raise BadRequest("unknown catalog items", details={"missing": missing})
+        items = []
+        total = 0
+        microdata = False
+        for i in body.items:
+            c = found[i.catalog_id]
+            if c.status != "published":
+                raise BadRequest(f"catalog item {c.id} is not available for ordering")
+            items.append(OrderItem(catalog_id=c.id, title=c.title, type=c.type, access=c.access,
+                                   price_idr=int(c.price_idr or 0)))
+            total += int(c.price_idr or 0)
+            microdata = microdata or c.type == "microdata" or c.access == "restricted"
+        rec.items = items
+        rec.purpose = body.purpose
+        rec.custom_request = body.custom_request
+        rec.abstract = body.abstract
+        rec.agreement_accepted = body.agreement_accepted
+        if microdata:
+            if not body.abstract:
+                raise BadRequest("microdata orders need a data-use abstract (abstract)")
+            if not body.agreement_accepted:
+                raise BadRequest("microdata orders need the data-use agreement accepted (agreement_accepted)")
+        if internal:
+            ttype = "internal"
+        elif body.zero_rupiah_justification and total > 0:
+            ttype = "zero_rupiah"
+            rec.zero_rupiah_justification = body.zero_rupiah_justification
+        elif total > 0:
+            ttype = "paid"
+        else:
+            ttype = "free"
+        rec.transaction_type = ttype
+        rec.total_idr = total if ttype == "paid" else 0
+        rec.needs_approval = microdata or ttype == "zero_rupiah"
+        rec.needs_billing = ttype == "paid"
+
+    # --- reading -----------------------------------------------------------------------------------
+    def get_for(self, p: Principal, request_id: str) -> RequestRecord:
+        rec = self.repo.find(request_id)
+        if rec is None or (rec.consumer_id != p.sub and not p.is_staff):
+            raise NotFound("request not found")
+        return rec
+
+    def get_own(self, p: Principal, request_id: str) -> RequestRecord:
+        """Consumer routes: only the owner; staff use /ops. Another's request is 404 (no existence leak)."""
+        rec = self.repo.find(request_id)
+        if rec is None or rec.consumer_id != p.sub:
+            raise NotFound("request not found")
+        return rec
+
+    def list_mine(self, p: Principal, page_size: int, cursor: str | None) -> tuple[list[RequestRecord], str | None]:
+        return self.repo.by_consumer(p.sub, page_size, cursor)
+
+    def list_ops(self, p: Principal, q: OpsListQuery) -> tuple[list[RequestRecord], str | None]:
+        assignee = q.assignee
+        if not p.is_supervisor:
+            if assignee and assignee != p.sub:
+                raise Forbidden("operators see their own requests; supervisors see all")
+            assignee = p.sub
+        due_before = None
+        if q.due_before:
+            try:
+                due_before = clock.iso(clock.parse_iso(q.due_before))
+            except ValueError as exc:
+                raise BadRequest("due_before must be an ISO-8601 timestamp") from exc
+        if q.status:
+            items, cursor = self.repo.by_status(q.status, q.page_size, q.cursor, due_before)
+            if assignee:
+                items = [r for r in items if r.assignee == assignee]
+        elif assignee:
+            items, cursor = self.repo.by_assignee(assignee, q.page_size, q.cursor)
+            if due_before:
+                items = [r for r in items if r.due_at and r.due_at < due_before]
+        else:
+            items, cursor = self.repo.all(q.page_size, q.cursor)
+            if due_before:
+                items = [r for r in items if r.due_at and r.due_at < due_before]
+        if q.kind:
+            items = [r for r in items if r.kind == q.kind]
+        return items, cursor
+
+    def my_queue(self, p: Principal) -> list[RequestRecord]:
+        items = self.repo.active_for(p.sub)
+        return sorted(items, key=lambda r: (r.due_at or "9999", r.created_at))
+
+    def ops_get(self, p: Principal, request_id: str) -> RequestRecord:
+        rec = self.repo.find(request_id)
+        if rec is None:
+            raise NotFound("request not found")
+        return rec
+
+    # --- conversation ------------------------------------------------------------------------------
+    def messages(self, p: Principal, request_id: str, staff_view: bool) -> list[MessageOut]:
+        rec = self.ops_get(p, request_id) if staff_view else self.get_own(p, request_id)
+        msgs = self.repo.messages(rec.request_id, include_internal=staff_view)
+        return [MessageOut(msg_id=m.msg_id, at=m.at, author=m.author, author_name=m.author_name,
+                           author_role=m.author_role, body=m.body, internal=bool(m.internal)) for m in msgs]
+
+    def post_message(self, p: Principal, request_id: str, body: str, internal: bool, staff_view: bool) -> MessageOut:
+        from chalicelib.notify import outbox
+
+        rec = self.ops_get(p, request_id) if staff_view else self.get_own(p, request_id)
+        if rec.status in lc.TERMINAL and rec.status != lc.COMPLETED:
+            raise Conflict("the request is closed")
+        if internal and not staff_view:
+            raise Forbidden("only staff can write internal notes")
+        now = clock.iso()
+        role = "staff" if staff_view else "consumer"
+        msg = MessageRecord(request_id=rec.request_id, msg_id=f"{now}#{secrets.token_hex(4)}", at=now,
+                            author=p.sub, author_name=p.name or p.sub, author_role=role, body=body,
+                            internal=internal)
+        self.repo.add_message(msg)
+        if not internal:
+            excerpt = body[:200]
+            if staff_view:
+                outbox.enqueue("new_message", key=f"msg#{msg.msg_id}#{rec.request_id}", to_user=rec.consumer_id,
+                               to_email=rec.consumer.email if rec.consumer else None,
+                               ctx={"recipient_name": rec.consumer.name if rec.consumer else "",
+                                    "request_id": rec.request_id, "kind": rec.kind, "message_excerpt": excerpt,
+                                    "portal": True})
+            elif rec.assignee:
+                outbox.enqueue("new_message", key=f"msg#{msg.msg_id}#{rec.request_id}", to_user=rec.assignee,
+                               ctx={"request_id": rec.request_id, "kind": rec.kind, "message_excerpt": excerpt})
+        return MessageOut(msg_id=msg.msg_id, at=msg.at, author=msg.author, author_name=msg.author_name,
+                          author_role=role, body=body, internal=internal)
+
+    # --- consumer actions --------------------------------------------------------------------------
+    def cancel(self, p: Principal, request_id: str) -> RequestRecord:
+        from chalicelib.requests import workflow
+
+        rec = self.get_own(p, request_id)
+        if rec.status not in lc.CANCELLABLE:
+            raise Conflict(f"a request in status {rec.status} can no longer be cancelled", code="illegal_transition")
+        if rec.paid_at:
+            raise Conflict("the request is already paid", code="illegal_transition")
+        token = rec.task.token if rec.task else None
+        rec = self.repo.transition(rec, lc.CANCELLED, p.sub, "dibatalkan oleh pemohon",
+                                   set_={"closed_reason": "cancelled_by_consumer"}, remove=["task"])
+        workflow.fail_task(token, "Cancelled", "cancelled by the consumer")
+        from chalicelib.billing import service as billing
+
+        billing.on_request_closed(rec)
+        return rec
+
+    def rate(self, p: Principal, request_id: str, score: int, comment: str | None) -> RequestRecord:
+        rec = self.get_own(p, request_id)
+        if rec.rating is not None:
+            raise Conflict("already rated", code="already_rated")
+        if rec.status != lc.DELIVERED:
+            raise Conflict("only a delivered request can be rated", code="not_delivered")
+        rating = Rating(score=score, comment=comment or "", at=clock.iso())
+        rec = self.repo.transition(rec, lc.COMPLETED, p.sub, f"dinilai {score}/5",
+                                   set_={"rating": rating, "completed_at": clock.iso()}, action="request.rated",
+                                   audit_data={"score": score})
+        from chalicelib.reports import service as reports
+
+        reports.record_rating(rec, score)
+        return rec
+
+    # --- operator actions --------------------------------------------------------------------------
+    def _check_actor(self, p: Principal, rec: RequestRecord) -> None:
+        if rec.assignee != p.sub and not p.is_supervisor:
+            raise Forbidden("only the assignee or a supervisor can do this")
+
+    def start(self, p: Principal, request_id: str) -> RequestRecord:
+        rec = self.ops_get(p, request_id)
+        self._check_actor(p, rec)
+        return self.repo.transition(rec, lc.IN_PROGRESS, p.sub, "mulai dikerjakan", set_={"started_at": clock.iso()})
+
+    def complete(self, p: Principal, request_id: str, note: str) -> RequestRecord:
+        from chalicelib.delegation import service as delegation
+        from chalicelib.requests import workflow
+
+        rec = self.ops_get(p, request_id)
+        self._check_actor(p, rec)
+        if rec.status != lc.IN_PROGRESS:
+            lc.check(rec.status, lc.DELIVERED)
+        if rec.kind == "data_order":
+            from chalicelib.delivery import service as delivery
+
+            delivery.check_ready_for_completion(rec)
+        token = rec.task.token if rec.task and rec.task.stage == "fulfilment" else None
+        now = clock.iso()
+        rec = self.repo.transition(
+            rec, lc.DELIVERED, p.sub, note or "selesai dikerjakan",
+            set_={"delivered_at": now}, remove=["task"],
+            also=delegation.release_in(rec.assignee),
+        )
+        workflow.succeed_task(token, {"delivered": True})
+        delegation.request_drain()
+        from chalicelib.reports import service as reports
+
+        reports.record_delivered(rec)
+        return rec
+
+    def approval(self, p: Principal, request_id: str, decision: str, reason: str) -> RequestRecord:
+        from chalicelib.requests import workflow
+
+        rec = self.ops_get(p, request_id)
+        if rec.status != lc.AWAITING_APPROVAL:
+            raise Conflict(f"request is {rec.status}, not awaiting approval", code="illegal_transition")
+        if rec.approval is not None:
+            raise Conflict("already decided", code="already_decided")
+        if rec.transaction_type == "zero_rupiah" and not p.is_supervisor:
+            raise Forbidden("zero-rupiah requests are approved by a supervisor")
+        from chalicelib.requests.models import Approval
+
+        appr = Approval(decision=decision, by=p.sub, at=clock.iso(), reason=reason or "")
+        token = rec.task.token if rec.task and rec.task.stage == "approval" else None
+        if decision == "reject":
+            if not reason:
+                raise BadRequest("a rejection needs a reason")
+            rec = self.repo.transition(rec, lc.REJECTED, p.sub, reason, set_={"approval": appr,
+                                       "closed_reason": "rejected"}, remove=["task"], action="request.rejected")
+            workflow.fail_task(token, "Rejected", reason)
+            from chalicelib.notify import outbox
+
+            outbox.enqueue("request_rejected", key=f"rejected#{rec.request_id}", to_user=rec.consumer_id,
+                           to_email=rec.consumer.email, ctx={"recipient_name": rec.consumer.name,
+                                                             "request_id": rec.request_id, "kind": rec.kind,
+                                                             "reason": reason, "portal": True})
+        else:
+            rec = self.repo.transition(rec, rec.status, p.sub, reason or "disetujui", set_={"approval": appr},
+                                       action="request.approved")
+            workflow.succeed_task(token, {"approved": True})
+        return rec
+
+    def patch(self, p: Principal, request_id: str, body: PatchRequestIn) -> RequestRecord:
+        rec = self.ops_get(p, request_id)
+        if body.due_at is None and body.assignee is None:
+            raise BadRequest("nothing to change: give due_at and/or assignee")
+        if body.due_at is not None:
+            try:
+                due = clock.parse_iso(body.due_at)
+            except ValueError as exc:
+                raise BadRequest("due_at must be an ISO-8601 timestamp") from exc
+            if rec.status not in lc.OPEN:
+                raise Conflict("the request is closed")
+            rec = self.repo.transition(rec, rec.status, p.sub, body.note or f"tenggat diubah ke {clock.iso(due)}",
+                                       set_={"due_at": clock.iso(due)}, action="request.due_changed",
+                                       audit_data={"due_at": clock.iso(due)})
+        if body.assignee is not None and body.assignee != rec.assignee:
+            from chalicelib.delegation import service as delegation
+
+            rec = delegation.reassign(rec, body.assignee, p.sub, body.note)
+        return rec
+
+    def escalate_status(self, rec: RequestRecord, actor: str, note: str, escalation_id: str) -> RequestRecord:
+        return self.repo.transition(rec, lc.ESCALATED, actor, note, set_={"escalation_id": escalation_id})
+
+    def resume_from_escalation(self, rec: RequestRecord, actor: str, note: str) -> RequestRecord:
+        return self.repo.transition(rec, lc.IN_PROGRESS, actor, note, remove=["escalation_id"])
+
+
+def is_overdue(rec: RequestRecord) -> bool:
+    return bool(rec.due_at and rec.status in lc.OPEN and rec.due_at < clock.iso())
+
+
+def auto_complete_cutoff() -> str:
+    return clock.iso(clock.now() - timedelta(days=get_settings().auto_complete_after_days))
