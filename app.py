@@ -3,7 +3,7 @@ in chalicelib.core.api; the logic lives in the chalicelib packages (imported laz
 
 from chalice import Chalice, Rate, Response
 
-from chalicelib.catalog.schemas import CatalogItemIn, CatalogItemOut, SearchQuery, SearchResult
+from chalicelib.catalog.schemas import CatalogItemOut, SearchQuery, SearchResult
 from chalicelib.core.api import Api, Ctx
 from chalicelib.requests import schemas as rq
 from chalicelib.users.service import ProfileIn, ProfileOut

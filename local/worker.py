@@ -4,7 +4,6 @@ scheduled handlers every SCHEDULE_TICK_SECONDS. Also used by the tests to drive 
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -123,6 +122,7 @@ def main() -> None:  # pragma: no cover - exercised by make dev
     parser.add_argument("--tick-seconds", type=float, default=float(os.environ.get("SCHEDULE_TICK_SECONDS", "60")))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     sys.path.insert(0, os.getcwd())
     app_module = importlib.import_module("app")
 

@@ -73,9 +73,9 @@ def _reset_caches() -> None:
 @pytest.fixture
 def aws_env(sso: Any, billing_sim: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[dict[str, str]]:
     """A fresh, fully provisioned in-process AWS for one test."""
+    import boto3
     from moto import mock_aws
 
-    import boto3
     from local.provision import provision
 
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
@@ -106,9 +106,9 @@ def client(aws_env: dict[str, str]) -> Iterator[Any]:
 @pytest.fixture
 def worker(client: Any, aws_env: dict[str, str]) -> Any:
     import boto3
-    from local.worker import QUEUE_HANDLERS, Worker
 
     import app as app_module
+    from local.worker import QUEUE_HANDLERS, Worker
 
     urls = {name: aws_env[f"{name.upper()}_QUEUE_URL"] for name in QUEUE_HANDLERS
             if f"{name.upper()}_QUEUE_URL" in aws_env and hasattr(app_module, QUEUE_HANDLERS[name])}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from chalicelib.core import aws
@@ -16,7 +16,7 @@ UPLOADS = "uploads"
 CATALOG = "catalog"
 
 
-@lru_cache(maxsize=None)
+@cache
 def queue_url(name: str) -> str:
     override = os.environ.get(f"{name.upper()}_QUEUE_URL")
     if override:

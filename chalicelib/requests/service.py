@@ -14,7 +14,6 @@ from chalicelib.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.requests import lifecycle as lc
 from chalicelib.requests.models import Contact, MessageRecord, OrderItem, Rating, RequestRecord
 from chalicelib.requests.repository import RequestRepository
-from chalicelib.requests.sla import calendar, sla_days
 from chalicelib.requests.schemas import (
     ComplaintIn,
     ConsultationIn,
@@ -25,6 +24,7 @@ from chalicelib.requests.schemas import (
     PatchRequestIn,
     RequestOut,
 )
+from chalicelib.requests.sla import calendar, sla_days
 
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 

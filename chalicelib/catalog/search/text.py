@@ -23,11 +23,7 @@ _TOKEN_RE = re.compile(r"[^\W_]+")
 # Function words that carry no topic: dropped from the stemmed fields and from the required
 # terms of a query (they still count for the exact phrase match on the folded title).
 STOPWORDS: frozenset[str] = frozenset(
-    """
-    dan atau di ke dari yang untuk pada dengan dalam oleh per serta tentang terhadap sebagai
-    adalah ini itu tersebut juga akan telah sudah bagi para secara antara hingga sampai atas
-    menurut the of and in for by
-    """.split()
+    ["dan", "atau", "di", "ke", "dari", "yang", "untuk", "pada", "dengan", "dalam", "oleh", "per", "serta", "tentang", "terhadap", "sebagai", "adalah", "ini", "itu", "tersebut", "juga", "akan", "telah", "sudah", "bagi", "para", "secara", "antara", "hingga", "sampai", "atas", "menurut", "the", "of", "and", "in", "for", "by"]
 )
 
 # Tokens that are never stemmed (too short, or not words).

@@ -1,0 +1,55 @@
+# SILASTIK — the two commands: `make dev` (whole local stack) and `make test`.
+SHELL := /bin/bash
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: dev test lint unit integration e2e browser bench package fuzz stress redrive screenshots clean venv chromium
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make dev: moto :5000, SSO :8090, billing simulator :8070, API :8000, worker, admin page :8080 (Ctrl-C stops all)
+dev: $(STAMP)
+	$(BIN)/python -m local.devstack
+
+## make test: ruff, then every test (unit, integration, end-to-end through the local stack, browser)
+test: $(STAMP) chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran: failing"; exit 1; fi; exit $$rc
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
+	fi
+
+## make bench: performance figures (BENCH name=value lines, also bench/results.json); BENCH_ITEMS=20000 for a quick run
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+## make package: CloudFormation/SAM template for AWS in build/ (chalice package --merge-template infra/resources.json)
+package: $(STAMP)
+	rm -rf build && mkdir -p build
+	$(BIN)/chalice package --stage prod --merge-template infra/resources.json build/
+	cp -r statemachines build/
+	$(BIN)/cfn-lint build/sam.json
+
+redrive: $(STAMP)
+	$(BIN)/python -m local.redrive $(ARGS)
+
+clean:
+	rm -rf build .devstack .pytest_cache .ruff_cache
