@@ -25,7 +25,10 @@ dev: $(STAMP)
 ## make test: ruff, then every test (unit, integration, end-to-end through the local stack, browser)
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests ran: failing"; exit 1; fi; exit $$rc
+	$(BIN)/python -m pytest tests/unit tests/integration $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "no tests ran: failing"; exit 1; fi; [ $$rc -eq 0 ] || exit $$rc
+	$(BIN)/python -m pytest tests/e2e tests/browser $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "no end-to-end tests ran: failing"; exit 1; fi; exit $$rc
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

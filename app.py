@@ -9,6 +9,7 @@ from chalicelib.requests import schemas as rq
 from chalicelib.users.service import ProfileIn, ProfileOut
 
 app = Chalice(app_name="silastik")
+app.api.binary_types.extend(["application/pdf", "text/csv"])
 api = Api(app)
 
 CONSUMER = ("consumer", "staff")
@@ -222,3 +223,198 @@ def tick(event):
     from chalicelib.jobs import tick as run_tick
 
     return scheduled("tick", run_tick)
+
+
+# --- notifications (issue 8) ---------------------------------------------------------------------------------
+from chalicelib.notify.schemas import NotificationOut, NotificationPage, NotificationQuery  # noqa: E402
+
+
+@api.route("/me/notifications", roles=CONSUMER + STAFF, query=NotificationQuery, response=NotificationPage,
+           tag="notifications", summary="The caller's notifications, newest first")
+def my_notifications(ctx: Ctx, query: NotificationQuery):
+    from chalicelib.notify import service
+
+    return service.list_for(ctx.user.sub, query.page_size, query.cursor)
+
+
+@api.route("/me/notifications/{notif_id}/read", "POST", roles=CONSUMER + STAFF, response=NotificationOut,
+           tag="notifications", summary="Mark one of the caller's notifications read")
+def read_notification(ctx: Ctx, notif_id: str):
+    from chalicelib.notify import service
+
+    return service.mark_read(ctx.user.sub, notif_id)
+
+
+@app.lambda_function(name="notify_worker")
+def notify_worker(event, context):
+    from chalicelib.core.handlers import sqs_batch
+    from chalicelib.notify import service
+
+    return sqs_batch(event, service.handle, "notify")
+
+
+# --- operations backend (issue 6) ----------------------------------------------------------------------------
+from chalicelib.delegation import schemas as dg  # noqa: E402
+from chalicelib.escalation import schemas as esc  # noqa: E402
+from chalicelib.forum import schemas as fr  # noqa: E402
+from chalicelib.reports.schemas import PeriodQuery  # noqa: E402
+
+
+@api.route("/ops/roster", roles=STAFF, query=dg.RosterQuery, response=dg.RosterOut, tag="ops",
+           summary="Duty roster (Asia/Jakarta) of a period, with who is on duty now")
+def ops_roster(ctx: Ctx, query: dg.RosterQuery):
+    from chalicelib.delegation import roster
+
+    return roster.get_roster(query.from_, query.to)
+
+
+@api.route("/ops/roster", "PUT", roles=SUPERVISOR, body=dg.RosterIn, response=dg.RosterOut, tag="ops",
+           summary="Replace the shifts of the local days covered")
+def ops_put_roster(ctx: Ctx, body: dg.RosterIn):
+    from chalicelib.delegation import roster
+
+    return roster.put_roster(ctx.user, body)
+
+
+@api.route("/ops/operators", roles=STAFF, response=list[dg.OperatorOut], tag="ops")
+def ops_operators(ctx: Ctx):
+    from chalicelib.delegation import roster
+
+    return roster.list_operators()
+
+
+@api.route("/ops/operators/{operator_id}", "PATCH", roles=SUPERVISOR, body=dg.OperatorPatchIn,
+           response=dg.OperatorOut, tag="ops", summary="Quota, active, services of an operator")
+def ops_patch_operator(ctx: Ctx, operator_id: str, body: dg.OperatorPatchIn):
+    from chalicelib.delegation import roster
+
+    return roster.patch_operator(ctx.user, operator_id, body)
+
+
+@api.route("/ops/forum/threads", roles=STAFF, query=fr.ThreadQuery, response=fr.ThreadPage, tag="forum")
+def forum_threads(ctx: Ctx, query: fr.ThreadQuery):
+    from chalicelib.forum import service
+
+    return service.list_threads(query)
+
+
+@api.route("/ops/forum/threads", "POST", roles=STAFF, body=fr.ThreadIn, response=fr.ThreadDetail, status=201,
+           tag="forum")
+def forum_new_thread(ctx: Ctx, body: fr.ThreadIn):
+    from chalicelib.forum import service
+
+    return service.create_thread(ctx.user, body)
+
+
+@api.route("/ops/forum/threads/{thread_id}", roles=STAFF, response=fr.ThreadDetail, tag="forum")
+def forum_thread(ctx: Ctx, thread_id: str):
+    from chalicelib.forum import service
+
+    return service.get_thread(thread_id)
+
+
+@api.route("/ops/forum/threads/{thread_id}/posts", "POST", roles=STAFF, body=fr.PostIn, response=fr.PostOut,
+           status=201, tag="forum")
+def forum_post(ctx: Ctx, thread_id: str, body: fr.PostIn):
+    from chalicelib.forum import service
+
+    return service.add_post(ctx.user, thread_id, body)
+
+
+@api.route("/ops/requests/{request_id}/escalations", "POST", roles=OPS, body=esc.EscalationIn,
+           response=esc.EscalationOut, status=201, tag="escalation", summary="Escalate to a producer unit")
+def ops_escalate(ctx: Ctx, request_id: str, body: esc.EscalationIn):
+    from chalicelib.escalation import service
+
+    return service.escalate(ctx.user, request_id, body)
+
+
+@api.route("/ops/escalations", roles=STAFF, query=esc.EscalationQuery, response=esc.EscalationPage,
+           tag="escalation")
+def ops_escalations(ctx: Ctx, query: esc.EscalationQuery):
+    from chalicelib.escalation import service
+
+    return service.list_escalations(ctx.user, query)
+
+
+@api.route("/ops/escalations/{escalation_id}", roles=STAFF, response=esc.EscalationOut, tag="escalation")
+def ops_escalation(ctx: Ctx, escalation_id: str):
+    from chalicelib.escalation import service
+
+    return service.to_out(service.get(ctx.user, escalation_id))
+
+
+@api.route("/ops/escalations/{escalation_id}/answer", "POST", roles=("producer",), body=esc.AnswerIn,
+           response=esc.EscalationOut, tag="escalation")
+def ops_answer_escalation(ctx: Ctx, escalation_id: str, body: esc.AnswerIn):
+    from chalicelib.escalation import service
+
+    return service.answer(ctx.user, escalation_id, body.answer)
+
+
+@api.route("/ops/reports/summary", roles=SUPERVISOR, query=PeriodQuery, tag="reports",
+           summary="SPEC §2.12 figures of a period")
+def ops_report_summary(ctx: Ctx, query: PeriodQuery):
+    from chalicelib.reports import service
+
+    return service.summary(query.from_, query.to)
+
+
+@api.route("/ops/reports/ledger.csv", roles=SUPERVISOR, query=PeriodQuery, tag="reports", produces="text/csv",
+           summary="PNBP ledger of a period (CSV)")
+def ops_report_ledger(ctx: Ctx, query: PeriodQuery):
+    from chalicelib.billing.service import ledger_csv
+    from chalicelib.reports import service
+
+    frm, to = service.period(query.from_, query.to)
+    return Response(body=ledger_csv(frm, to), status_code=200,
+                    headers={"Content-Type": "text/csv; charset=utf-8",
+                             "Content-Disposition": f'attachment; filename="ledger-{query.from_[:10]}-{query.to[:10]}.csv"'})
+
+
+# --- delivery (issue 7) ---
+from chalicelib.delivery import schemas as dl  # noqa: E402
+
+
+def _delivery():
+    from chalicelib.delivery.service import DeliveryService
+
+    return DeliveryService()
+
+
+@api.route("/requests/{request_id}/deliverables", roles=CONSUMER, response=list[dl.DownloadLinkOut],
+           tag="delivery", summary="Short-lived download links of a delivered, paid/approved request (logged)")
+def get_deliverables(ctx: Ctx, request_id: str):
+    return _delivery().issue_downloads(ctx.user, request_id)
+
+
+@api.route("/ops/requests/{request_id}/deliverables", "POST", roles=OPS, body=dl.DeliverableIn,
+           response=dl.UploadOut, status=201, tag="delivery", summary="Pre-signed POST to upload one file")
+def ops_create_deliverable(ctx: Ctx, request_id: str, body: dl.DeliverableIn):
+    return _delivery().create_upload(ctx.user, request_id, body)
+
+
+@api.route("/ops/requests/{request_id}/deliverables", roles=STAFF, response=list[dl.DeliverableOut],
+           tag="delivery", summary="A request's files with their verification status")
+def ops_list_deliverables(ctx: Ctx, request_id: str):
+    return _delivery().list_for_staff(ctx.user, request_id)
+
+
+@api.route("/ops/requests/{request_id}/deliverables/{deliverable_id}", "DELETE", roles=OPS, status=204,
+           tag="delivery", summary="Withdraw a file (e.g. a rejected upload) before delivery")
+def ops_delete_deliverable(ctx: Ctx, request_id: str, deliverable_id: str):
+    _delivery().delete(ctx.user, request_id, deliverable_id)
+
+
+@api.route("/ops/requests/{request_id}/downloads", roles=STAFF, response=list[dl.DownloadLogOut], tag="delivery",
+           summary="Every download link issued for a request")
+def ops_download_log(ctx: Ctx, request_id: str):
+    return _delivery().download_log(ctx.user, request_id)
+
+
+@app.lambda_function(name="uploads_worker")
+def uploads_worker(event, context):
+    from chalicelib.core.handlers import sqs_batch
+    from chalicelib.delivery import service
+
+    return sqs_batch(event, service.handle_upload_event, "uploads")

@@ -56,14 +56,17 @@ def wait_http(url: str, timeout_s: float = 60, method: str = "GET") -> None:
 
 
 class Stack:
-    def __init__(self, catalog_items: int = 3000, quiet: bool = False) -> None:
-        self.ports = {
+    def __init__(self, catalog_items: int = 3000, quiet: bool = False, ports: dict[str, int] | None = None,
+                 state_dir: Path | None = None, tick_seconds: float | None = None) -> None:
+        self.ports = ports or {
             "moto": int(os.environ.get("MOTO_PORT", 5000)),
             "sso": int(os.environ.get("SSO_PORT", 8090)),
             "billing": int(os.environ.get("BILLING_PORT", 8070)),
             "api": int(os.environ.get("API_PORT", 8000)),
             "admin": int(os.environ.get("ADMIN_PORT", 8080)),
         }
+        self.state = state_dir or STATE
+        self.tick_seconds = tick_seconds
         self.url = {k: f"http://127.0.0.1:{p}" for k, p in self.ports.items()}
         self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.catalog_items = catalog_items
@@ -71,8 +74,8 @@ class Stack:
         self.env: dict[str, str] = {}
 
     def spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        STATE.mkdir(exist_ok=True)
-        logfile = open(STATE / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the child's lifetime
+        self.state.mkdir(parents=True, exist_ok=True)
+        logfile = open(self.state / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the child's lifetime
         out = logfile if self.quiet else None
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
                                 start_new_session=True)
@@ -116,10 +119,10 @@ class Stack:
             "BILLING_PROVIDER": "simulator", "BILLING_WEBHOOK_SECRET": secret,
             "PORTAL_URL": self.url["admin"], "ADMIN_URL": self.url["admin"],
             "CORS_ORIGINS": f"{self.url['admin']},http://localhost:{self.ports['admin']}",
-            "SEARCH_LOCAL_ROOT": str(STATE / "search-cache"),
+            "SEARCH_LOCAL_ROOT": str(self.state / "search-cache"),
             "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
-            "SCHEDULE_TICK_SECONDS": os.environ.get("SCHEDULE_TICK_SECONDS", "60"),
+            "SCHEDULE_TICK_SECONDS": str(self.tick_seconds or os.environ.get("SCHEDULE_TICK_SECONDS", "60")),
         })
         os.environ.update(app_env)
         log("provisioned tables, queues (with DLQs), buckets, SES identity and the fulfilment state machine")
@@ -132,11 +135,11 @@ class Stack:
         full = {**env, **app_env}
         self.env = full
         self.spawn("sso", [PY, "-m", "local.sso", "--port", str(self.ports["sso"]), "--issuer", self.url["sso"],
-                           "--key-dir", str(STATE / "sso"), "--cors-origin", self.url["admin"],
+                           "--key-dir", str(self.state / "sso"), "--cors-origin", self.url["admin"],
                            "--cors-origin", f"http://localhost:{self.ports['admin']}"], full)
         self.spawn("billing", [PY, "-m", "local.billing_sim", "--port", str(self.ports["billing"]), "--webhook-url",
                                f"{self.url['api']}/webhooks/billing", "--secret", secret,
-                               "--state-file", str(STATE / "billing.json")], full)
+                               "--state-file", str(self.state / "billing.json")], full)
         self.spawn("api", [str(Path(PY).parent / "chalice"), "local", "--stage", "local", "--host", "127.0.0.1",
                            "--port", str(self.ports["api"]), "--no-autoreload"], full)
         self.spawn("worker", [PY, "-m", "local.worker"], full)
@@ -154,7 +157,7 @@ class Stack:
             f"{full['SCHEDULE_TICK_SECONDS']} s")
         log("demo users: consumer1 consumer2 staff1 operator1 operator2 operator3 supervisor1 producer1 admin1 "
             "(password: demo)")
-        (STATE / "env.json").write_text(json.dumps({k: v for k, v in app_env.items()}, indent=2))
+        (self.state / "env.json").write_text(json.dumps({k: v for k, v in app_env.items()}, indent=2))
         return full
 
     def stop(self) -> None:
@@ -179,7 +182,7 @@ class Stack:
         while True:
             for name, proc in self.procs:
                 if proc.poll() is not None:
-                    raise SystemExit(f"{name} exited with {proc.returncode}; see .devstack/{name}.log")
+                    raise SystemExit(f"{name} exited with {proc.returncode}; see {self.state}/{name}.log")
             time.sleep(1)
 
 

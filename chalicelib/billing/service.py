@@ -86,7 +86,8 @@ def create_for_request(rec: RequestRecord) -> int:
                 repo.transition(rec, lc.AWAITING_PAYMENT, "system", f"kode billing {b.billing_code}")
             return max(1, int((clock.parse_iso(b.expires_at) - now).total_seconds()))
     s = get_settings()
-    expires = now + timedelta(days=s.billing_expiry_days)
+    expires = now + (timedelta(seconds=s.billing_expiry_s) if s.billing_expiry_s > 0
+                     else timedelta(days=s.billing_expiry_days))
     items = ", ".join(i.title for i in rec.items or [])[:200]
     try:
         info = provider().create_billing(
@@ -220,12 +221,16 @@ def apply_payment(code: str, amount: int, ntpn: str, paid_at: str, event_key: st
     return {"result": "applied"}
 
 
-def record_zero_rupiah(rec: RequestRecord, actor: str) -> None:
+def zero_rupiah_ledger_in(rec: RequestRecord, actor: str) -> Any:
+    """The approval of a zero-rupiah order is recorded as a Rp 0 PNBP transaction, in the same transaction."""
     at = clock.iso()
-    LedgerRecord(month=month_of(at), entry_key=f"{at}#{rec.request_id}", request_id=rec.request_id,
-                 consumer_id=rec.consumer_id, consumer_name=rec.consumer.name, transaction_type="zero_rupiah",
-                 amount_idr=0, at=at, recorded_by=actor,
-                 items=[i.catalog_id for i in rec.items or []]).save()
+    entry = LedgerRecord(month=month_of(at), entry_key=f"{at}#{rec.request_id}", request_id=rec.request_id,
+                         consumer_id=rec.consumer_id, consumer_name=rec.consumer.name, transaction_type="zero_rupiah",
+                         amount_idr=0, at=at, recorded_by=actor, items=[i.catalog_id for i in rec.items or []])
+
+    def add(tx: TransactWrite) -> None:
+        tx.save(entry, condition=LedgerRecord.entry_key.does_not_exist())
+    return add
 
 
 # --- reconciliation and expiry -----------------------------------------------------------------------

@@ -30,6 +30,7 @@ class Settings(BaseModel):
     billing_api_key: str = ""
     billing_webhook_secret: str = ""  # required; an empty secret refuses every webhook
     billing_expiry_days: int = 7
+    billing_expiry_s: int = 0  # overrides the days when > 0 (tests, demos)
     billing_webhook_tolerance_s: int = 300
     reconcile_after_s: int = 180
 

@@ -35,6 +35,8 @@ def count(name: str, value: float = 1) -> None:
 
 def flush_metrics() -> None:
     m = metrics()
+    if not getattr(m, "metric_set", None):
+        return
     try:
         m.flush_metrics()
     except Exception:  # noqa: BLE001 - metrics must never break a request

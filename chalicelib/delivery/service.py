@@ -1,21 +1,466 @@
-"""Secure delivery: completion requires every deliverable of a data order verified."""
+"""Secure delivery (SPEC §2.11).
+
+- Upload: the assignee (or a supervisor) declares a file (name, type, exact size, SHA-256) and gets an S3
+  pre-signed POST bound to one key, that size, that type and SSE, valid for a short time.
+- Verification: S3 ObjectCreated -> uploads queue -> `handle_upload_event`: the object is HEADed and streamed
+  through SHA-256; a match makes the deliverable `ready` (pinned to that object version), a mismatch
+  `rejected` (the version is deleted and the uploader notified). Conditional on the deliverable's status, so
+  redeliveries and concurrent events are harmless.
+- Download: the owner of a delivered/completed request that is free/internal, paid or approved gets
+  pre-signed GET URLs (<= 15 min), re-issuable within the download window; every link issued is recorded
+  (a DownloadRecord per URL and one audit event on the request's hash chain, in one transaction).
+- Completion of a data order needs at least one deliverable and every (non-deleted) deliverable ready.
+"""
 
 from __future__ import annotations
 
-from chalicelib.core.errors import Conflict
-from chalicelib.delivery.models import DeliverableRecord
+import hmac
+import json
+import secrets
+import urllib.parse
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.core import clock, obs
+from chalicelib.core.auth import Principal
+from chalicelib.core.config import get_settings
+from chalicelib.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.delivery import s3
+from chalicelib.delivery.models import DELETED, PENDING, READY, REJECTED, DeliverableRecord, DownloadRecord
+from chalicelib.delivery.schemas import (
+    DeliverableIn,
+    DeliverableOut,
+    DownloadLinkOut,
+    DownloadLogOut,
+    UploadOut,
+)
+from chalicelib.requests import lifecycle as lc
 from chalicelib.requests.models import RequestRecord
+from chalicelib.requests.repository import RequestRepository
+
+T = TypeVar("T")
+
+#: statuses in which files can be uploaded or withdrawn (the request is being worked on)
+UPLOADABLE = (lc.ASSIGNED, lc.IN_PROGRESS, lc.ESCALATED)
+#: statuses in which the consumer can download
+DOWNLOADABLE = (lc.DELIVERED, lc.COMPLETED)
+#: at most this many live (not deleted) deliverables per request (and so <= 100 items per transaction)
+MAX_DELIVERABLES = 50
+KEY_PREFIX = "deliverables/"
+WORKER_ACTOR = "system:uploads"
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+_ATTEMPTS = 4
+
+
+def new_deliverable_id() -> str:
+    return "D" + "".join(secrets.choice(_ALPHABET) for _ in range(12))
+
+
+def object_key(request_id: str, deliverable_id: str, filename: str) -> str:
+    return f"{KEY_PREFIX}{request_id}/{deliverable_id}/{filename}"
+
+
+def parse_key(key: str) -> tuple[str, str, str] | None:
+    """`deliverables/<request_id>/<deliverable_id>/<filename>` -> its parts, or None for any other key."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    parts = key[len(KEY_PREFIX):].split("/")
+    if len(parts) != 3 or not all(parts):
+        return None
+    return parts[0], parts[1], parts[2]
 
 
 def deliverables(request_id: str) -> list[DeliverableRecord]:
-    return list(DeliverableRecord.query(request_id))
+    return list(DeliverableRecord.query(request_id, consistent_read=True))
+
+
+def find(request_id: str, deliverable_id: str) -> DeliverableRecord | None:
+    try:
+        return DeliverableRecord.get(request_id, deliverable_id, consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
 def check_ready_for_completion(rec: RequestRecord) -> None:
-    items = deliverables(rec.request_id)
+    """Called by RequestService.complete for data orders. Deleted deliverables (e.g. a rejected upload that
+    was withdrawn) do not count; every other one must be verified."""
+    items = [d for d in deliverables(rec.request_id) if d.status != DELETED]
     if not items:
         raise Conflict("a data order needs at least one deliverable before completion", code="no_deliverables")
-    not_ready = [d.deliverable_id for d in items if d.status != "ready"]
+    not_ready = [d.deliverable_id for d in items if d.status != READY]
     if not_ready:
         raise Conflict("every deliverable must be uploaded and verified", code="deliverables_not_ready",
                        details={"not_ready": not_ready})
+
+
+def to_staff_out(d: DeliverableRecord) -> DeliverableOut:
+    return DeliverableOut(
+        deliverable_id=d.deliverable_id, filename=d.filename, content_type=d.content_type,
+        size_bytes=int(d.size_bytes), sha256=d.sha256, status=d.status, reject_code=d.reject_code,
+        reject_reason=d.reject_reason, uploaded_by=d.uploaded_by, created_at=d.created_at,
+        upload_expires_at=d.upload_expires_at, uploaded_at=d.uploaded_at, verified_at=d.verified_at,
+        deleted_at=d.deleted_at, deleted_by=d.deleted_by,
+    )
+
+
+def _retrying(op: Callable[[], T], attempts: int = _ATTEMPTS) -> T:
+    """Run `op` (which re-reads what it needs) again when a concurrent writer moved the request on."""
+    for attempt in range(attempts):
+        try:
+            return op()
+        except Conflict as exc:
+            if exc.code != "concurrent_update" or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class DeliveryService:
+    def __init__(self, repo: RequestRepository | None = None) -> None:
+        self.repo = repo or RequestRepository()
+
+    # --- staff -------------------------------------------------------------------------------------
+    @staticmethod
+    def _check_actor(p: Principal, rec: RequestRecord) -> None:
+        if rec.assignee != p.sub and not p.is_supervisor:
+            raise Forbidden("only the assignee or a supervisor can do this")
+
+    @staticmethod
+    def _check_uploadable(rec: RequestRecord) -> None:
+        if rec.status not in UPLOADABLE:
+            raise Conflict(f"files can only be changed while the request is being worked on (status {rec.status})",
+                           code="not_in_progress", details={"status": rec.status})
+
+    def create_upload(self, p: Principal, request_id: str, body: DeliverableIn) -> UploadOut:
+        settings = get_settings()
+        if body.size_bytes > settings.max_upload_bytes:
+            raise BadRequest(f"size_bytes exceeds the upload limit of {settings.max_upload_bytes} bytes",
+                             code="file_too_large", details={"max_upload_bytes": settings.max_upload_bytes})
+        rec = self.repo.get(request_id)
+        self._check_actor(p, rec)
+        self._check_uploadable(rec)
+        live = [d for d in deliverables(request_id) if d.status != DELETED]
+        if len(live) >= MAX_DELIVERABLES:
+            raise Conflict(f"a request holds at most {MAX_DELIVERABLES} files; delete one first",
+                           code="too_many_deliverables")
+        did = new_deliverable_id()
+        key = object_key(request_id, did, body.filename)
+        now = clock.now()
+        ttl = settings.upload_url_ttl_s
+        expires_at = clock.iso(now + timedelta(seconds=ttl))
+        d = DeliverableRecord(
+            request_id=request_id, deliverable_id=did, filename=body.filename, content_type=body.content_type,
+            size_bytes=body.size_bytes, sha256=body.sha256, s3_key=key, status=PENDING, uploaded_by=p.sub,
+            created_at=clock.iso(now), upload_expires_at=expires_at,
+        )
+        form = s3.presigned_post(key, body.content_type, body.size_bytes, ttl)
+
+        def write() -> None:
+            current = self.repo.get(request_id)
+            self._check_actor(p, current)
+            self._check_uploadable(current)
+            self.repo.append_audit(
+                current, p.sub, "delivery.upload_issued",
+                {"deliverable_id": did, "filename": body.filename, "content_type": body.content_type,
+                 "size_bytes": body.size_bytes, "sha256": body.sha256, "expires_at": expires_at},
+                condition=RequestRecord.status.is_in(*UPLOADABLE),
+                also=lambda tx: tx.save(d, condition=DeliverableRecord.deliverable_id.does_not_exist()),
+            )
+
+        _retrying(write)
+        obs.count("DeliverableUploadIssued")
+        obs.logger().info("upload url issued", extra={"request_id": request_id, "deliverable_id": did})
+        return UploadOut(deliverable_id=did, filename=body.filename, status=PENDING, upload=form,
+                         expires_at=expires_at)
+
+    def list_for_staff(self, p: Principal, request_id: str) -> list[DeliverableOut]:
+        self.repo.get(request_id)
+        items = sorted(deliverables(request_id), key=lambda d: (d.created_at, d.deliverable_id))
+        return [to_staff_out(d) for d in items]
+
+    def delete(self, p: Principal, request_id: str, deliverable_id: str) -> None:
+        """Withdraw a file (e.g. a rejected upload, to replace it): the record is kept as `deleted` for the
+        audit trail and every S3 version of its key is removed. Repeating it is harmless."""
+
+        def write() -> DeliverableRecord:
+            rec = self.repo.get(request_id)
+            self._check_actor(p, rec)
+            d = find(request_id, deliverable_id)
+            if d is None:
+                raise NotFound("deliverable not found")
+            if d.status == DELETED:
+                return d
+            self._check_uploadable(rec)
+            prev = d.status
+            now = clock.iso()
+            actions = [DeliverableRecord.status.set(DELETED), DeliverableRecord.deleted_at.set(now),
+                       DeliverableRecord.deleted_by.set(p.sub)]
+            self.repo.append_audit(
+                rec, p.sub, "delivery.deleted", {"deliverable_id": deliverable_id, "previous_status": prev},
+                condition=RequestRecord.status.is_in(*UPLOADABLE),
+                also=lambda tx: tx.update(d, actions=actions, condition=DeliverableRecord.status == prev),
+            )
+            return d
+
+        d = _retrying(write)
+        removed = s3.delete_all_versions(d.s3_key)
+        obs.count("DeliverableDeleted")
+        obs.logger().info("deliverable deleted", extra={"request_id": request_id, "deliverable_id": deliverable_id,
+                                                        "versions_removed": removed})
+
+    def download_log(self, p: Principal, request_id: str, limit: int = 1000) -> list[DownloadLogOut]:
+        self.repo.get(request_id)
+        out = []
+        for r in DownloadRecord.query(request_id, limit=limit):
+            out.append(DownloadLogOut(at=r.at or r.at_id.split("#", 1)[0], deliverable_id=r.deliverable_id,
+                                      filename=r.filename, user_id=r.user_id, expires_at=r.expires_at,
+                                      version_id=r.version_id))
+        return out
+
+    # --- consumer ----------------------------------------------------------------------------------
+    def _own(self, p: Principal, request_id: str) -> RequestRecord:
+        rec = self.repo.find(request_id)
+        if rec is None or rec.consumer_id != p.sub:
+            raise NotFound("request not found")
+        return rec
+
+    @staticmethod
+    def check_downloadable(rec: RequestRecord) -> None:
+        """409 until delivered and paid/approved; 403 once the download window has closed."""
+        if rec.status not in DOWNLOADABLE or not rec.delivered_at:
+            raise Conflict("the request has not been delivered yet", code="not_delivered",
+                           details={"status": rec.status})
+        ttype = rec.transaction_type
+        approved = bool(rec.approval and rec.approval.decision == "approve")
+        if (rec.needs_approval or ttype == "zero_rupiah") and not approved:
+            raise Conflict("the request has not been approved", code="not_approved")
+        if ttype == "paid" and not rec.paid_at:
+            raise Conflict("the request has not been paid", code="not_paid")
+        if ttype not in ("free", "internal", "paid", "zero_rupiah"):
+            raise Conflict("the request is not cleared for download", code="not_paid")
+        closes = clock.parse_iso(rec.delivered_at) + timedelta(days=get_settings().download_window_days)
+        if clock.now() >= closes:
+            raise Forbidden("the download period for this request has ended", code="download_window_closed",
+                            details={"closed_at": clock.iso(closes)})
+
+    def issue_downloads(self, p: Principal, request_id: str) -> list[DownloadLinkOut]:
+        rec = self._own(p, request_id)
+        self.check_downloadable(rec)
+        ready = sorted((d for d in deliverables(request_id) if d.status == READY),
+                       key=lambda d: (d.created_at, d.deliverable_id))
+        if not ready:
+            return []
+        now = clock.now()
+        ttl = min(get_settings().download_url_ttl_s, s3.MAX_GET_TTL_S)
+        at = clock.iso(now)
+        expires_at = clock.iso(now + timedelta(seconds=ttl))
+        links: list[DownloadLinkOut] = []
+        logs: list[DownloadRecord] = []
+        for d in ready:
+            url = s3.presigned_get(d.s3_key, d.version_id, d.filename, d.content_type, ttl)
+            links.append(DownloadLinkOut(deliverable_id=d.deliverable_id, filename=d.filename,
+                                         size_bytes=int(d.size_bytes), sha256=d.sha256, download_url=url,
+                                         expires_at=expires_at))
+            logs.append(DownloadRecord(request_id=request_id, at_id=f"{at}#{d.deliverable_id}#{secrets.token_hex(4)}",
+                                       deliverable_id=d.deliverable_id, user_id=p.sub, s3_key=d.s3_key,
+                                       expires_at=expires_at, at=at, filename=d.filename, version_id=d.version_id,
+                                       sha256=d.sha256))
+
+        def save_logs(tx: TransactWrite) -> None:
+            for log in logs:
+                tx.save(log, condition=DownloadRecord.at_id.does_not_exist())
+
+        def write() -> None:
+            current = self._own(p, request_id)
+            self.check_downloadable(current)
+            self.repo.append_audit(
+                current, p.sub, "delivery.download_issued",
+                {"deliverables": [d.deliverable_id for d in ready], "expires_at": expires_at},
+                condition=RequestRecord.status.is_in(*DOWNLOADABLE), also=save_logs,
+            )
+
+        _retrying(write)
+        obs.count("DownloadLinkIssued", len(links))
+        obs.logger().info("download links issued", extra={"request_id": request_id, "links": len(links)})
+        return links
+
+
+# --- the uploads worker (S3 ObjectCreated via SQS) -------------------------------------------------------
+def handle_upload_event(message: dict[str, Any]) -> None:
+    """One uploads-queue message: an S3 event notification (or S3's test event, or the same wrapped in an
+    SNS envelope). Raises to have SQS redeliver it."""
+    log = obs.logger()
+    message = {k: v for k, v in message.items() if k != "_record"}
+    if message.get("Type") == "Notification" and isinstance(message.get("Message"), str):
+        message = json.loads(message["Message"])
+    if message.get("Event") == "s3:TestEvent":
+        log.info("s3 test event ignored")
+        return
+    records = message.get("Records")
+    if not isinstance(records, list):
+        log.warning("uploads message is not an S3 event; dropped")
+        obs.count("UploadEventMalformed")
+        return
+    for r in records:
+        if not isinstance(r, dict) or not str(r.get("eventName", "")).startswith("ObjectCreated"):
+            continue
+        info = r.get("s3") or {}
+        bucket = (info.get("bucket") or {}).get("name")
+        obj = info.get("object") or {}
+        if bucket != s3.bucket():
+            log.warning("upload event for another bucket ignored")
+            continue
+        key = urllib.parse.unquote_plus(str(obj.get("key") or ""))
+        process_upload(key, obj.get("versionId") or None, r.get("eventTime"))
+
+
+def _event_time(value: Any) -> str:
+    if isinstance(value, str) and value:
+        try:
+            return clock.iso(clock.parse_iso(value))
+        except ValueError:
+            pass
+    return clock.iso()
+
+
+def process_upload(key: str, version_id: str | None, event_time: Any = None) -> str:
+    """Verify one uploaded object version; returns what was done (for logs and tests)."""
+    log = obs.logger()
+    parsed = parse_key(key)
+    if parsed is None:
+        log.warning("object outside the deliverables layout ignored")
+        return "ignored"
+    request_id, deliverable_id, _ = parsed
+    d = find(request_id, deliverable_id)
+    if d is None or d.s3_key != key:
+        # no upload URL was issued for this key: never keep unaccounted confidential data
+        log.warning("object without a deliverable record deleted",
+                    extra={"request_id": request_id, "deliverable_id": deliverable_id})
+        if version_id:
+            s3.delete_version(key, version_id)
+        else:
+            s3.delete_all_versions(key)
+        return "orphan_deleted"
+    info = s3.head(key, version_id)
+    if info is None:
+        if d.status == REJECTED and (version_id is None or version_id == d.version_id):
+            _notify_rejected(d)  # redelivery after a crash between deleting the version and notifying
+        return "gone"
+    version = info.version_id or version_id
+    if d.status != PENDING:
+        return _after_final(d, version)
+    verdict = _verify(d, info, version)
+    if verdict is None:
+        return "gone"
+    return _decide(d, version, _event_time(event_time), verdict)
+
+
+def _after_final(d: DeliverableRecord, version: str | None) -> str:
+    """An object version for a deliverable that is no longer pending."""
+    if d.status == READY:
+        if version == d.version_id:
+            return "already_ready"
+        # another upload to the same key after verification: only the verified version is ever served
+        s3.delete_version(d.s3_key, version)
+        return "extra_version_deleted"
+    # rejected or deleted: nothing under this key is kept
+    s3.delete_version(d.s3_key, version)
+    if d.status == REJECTED and version == d.version_id:
+        _notify_rejected(d)  # redelivery after a crash before the notification (deduplicated by its key)
+    return "discarded"
+
+
+def _verify(d: DeliverableRecord, info: s3.ObjectInfo, version: str | None) -> dict[str, Any] | None:
+    """Compare the object with the declaration: {} when it matches, else the rejection; None if it vanished."""
+    declared = int(d.size_bytes)
+    if info.size != declared:
+        return {"reject_code": "size_mismatch", "actual_size": info.size,
+                "reject_reason": f"Ukuran berkas {info.size} byte tidak sesuai dengan ukuran yang dideklarasikan "
+                                 f"({declared} byte)."}
+    if info.content_type.split(";")[0].strip().lower() != d.content_type:
+        return {"reject_code": "content_type_mismatch",
+                "reject_reason": f"Jenis berkas ({info.content_type or 'tidak diketahui'}) tidak sesuai dengan "
+                                 f"jenis yang dideklarasikan ({d.content_type})."}
+    hashed = s3.sha256_of(d.s3_key, version)
+    if hashed is None:
+        return None
+    actual, read = hashed
+    if read != declared:
+        return {"reject_code": "size_mismatch", "actual_size": read,
+                "reject_reason": f"Ukuran berkas {read} byte tidak sesuai dengan ukuran yang dideklarasikan "
+                                 f"({declared} byte)."}
+    if not hmac.compare_digest(actual, d.sha256):
+        return {"reject_code": "sha256_mismatch", "actual_sha256": actual,
+                "reject_reason": "Nilai SHA-256 berkas tidak sesuai dengan nilai yang dideklarasikan; berkas "
+                                 "mungkin rusak atau berbeda dari yang dimaksud."}
+    return {}
+
+
+def _decide(d: DeliverableRecord, version: str | None, uploaded_at: str, verdict: dict[str, Any]) -> str:
+    """Record the verdict (pending -> ready | rejected, conditional on pending) with its audit event; a
+    rejected version is then deleted and the uploader notified."""
+    repo = RequestRepository()
+    log = obs.logger()
+    to = REJECTED if verdict else READY
+    actions = [DeliverableRecord.status.set(to), DeliverableRecord.uploaded_at.set(uploaded_at)]
+    if version:
+        actions.append(DeliverableRecord.version_id.set(version))
+    if to == READY:
+        actions.append(DeliverableRecord.verified_at.set(clock.iso()))
+    else:
+        actions += [DeliverableRecord.reject_code.set(verdict["reject_code"]),
+                    DeliverableRecord.reject_reason.set(verdict["reject_reason"])]
+    audit = {"deliverable_id": d.deliverable_id, "version_id": version,
+             **{k: v for k, v in verdict.items() if k != "reject_reason"}}
+    raced: list[DeliverableRecord | None] = []
+
+    def write() -> None:
+        raced.clear()
+        current = find(d.request_id, d.deliverable_id)
+        if current is None or current.status != PENDING:
+            raced.append(current)
+            return
+        rec = repo.get(d.request_id)
+        repo.append_audit(rec, WORKER_ACTOR, f"delivery.{'verified' if to == READY else 'rejected'}", audit,
+                          also=lambda tx: tx.update(current, actions=list(actions),
+                                                    condition=DeliverableRecord.status == PENDING))
+
+    _retrying(write)
+    if raced:
+        # a concurrent event or a withdrawal decided first: treat this version against that decision
+        current = raced[0]
+        if current is None:
+            s3.delete_version(d.s3_key, version)
+            return "discarded"
+        return _after_final(current, version)
+    d.status = to
+    d.version_id = version or d.version_id
+    if to == READY:
+        obs.count("DeliverableVerified")
+        log.info("deliverable verified", extra={"request_id": d.request_id, "deliverable_id": d.deliverable_id})
+        return "ready"
+    d.reject_code, d.reject_reason = verdict["reject_code"], verdict["reject_reason"]
+    s3.delete_version(d.s3_key, version)  # a rejected file is not kept (confidential and unverified)
+    obs.count("DeliverableRejected")
+    log.warning("deliverable rejected", extra={"request_id": d.request_id, "deliverable_id": d.deliverable_id,
+                                               "reason_code": d.reject_code})
+    _notify_rejected(d)
+    return "rejected"
+
+
+def _notify_rejected(d: DeliverableRecord) -> None:
+    from chalicelib.notify import outbox
+
+    try:
+        rec = RequestRepository().get(d.request_id, consistent=False)
+    except NotFound:
+        return
+    outbox.enqueue(
+        "deliverable_rejected", key=f"deliverable_rejected#{d.request_id}#{d.deliverable_id}",
+        to_user=d.uploaded_by,
+        ctx={"request_id": d.request_id, "kind": rec.kind, "due_at": rec.due_at, "audience": "admin",
+             "reason": f'Berkas "{d.filename}": {d.reject_reason or "tidak lolos verifikasi"}'},
+    )

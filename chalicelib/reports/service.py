@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,8 @@ def _add(iso: str, dim: str, value: str, n: int = 1, sample: float | None = None
     month, day = _day(iso)
     actions = [StatRecord.count.add(n)]
     if sample is not None:
-        actions.append(StatRecord.values.set(StatRecord.values.prepend([round(sample, 4)])))
+        # `values | []` (if_not_exists): the first sample of a day creates the list instead of failing
+        actions.append(StatRecord.values.set((StatRecord.values | []).prepend([round(sample, 4)])))
     StatRecord(month=month, stat_key=f"{day}#{dim}#{value}").update(actions=actions)
 
 
@@ -90,13 +92,31 @@ def _pct(values: list[float], q: float) -> float | None:
     return round(v[lo] + (v[hi] - v[lo]) * (k - lo), 2)
 
 
-def summary(frm: str, to: str) -> dict[str, Any]:
+def period(frm: str, to: str) -> tuple[str, str]:
+    """The inclusive period [start, end] as UTC ISO timestamps. A bare date is a local (Asia/Jakarta) day:
+    `from` starts at its 00:00 WIB, `to` ends at its 23:59:59 WIB; a naive timestamp is read as WIB."""
     try:
-        a, b = clock.parse_iso(frm), clock.parse_iso(to)
+        a, b = _bound(frm, end=False), _bound(to, end=True)
     except ValueError as exc:
         raise BadRequest("from and to must be ISO-8601 dates or timestamps") from exc
     if b < a or (b - a).days > 400:
         raise BadRequest("the period must be at most 400 days, from before to")
+    return clock.iso(a), clock.iso(b)
+
+
+def _bound(value: str, *, end: bool) -> datetime:
+    value = value.strip()
+    if len(value) == 10:
+        d = date.fromisoformat(value)
+        start = datetime.combine(d, time(0), tzinfo=JAKARTA)
+        return start + timedelta(days=1, seconds=-1) if end else start
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=JAKARTA)
+
+
+def summary(frm: str, to: str) -> dict[str, Any]:
+    frm, to = period(frm, to)
+    a, b = clock.parse_iso(frm), clock.parse_iso(to)
     lo = a.astimezone(JAKARTA).strftime("%Y-%m-%d")
     hi = b.astimezone(JAKARTA).strftime("%Y-%m-%d")
     dims: dict[str, Counter[str]] = defaultdict(Counter)

@@ -164,6 +164,38 @@ class RequestRepository:
             setattr(rec, k, None)
         return rec
 
+    def append_audit(
+        self,
+        rec: RequestRecord,
+        actor: str,
+        action: str,
+        data: dict[str, Any] | None = None,
+        *,
+        condition: Any = None,
+        also: Callable[[TransactWrite], None] | None = None,
+    ) -> RequestRecord:
+        """Append one event to the request's audit hash chain without a status change or a timeline entry
+        (e.g. a delivery event). Same guarantees as `transition`: one transaction with `also(tx)`, conditional
+        on the version we read (and `condition`); a concurrent change raises Conflict — reload and retry."""
+        now = clock.iso()
+        seq = int(rec.audit_seq or 0) + 1
+        audit = make_record(rec.request_id, seq, rec.audit_head, now, actor, action,
+                            {"status": rec.status, **(data or {})})
+        actions = [RequestRecord.audit_seq.set(seq), RequestRecord.audit_head.set(audit.hash)]
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.update(rec, actions=actions, condition=condition)
+                tx.save(audit, condition=type(audit).seq.does_not_exist())
+                if also is not None:
+                    also(tx)
+        except TransactWriteError as exc:
+            reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
+            raise Conflict("the request was changed concurrently; reload and retry", code="concurrent_update",
+                           details={"reasons": [r for r in reasons if r]}) from exc
+        rec.audit_seq = seq
+        rec.audit_head = audit.hash
+        return rec
+
     def update_fields(self, rec: RequestRecord, set_: dict[str, Any], remove: Iterable[str] = (),
                       condition: Any = None) -> RequestRecord:
         """Non-status attribute update (token storing etc.), versioned; raises Conflict when stale."""

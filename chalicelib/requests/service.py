@@ -361,8 +361,13 @@ class RequestService:
                                                              "request_id": rec.request_id, "kind": rec.kind,
                                                              "reason": reason, "portal": True})
         else:
+            also = None
+            if rec.transaction_type == "zero_rupiah":
+                from chalicelib.billing import service as billing
+
+                also = billing.zero_rupiah_ledger_in(rec, p.sub)
             rec = self.repo.transition(rec, rec.status, p.sub, reason or "disetujui", set_={"approval": appr},
-                                       action="request.approved")
+                                       action="request.approved", also=also)
             workflow.succeed_task(token, {"approved": True})
         return rec
 

@@ -1,0 +1,80 @@
+"""Escalations of a request to a producer unit, and the unit membership of producers.
+
+One table (`escalations`), two kinds of item kept apart by key space:
+- an escalation: `escalation_id` "E…", `unit` the unit code; GSIs by_unit (unit, created_at) and
+  by_request (request_id, created_at);
+- a membership: `escalation_id` "member#<unit>#<user>", `unit` "member#<unit>" (its own by_unit partition,
+  so listing a unit's escalations never sees memberships and vice versa); no request_id (sparse by_request).
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute, VersionAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core.db import meta
+
+
+class ByUnit(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_unit"
+        projection = AllProjection()
+
+    unit = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ByRequest(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_request"
+        projection = AllProjection()
+
+    request_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class EscalationRecord(Model):
+    Meta = meta("escalations")
+
+    escalation_id = UnicodeAttribute(hash_key=True)
+    unit = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    request_id = UnicodeAttribute()
+    request_kind = UnicodeAttribute(default="")
+    question = UnicodeAttribute()
+    status = UnicodeAttribute(default="open")  # open | answered
+    asked_by = UnicodeAttribute()
+    asked_by_name = UnicodeAttribute(default="")
+    due_at = UnicodeAttribute()
+    answer = UnicodeAttribute(null=True)
+    answered_by = UnicodeAttribute(null=True)
+    answered_by_name = UnicodeAttribute(null=True)
+    answered_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    by_unit = ByUnit()
+    by_request = ByRequest()
+
+
+class MembersByUnit(GlobalSecondaryIndex):
+    """The same by_unit index, declared again: PynamoDB binds an index class to one model."""
+
+    class Meta:
+        index_name = "by_unit"
+        projection = AllProjection()
+
+    unit = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class UnitMemberRecord(Model):
+    Meta = meta("escalations")
+
+    escalation_id = UnicodeAttribute(hash_key=True)  # "member#<unit>#<user_id>"
+    unit = UnicodeAttribute()  # "member#<unit>"
+    created_at = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+
+    by_unit = MembersByUnit()

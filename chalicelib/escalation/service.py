@@ -1,0 +1,246 @@
+"""Escalation of a request to a producer unit (SPEC §2.3, §4): the assignee (or a supervisor) asks a unit a
+question; the request is `escalated` until a producer of that unit answers; the answer becomes an internal
+message on the request, the request returns to `in_progress` and the assignee is notified.
+
+Unit membership is kept in the same table (see models); in the demo, producer1 belongs to every unit."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from typing import Any
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from chalicelib.core import clock, obs
+from chalicelib.core.auth import Principal
+from chalicelib.core.config import get_settings
+from chalicelib.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.escalation.models import EscalationRecord, UnitMemberRecord
+from chalicelib.escalation.schemas import EscalationIn, EscalationOut, EscalationPage, EscalationQuery
+
+UNITS: dict[str, str] = {
+    "produksi": "Statistik Produksi",
+    "sosial": "Statistik Sosial",
+    "distribusi": "Statistik Distribusi dan Jasa",
+    "neraca": "Neraca dan Analisis Statistik",
+    "metodologi": "Metodologi dan Informasi Statistik",
+}
+OPEN, ANSWERED = "open", "answered"
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+# --- membership --------------------------------------------------------------------------------------
+def _member_key(unit: str, user_id: str) -> str:
+    return f"member#{unit}#{user_id}"
+
+
+def add_member(unit: str, user_id: str, name: str = "") -> None:
+    if unit not in UNITS:
+        raise BadRequest(f"unknown unit {unit}")
+    UnitMemberRecord(escalation_id=_member_key(unit, user_id), unit=f"member#{unit}", created_at=clock.iso(),
+                     user_id=user_id, name=name or user_id).save()
+
+
+def units_of(user_id: str) -> list[str]:
+    keys = [_member_key(u, user_id) for u in UNITS]
+    found = {m.escalation_id for m in UnitMemberRecord.batch_get(keys)}
+    return [u for u in UNITS if _member_key(u, user_id) in found]
+
+
+def members(unit: str) -> list[UnitMemberRecord]:
+    return list(UnitMemberRecord.by_unit.query(f"member#{unit}"))
+
+
+def _sees_all(p: Principal) -> bool:
+    return p.has("operator", "supervisor", "admin")
+
+
+def _visible_units(p: Principal) -> list[str]:
+    return list(UNITS) if _sees_all(p) else units_of(p.sub)
+
+
+# --- output ------------------------------------------------------------------------------------------
+def to_out(e: EscalationRecord) -> EscalationOut:
+    return EscalationOut(
+        escalation_id=e.escalation_id, request_id=e.request_id, request_kind=e.request_kind or "", unit=e.unit,
+        unit_name=UNITS.get(e.unit, e.unit), question=e.question, status=e.status, asked_by=e.asked_by,
+        asked_by_name=e.asked_by_name or "", created_at=e.created_at, due_at=e.due_at,
+        overdue=e.status == OPEN and e.due_at < clock.iso(), answer=e.answer, answered_by=e.answered_by,
+        answered_by_name=e.answered_by_name, answered_at=e.answered_at,
+    )
+
+
+def _url(fragment: str) -> str:
+    return f"{get_settings().admin_url.rstrip('/')}/#/{fragment}"
+
+
+def _new_id() -> str:
+    return f"E{clock.now():%y%m%d}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+
+
+# --- use cases ---------------------------------------------------------------------------------------
+def escalate(p: Principal, request_id: str, body: EscalationIn) -> EscalationOut:
+    from chalicelib.requests import lifecycle as lc
+    from chalicelib.requests.service import RequestService
+    from chalicelib.requests.sla import calendar
+
+    svc = RequestService()
+    rec = svc.ops_get(p, request_id)
+    if rec.assignee != p.sub and not p.is_supervisor:
+        raise Forbidden("only the assignee or a supervisor can escalate this request")
+    if rec.status != lc.IN_PROGRESS:
+        raise Conflict(f"only a request in progress can be escalated (it is {rec.status})",
+                       code="illegal_transition", details={"from": rec.status, "to": lc.ESCALATED})
+    now = clock.now()
+    due = calendar().add_working_days(now, int(get_settings().sla_days_escalation))
+    esc = EscalationRecord(escalation_id=_new_id(), unit=body.unit, created_at=clock.iso(now), request_id=request_id,
+                           request_kind=rec.kind, question=body.question, status=OPEN, asked_by=p.sub,
+                           asked_by_name=p.name or p.sub, due_at=clock.iso(due))
+    try:
+        esc.save(condition=EscalationRecord.escalation_id.does_not_exist())
+    except PutError as exc:
+        raise Conflict("please retry", code="duplicate") from exc
+    try:
+        rec = svc.escalate_status(rec, p.sub, f"dieskalasi ke unit {UNITS[body.unit]}", esc.escalation_id)
+    except Exception:
+        esc.delete()  # the request moved on under us: no orphan escalation
+        raise
+    obs.count("RequestEscalated")
+    _notify_unit(esc, rec, p)
+    return to_out(esc)
+
+
+def _notify_unit(esc: EscalationRecord, rec: Any, p: Principal) -> None:
+    from chalicelib.notify import outbox
+
+    recipients = members(esc.unit)
+    if not recipients:
+        obs.logger().warning("escalation to a unit without producers", extra={"unit": esc.unit})
+    for m in recipients:
+        outbox.enqueue("escalation", key=f"escalation#{esc.escalation_id}#{m.user_id}", to_user=m.user_id,
+                       ctx={"recipient_name": m.name or m.user_id, "request_id": rec.request_id, "kind": rec.kind,
+                            "operator_name": p.name or p.sub, "message_excerpt": esc.question,
+                            "due_at": rec.due_at, "escalation_id": esc.escalation_id,
+                            "escalation_due_at": esc.due_at, "unit": esc.unit, "unit_name": UNITS[esc.unit],
+                            "request_url": _url(f"escalations/{esc.escalation_id}")})
+
+
+def get(p: Principal, escalation_id: str) -> EscalationRecord:
+    try:
+        esc = EscalationRecord.get(escalation_id, consistent_read=True)
+    except EscalationRecord.DoesNotExist as exc:
+        raise NotFound("escalation not found") from exc
+    if esc.escalation_id.startswith("member#") or esc.unit not in _visible_units(p):
+        raise NotFound("escalation not found")
+    return esc
+
+
+def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
+    from chalicelib.requests import lifecycle as lc
+    from chalicelib.requests.models import MessageRecord
+    from chalicelib.requests.service import RequestService
+
+    try:
+        esc = EscalationRecord.get(escalation_id, consistent_read=True)
+    except EscalationRecord.DoesNotExist as exc:
+        raise NotFound("escalation not found") from exc
+    if esc.escalation_id.startswith("member#"):
+        raise NotFound("escalation not found")
+    if esc.unit not in units_of(p.sub):
+        raise Forbidden(f"only producers of unit {esc.unit} can answer this escalation")
+    if esc.status != OPEN:
+        raise Conflict("this escalation is already answered", code="already_answered")
+    now = clock.iso()
+    try:
+        esc.update(actions=[EscalationRecord.status.set(ANSWERED), EscalationRecord.answer.set(text),
+                            EscalationRecord.answered_by.set(p.sub),
+                            EscalationRecord.answered_by_name.set(p.name or p.sub),
+                            EscalationRecord.answered_at.set(now)],
+                   condition=EscalationRecord.status == OPEN)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("this escalation is already answered", code="already_answered") from exc
+        raise
+    svc = RequestService()
+    body = f"Jawaban eskalasi dari unit {UNITS[esc.unit]} ({p.name or p.sub}):\n{text}"
+    svc.repo.add_message(MessageRecord(request_id=esc.request_id, msg_id=f"{now}#{secrets.token_hex(4)}", at=now,
+                                       author=p.sub, author_name=p.name or p.sub, author_role="producer",
+                                       body=body, internal=True))
+    rec = svc.repo.find(esc.request_id)
+    for _ in range(3):  # the request may be touched concurrently (a message, a due-date change): re-read and retry
+        if rec is None or rec.status != lc.ESCALATED or rec.escalation_id != esc.escalation_id:
+            break
+        try:
+            rec = svc.resume_from_escalation(rec, p.sub, f"dijawab oleh unit {UNITS[esc.unit]}")
+            break
+        except Conflict:
+            rec = svc.repo.find(esc.request_id)
+    obs.count("EscalationAnswered")
+    if rec is not None and rec.assignee:
+        _notify_assignee(esc, rec, p, text)
+    return to_out(esc)
+
+
+def _notify_assignee(esc: EscalationRecord, rec: Any, p: Principal, text: str) -> None:
+    from chalicelib.delegation.models import OperatorRecord
+    from chalicelib.notify import outbox
+
+    try:
+        name = OperatorRecord.get(rec.assignee).name or rec.assignee
+    except OperatorRecord.DoesNotExist:
+        name = rec.assignee
+    outbox.enqueue("new_message", key=f"escalation_answer#{esc.escalation_id}", to_user=rec.assignee,
+                   ctx={"recipient_name": name, "request_id": rec.request_id, "kind": rec.kind,
+                        "operator_name": f"{p.name or p.sub} (unit {UNITS[esc.unit]})", "message_excerpt": text,
+                        "escalation_id": esc.escalation_id, "request_url": _url(f"requests/{rec.request_id}")})
+
+
+# --- listing -----------------------------------------------------------------------------------------
+def _encode(before: str, skip: list[str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"b": before, "s": skip}).encode()).decode()
+
+
+def _decode(cursor: str | None) -> tuple[str | None, set[str]]:
+    if not cursor:
+        return None, set()
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        before, skip = data["b"], data["s"]
+        if not isinstance(before, str) or not isinstance(skip, list) or len(skip) > 200:
+            raise ValueError
+        return before, {str(s) for s in skip}
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise BadRequest("invalid cursor") from exc
+
+
+def list_escalations(p: Principal, q: EscalationQuery) -> EscalationPage:
+    """Newest first, merged over the units the caller may see (one Query per unit on the by_unit GSI)."""
+    allowed = _visible_units(p)
+    if q.unit is not None and q.unit not in allowed:
+        raise Forbidden(f"you are not a producer of unit {q.unit}")
+    units = [q.unit] if q.unit else allowed
+    before, skip = _decode(q.cursor)
+    status_cond = (EscalationRecord.status == q.status) if q.status else None
+    want = q.page_size + len(skip) + 1
+    found: list[EscalationRecord] = []
+    if q.request_id:
+        cond = EscalationRecord.created_at <= before if before else None
+        found = [e for e in EscalationRecord.by_request.query(q.request_id, cond, filter_condition=status_cond,
+                                                               scan_index_forward=False, limit=want)
+                 if e.unit in units]
+    else:
+        for unit in units:
+            cond = EscalationRecord.created_at <= before if before else None
+            found.extend(EscalationRecord.by_unit.query(unit, cond, filter_condition=status_cond,
+                                                         scan_index_forward=False, limit=want))
+    found = [e for e in found if e.escalation_id not in skip]
+    found.sort(key=lambda e: (e.created_at, e.escalation_id), reverse=True)
+    page = found[: q.page_size]
+    cursor = None
+    if len(found) > q.page_size and page:
+        last = page[-1].created_at
+        same = [e.escalation_id for e in page if e.created_at == last]
+        cursor = _encode(last, same + ([*skip] if before == last else []))
+    return EscalationPage(items=[to_out(e) for e in page], next_cursor=cursor)
