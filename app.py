@@ -3,7 +3,7 @@ in chalicelib.core.api; the logic lives in the chalicelib packages (imported laz
 
 from chalice import Chalice, Rate, Response
 
-from chalicelib.catalog.schemas import CatalogItemOut, SearchQuery, SearchResult
+from chalicelib.catalog.schemas import CatalogItemIn, CatalogItemOut, SearchQuery, SearchResult
 from chalicelib.core.api import Api, Ctx
 from chalicelib.requests import schemas as rq
 from chalicelib.users.service import ProfileIn, ProfileOut
@@ -208,6 +208,22 @@ def ops_post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
     return _requests().post_message(ctx.user, request_id, body.body, body.internal, staff_view=True)
 
 
+@api.route("/ops/catalog/items", "POST", roles=ADMIN, body=CatalogItemIn, response=CatalogItemOut, status=201,
+           tag="catalog")
+def catalog_create(ctx: Ctx, body: CatalogItemIn):
+    from chalicelib.catalog import service
+
+    return service.create_item(body, ctx.user.sub)
+
+
+@api.route("/ops/catalog/items/{item_id}", "PUT", roles=ADMIN, body=CatalogItemIn, response=CatalogItemOut,
+           tag="catalog")
+def catalog_update(ctx: Ctx, item_id: str, body: CatalogItemIn):
+    from chalicelib.catalog import service
+
+    return service.update_item(item_id, body, ctx.user.sub)
+
+
 # --- event handlers ------------------------------------------------------------------------------------------
 @app.lambda_function(name="workflow_worker")
 def workflow_worker(event, context):
@@ -215,6 +231,14 @@ def workflow_worker(event, context):
     from chalicelib.requests import workflow
 
     return sqs_batch(event, workflow.handle, "workflow")
+
+
+@app.lambda_function(name="catalog_worker")
+def catalog_worker(event, context):
+    from chalicelib.catalog import service
+    from chalicelib.core.handlers import sqs_batch
+
+    return sqs_batch(event, lambda m: service.apply_index_updates([m]), "catalog")
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="tick")

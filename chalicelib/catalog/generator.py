@@ -17,6 +17,7 @@ import bisect
 import json
 import os
 import random
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -312,26 +313,26 @@ _PUBLICATIONS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
      "indikator kesejahteraan rakyat: pendidikan, kesehatan, perumahan dan konsumsi"),
     ("SAKERNAS-INDIKATOR", "Ketenagakerjaan", "Indikator Pasar Tenaga Kerja {r} Agustus {y}", (N, P),
      "indikator pasar tenaga kerja hasil Sakernas Agustus"),
-    ("PROFIL-KEMISKINAN", "Kemiskinan", "Profil Kemiskinan di {r} Maret {y}", (N, P),
+    ("PROFIL-KEMISKINAN", "Kemiskinan", "Profil Kemiskinan di {r} Maret {y}", (N, P, K),
      "profil kemiskinan dan ketimpangan pengeluaran penduduk"),
-    ("STATISTIK-PARIWISATA", "Pariwisata", "Statistik Pariwisata {r} {y}", (N, P),
+    ("STATISTIK-PARIWISATA", "Pariwisata", "Statistik Pariwisata {r} {y}", (N, P, K),
      "perkembangan kunjungan wisatawan dan akomodasi"),
     ("PDRB-LAPANGAN-USAHA", "Produk Domestik Regional Bruto",
      "Produk Domestik Regional Bruto {r} Menurut Lapangan Usaha {y}", (N, P, K),
      "PDRB menurut lapangan usaha atas dasar harga berlaku dan konstan"),
-    ("IPM-PUBLIKASI", "Indeks Pembangunan Manusia", "Indeks Pembangunan Manusia {r} {y}", (N, P),
+    ("IPM-PUBLIKASI", "Indeks Pembangunan Manusia", "Indeks Pembangunan Manusia {r} {y}", (N, P, K),
      "capaian pembangunan manusia dan komponennya"),
-    ("STATISTIK-PENDIDIKAN", "Pendidikan", "Statistik Pendidikan {r} {y}", (N, P),
+    ("STATISTIK-PENDIDIKAN", "Pendidikan", "Statistik Pendidikan {r} {y}", (N, P, K),
      "partisipasi sekolah, angka melek huruf dan capaian pendidikan"),
     ("PROFIL-KESEHATAN", "Kesehatan", "Profil Kesehatan Ibu dan Anak {r} {y}", (N, P),
      "kesehatan ibu, bayi dan balita"),
-    ("STATISTIK-TRANSPORTASI", "Transportasi", "Statistik Transportasi Darat {y}", (N,),
+    ("STATISTIK-TRANSPORTASI", "Transportasi", "Statistik Transportasi Darat {r} {y}", (N, P),
      "angkutan darat: kendaraan, penumpang dan barang"),
-    ("LINGKUNGAN-PUBLIKASI", "Lingkungan Hidup", "Statistik Lingkungan Hidup Indonesia {y}", (N,),
+    ("LINGKUNGAN-PUBLIKASI", "Lingkungan Hidup", "Statistik Lingkungan Hidup {r} {y}", (N, P),
      "kondisi lingkungan hidup, bencana dan pengelolaan sampah"),
-    ("PERUMAHAN-PUBLIKASI", "Perumahan", "Statistik Perumahan dan Permukiman {y}", (N,),
+    ("PERUMAHAN-PUBLIKASI", "Perumahan", "Statistik Perumahan dan Permukiman {r} {y}", (N, P),
      "kondisi perumahan, air minum dan sanitasi"),
-    ("KONSTRUKSI-PUBLIKASI", "Konstruksi", "Statistik Konstruksi {y}", (N,),
+    ("KONSTRUKSI-PUBLIKASI", "Konstruksi", "Statistik Konstruksi {r} {y}", (N, P),
      "kegiatan usaha konstruksi"),
     ("MIGAS-PUBLIKASI", "Pertambangan", "Statistik Pertambangan Minyak dan Gas Bumi {y}", (N,),
      "produksi dan kegiatan usaha minyak dan gas bumi"),
@@ -339,21 +340,21 @@ _PUBLICATIONS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
      "industri manufaktur besar dan sedang"),
     ("KEUDA-PUBLIKASI", "Keuangan", "Statistik Keuangan Pemerintah Daerah {r} {y}", (N, P),
      "anggaran dan realisasi keuangan pemerintah daerah"),
-    ("EKSPOR-PUBLIKASI", "Perdagangan", "Statistik Perdagangan Luar Negeri Indonesia: Ekspor {y}", (N,),
+    ("EKSPOR-PUBLIKASI", "Perdagangan", "Statistik Ekspor {r} {y}", (N, P),
      "ekspor menurut komoditas, negara tujuan dan pelabuhan"),
     ("HARGA-PRODUSEN-PUBLIKASI", "Harga Produsen", "Statistik Harga Produsen Pertanian {r} {y}", (N, P),
      "harga produsen komoditas pertanian"),
     ("INFLASI-PUBLIKASI", "Inflasi", "Statistik Harga Konsumen Perdesaan dan Perkotaan {r} {y}", (N, P),
      "perkembangan harga konsumen dan inflasi"),
-    ("ENERGI-PUBLIKASI", "Energi", "Neraca Energi Indonesia {y}", (N,),
+    ("ENERGI-PUBLIKASI", "Energi", "Neraca Energi {r} {y}", (N, P),
      "penyediaan dan penggunaan energi"),
     ("PERIKANAN-PUBLIKASI", "Perikanan", "Statistik Perikanan {r} {y}", (N, P),
      "produksi perikanan tangkap dan budidaya"),
-    ("UPAH-PUBLIKASI", "Upah", "Statistik Upah {y}", (N,),
+    ("UPAH-PUBLIKASI", "Upah", "Statistik Upah {r} {y}", (N, P),
      "upah buruh menurut lapangan pekerjaan dan pendidikan"),
-    ("TIK-PUBLIKASI", "Komunikasi", "Statistik Telekomunikasi Indonesia {y}", (N,),
+    ("TIK-PUBLIKASI", "Komunikasi", "Statistik Telekomunikasi {r} {y}", (N, P),
      "akses dan penggunaan teknologi informasi dan komunikasi"),
-    ("PERTANIAN-PUBLIKASI", "Pertanian", "Statistik Tanaman Pangan {r} {y}", (N, P),
+    ("PERTANIAN-PUBLIKASI", "Pertanian", "Statistik Tanaman Pangan {r} {y}", (N, P, K),
      "produksi tanaman pangan padi dan palawija"),
     ("KEPENDUDUKAN-PUBLIKASI", "Kependudukan", "Proyeksi Penduduk {r} {y}", (N, P),
      "proyeksi jumlah penduduk dan indikator demografi"),
@@ -464,6 +465,8 @@ def _region_text(r: reg.Region) -> str:
 def _release(rng: random.Random, year: int, month: int, day_lo: int = 1, day_hi: int = 28) -> str:
     if month > 12:
         year, month = year + 1, month - 12
+    if (year, month) > (LAST_YEAR, LAST_MONTH_OF_LAST_YEAR):  # nothing is released after "today"
+        year, month = LAST_YEAR, LAST_MONTH_OF_LAST_YEAR
     day = day_lo + int(rng.random() * (day_hi - day_lo + 1))
     return f"{year:04d}-{month:02d}-{day:02d}"
 
@@ -562,8 +565,6 @@ def _publication(rng: random.Random, ctx: _Ctx) -> dict:
         release = _release(rng, year, 2, 20, 28) if region.level == P else _release(rng, year, 9, 1, 28)
     else:
         release = _release(rng, year, 3 + int(rng.random() * 9))
-    if year == LAST_YEAR and release > f"{LAST_YEAR}-{LAST_MONTH_OF_LAST_YEAR:02d}-28":
-        release = f"{LAST_YEAR}-{LAST_MONTH_OF_LAST_YEAR:02d}-15"
     paid = rng.random() < 0.03
     return {
         "title": title,
@@ -596,8 +597,6 @@ def _microdata(rng: random.Random, ctx: _Ctx) -> dict:
         price = base_price
     month = {"Maret": 8, "September": 14, "Februari": 6, "Agustus": 12}.get(wave, 10)
     release = _release(rng, year, month)
-    if release > f"{LAST_YEAR}-{LAST_MONTH_OF_LAST_YEAR:02d}-28":
-        release = f"{LAST_YEAR}-{LAST_MONTH_OF_LAST_YEAR:02d}-20"
     x = rng.random()
     return {
         "title": title,
@@ -633,8 +632,6 @@ def _map(rng: random.Random, ctx: _Ctx) -> dict:
         series = f"WILKERSTAT-{region.code}"
     shp = rng.random() < 0.75
     release = _release(rng, year, 3 + int(rng.random() * 8))
-    if release > f"{LAST_YEAR}-{LAST_MONTH_OF_LAST_YEAR:02d}-28":
-        release = f"{LAST_YEAR}-{LAST_MONTH_OF_LAST_YEAR:02d}-01"
     paid = shp or rng.random() < 0.4
     return {
         "title": title,
@@ -651,6 +648,17 @@ def _map(rng: random.Random, ctx: _Ctx) -> dict:
     }
 
 
+_MAKERS = {
+    "table_static": lambda rng, ctx: _table(rng, ctx, False),
+    "table_dynamic": lambda rng, ctx: _table(rng, ctx, True),
+    "publication": _publication,
+    "microdata": _microdata,
+    "map": _map,
+}
+_MAX_ATTEMPTS = 3
+_DEDUPE_LIMIT = 200_000
+
+
 def generate_items(n: int, seed: int = 42) -> Iterator[dict]:
     """Yield ``n`` deterministic, realistic catalog items (plain dicts)."""
     if n < 0:
@@ -660,20 +668,24 @@ def generate_items(n: int, seed: int = 42) -> Iterator[dict]:
     counters = dict.fromkeys(ITEM_TYPES, 0)
     type_names, type_cum = ctx.type_names, ctx.type_cum
     n_variants = len(ACCENT_VARIANTS)
+    # Title fingerprints: retry (a bounded number of times) rather than emit a duplicate title. The
+    # title space is a few hundred thousand, so beyond _DEDUPE_LIMIT items (benchmark-sized runs)
+    # titles are allowed to repeat and nothing more is remembered.
+    seen: set[int] = set()
     for i in range(n):
         item_type = type_names[bisect.bisect_left(type_cum, rng.random())]
-        if item_type == "table_static":
-            body = _table(rng, ctx, False)
-        elif item_type == "table_dynamic":
-            body = _table(rng, ctx, True)
-        elif item_type == "publication":
-            body = _publication(rng, ctx)
-        elif item_type == "microdata":
-            body = _microdata(rng, ctx)
-        else:
-            body = _map(rng, ctx)
-        if i % 173 == 7:  # ~0.6 % of titles carry an accented variant (accent folding)
-            body["title"] += ACCENT_VARIANTS[(i // 173) % n_variants]
+        make = _MAKERS[item_type]
+        for _attempt in range(_MAX_ATTEMPTS if i < _DEDUPE_LIMIT else 1):
+            body = make(rng, ctx)
+            if i % 173 == 7:  # ~0.6 % of titles carry an accented variant (accent folding)
+                body["title"] += ACCENT_VARIANTS[(i // 173) % n_variants]
+            if i >= _DEDUPE_LIMIT:
+                break
+            title = body["title"]
+            key = zlib.crc32(title.encode()) | (len(title) << 32)
+            if key not in seen:
+                seen.add(key)
+                break
         counters[item_type] += 1
         region: reg.Region = body["region"]
         yield {

@@ -1,0 +1,132 @@
+// The API client: bearer token, JSON in/out, the API's error shape {"error": {"code","message","details"}}.
+import { accessToken, renewAfter401 } from "./auth.js";
+
+let baseUrl = "";
+
+export function configure(cfg) {
+  baseUrl = String(cfg.apiUrl || "").replace(/\/+$/, "");
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message, details) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code || "";
+    this.details = details;
+  }
+}
+
+function buildUrl(path, query) {
+  const url = new URL(baseUrl + path);
+  for (const [k, v] of Object.entries(query || {})) {
+    if (v === undefined || v === null || v === "") continue;
+    url.searchParams.set(k, String(v));
+  }
+  return url.toString();
+}
+
+async function send(method, url, body, token) {
+  const headers = { Accept: "application/json", Authorization: `Bearer ${token}` };
+  const init = { method, headers, cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  return fetch(url, init);
+}
+
+/** api("GET", "/ops/queue") → parsed JSON; throws ApiError (status 0 when the API cannot be reached). */
+export async function api(method, path, body, query) {
+  const url = buildUrl(path, query);
+  let res;
+  try {
+    res = await send(method, url, body, await accessToken());
+    if (res.status === 401) res = await send(method, url, body, await renewAfter401());
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError(0, "network", "network error (no response, or the response was blocked)");
+  }
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (!res.ok) {
+    const err = (data && data.error) || {};
+    const message = err.message || (data && data.message) || res.statusText;
+    throw new ApiError(res.status, err.code || `http_${res.status}`, message, err.details);
+  }
+  return data;
+}
+
+export const get = (path, query) => api("GET", path, undefined, query);
+export const post = (path, body = {}) => api("POST", path, body);
+export const put = (path, body) => api("PUT", path, body);
+export const patch = (path, body) => api("PATCH", path, body);
+
+const STATUS_TEXT = {
+  0: "Tidak ada koneksi",
+  400: "Data tidak valid",
+  401: "Sesi tidak berlaku",
+  403: "Akses ditolak",
+  404: "Tidak ditemukan",
+  405: "Fitur belum tersedia di server",
+  409: "Konflik",
+  413: "Ukuran data terlalu besar",
+  429: "Terlalu banyak permintaan, coba lagi sebentar lagi",
+};
+
+const CODE_TEXT = {
+  network: "Server API tidak dapat dihubungi, atau layanan ini belum tersedia. Periksa koneksi lalu coba lagi.",
+  not_found: "Data yang diminta tidak ditemukan.",
+  forbidden: "Anda tidak berwenang melakukan tindakan ini.",
+  invalid_input: "Isian tidak valid. Periksa kembali kolom yang ditandai.",
+  illegal_transition: "Perubahan status ini tidak diizinkan pada tahap permintaan sekarang.",
+  conflict: "Data telah berubah oleh pengguna lain. Muat ulang lalu coba lagi.",
+  no_deliverables: "Permintaan data memerlukan minimal satu berkas hasil sebelum diselesaikan.",
+  deliverables_not_ready: "Semua berkas hasil harus sudah terunggah dan terverifikasi sebelum diselesaikan.",
+  already_decided: "Permintaan ini sudah diputuskan.",
+  already_rated: "Permintaan ini sudah dinilai.",
+  payload_too_large: "Ukuran data melebihi batas.",
+  too_many_requests: "Terlalu banyak permintaan. Coba lagi sebentar lagi.",
+};
+
+/** Indonesian headline of an error, e.g. "Gagal: Konflik — Data telah berubah …". */
+export function errorSummary(err) {
+  if (!(err instanceof ApiError)) return `Gagal: ${err && err.message ? err.message : String(err)}`;
+  if ([403, 404, 405].includes(err.status) && err.code.startsWith("http_")) {
+    return `Gagal: layanan ini belum tersedia di server API (HTTP ${err.status}).`;
+  }
+  const head = STATUS_TEXT[err.status] || (err.status >= 500 ? "Kesalahan pada server" : `HTTP ${err.status}`);
+  const text = CODE_TEXT[err.code];
+  return text ? `Gagal: ${head} — ${text}` : `Gagal: ${head}`;
+}
+
+/** The server's own message and field errors (shown under the summary). */
+export function errorDetails(err) {
+  const out = [];
+  if (err instanceof ApiError) {
+    if (err.message) out.push(`Pesan server: ${err.message}${err.code ? ` (kode: ${err.code})` : ""}`);
+    if (Array.isArray(err.details)) {
+      for (const d of err.details.slice(0, 10)) {
+        if (d && typeof d === "object") {
+          const loc = Array.isArray(d.loc) ? d.loc.filter((x) => x !== "body" && x !== "root").join(".") : "";
+          out.push(`${loc ? loc + ": " : ""}${d.msg || JSON.stringify(d)}`);
+        } else {
+          out.push(String(d));
+        }
+      }
+    } else if (err.details && typeof err.details === "object") {
+      for (const [k, v] of Object.entries(err.details).slice(0, 10)) {
+        out.push(`${k}: ${Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : v}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** Field names (last path element) the API flagged as invalid. */
+export function invalidFields(err) {
+  if (!(err instanceof ApiError) || !Array.isArray(err.details)) return [];
+  return err.details.filter((d) => d && Array.isArray(d.loc)).map((d) => d.loc.filter((x) => x !== "body").join("."));
+}

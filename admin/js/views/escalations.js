@@ -1,0 +1,108 @@
+// Escalations to producer units: list (filter by status), detail, and the producer's answer.
+import { h, replace, clear, link } from "../dom.js";
+import { get, post } from "../api.js";
+import * as fmt from "../fmt.js";
+import { hasRole } from "../auth.js";
+import { pageHeader, errorBox, loading, select, field, textarea, busy, showFormError, toast, card, emptyState, dl,
+  alertBox } from "../ui.js";
+
+const enc = encodeURIComponent;
+
+export async function render(view, params, ctx) {
+  if (params.id) return renderOne(view, params.id, ctx);
+  view.append(pageHeader("Eskalasi", hasRole(ctx.user, "producer")
+    ? "Pertanyaan dari petugas layanan untuk unit Anda. Jawaban dikirim kembali ke petugas sebagai catatan internal."
+    : "Pertanyaan yang diteruskan ke unit produsen data."));
+  const status = select([["open", "Menunggu jawaban"], ["answered", "Terjawab"], ["", "Semua"]], { name: "status" });
+  const unit = select([["", "Semua unit"], ...Object.entries(fmt.UNIT)], { name: "unit" });
+  const list = h("div", { id: "escalation-list" }, loading());
+  const more = h("div", {});
+  let cursor = null;
+  async function load(reset) {
+    try {
+      const page = await get("/ops/escalations", { status: status.value || undefined, unit: unit.value || undefined,
+        cursor: reset ? undefined : cursor, page_size: 50 });
+      if (!ctx.isCurrent()) return;
+      cursor = page.next_cursor;
+      const rows = (page.items || []).map((e) => h("tr", { class: e.overdue ? "row-overdue" : "" },
+        h("th", { scope: "row", "data-label": "Nomor" }, link(["eskalasi", e.escalation_id], e.escalation_id)),
+        h("td", { "data-label": "Permintaan" }, link(["permintaan", e.request_id], e.request_id)),
+        h("td", { "data-label": "Unit" }, e.unit_name || fmt.label(fmt.UNIT, e.unit)),
+        h("td", { "data-label": "Pertanyaan", class: "cell-summary" }, e.question.length > 140 ? e.question.slice(0, 139) + "…" : e.question),
+        h("td", { "data-label": "Tenggat" }, fmt.dateTime(e.due_at),
+          e.overdue ? h("span", { class: "badge badge-danger" }, "Terlambat") : null),
+        h("td", { "data-label": "Status" }, h("span", { class: `badge badge-esc-${e.status}` }, fmt.label(fmt.ESC_STATUS, e.status)))));
+      if (reset) {
+        replace(list, rows.length ? h("div", { class: "table-wrap" }, h("table", { class: "table" },
+          h("thead", {}, h("tr", {}, ["Nomor", "Permintaan", "Unit", "Pertanyaan", "Tenggat", "Status"].map((t) => h("th", { scope: "col" }, t)))),
+          h("tbody", {}, rows))) : emptyState("Tidak ada eskalasi."));
+      } else {
+        list.querySelector("tbody")?.append(...rows);
+      }
+      clear(more);
+      if (cursor) {
+        const b = h("button", { type: "button", class: "btn btn-secondary" }, "Muat lebih banyak");
+        b.addEventListener("click", () => busy(b, () => load(false)));
+        more.append(b);
+      }
+    } catch (err) {
+      replace(list, errorBox(err, { retry: () => load(true) }));
+    }
+  }
+  status.addEventListener("change", () => load(true));
+  unit.addEventListener("change", () => load(true));
+  view.append(h("form", { class: "filters", onsubmit: (e) => e.preventDefault(), "aria-label": "Saring eskalasi" },
+    field("Status", status), field("Unit", unit)), card("Daftar eskalasi", list, more));
+  await load(true);
+}
+
+async function renderOne(view, id, ctx) {
+  view.append(pageHeader(`Eskalasi ${id}`, null), loading());
+  async function load() {
+    let e;
+    try {
+      e = await get(`/ops/escalations/${enc(id)}`);
+    } catch (err) {
+      replace(view, pageHeader(`Eskalasi ${id}`, null, h("a", { class: "btn btn-ghost", href: "#/eskalasi" }, "← Eskalasi")),
+        errorBox(err, { retry: load }));
+      return;
+    }
+    if (!ctx.isCurrent()) return;
+    const parts = [card("Pertanyaan", dl([
+      ["Permintaan", link(["permintaan", e.request_id], e.request_id)],
+      ["Unit", e.unit_name || fmt.label(fmt.UNIT, e.unit)],
+      ["Ditanyakan oleh", `${e.asked_by_name || e.asked_by} · ${fmt.dateTime(e.created_at)}`],
+      ["Tenggat jawaban", fmt.dateTime(e.due_at)],
+      ["Status", h("span", { class: `badge badge-esc-${e.status}` }, fmt.label(fmt.ESC_STATUS, e.status))],
+      ["Pertanyaan", h("p", { class: "prewrap" }, e.question)],
+    ]))];
+    if (e.status === "answered") {
+      parts.push(card("Jawaban", dl([
+        ["Dijawab oleh", `${e.answered_by_name || e.answered_by} · ${fmt.dateTime(e.answered_at)}`],
+        ["Jawaban", h("p", { class: "prewrap" }, e.answer || "")],
+      ])));
+    } else if (hasRole(ctx.user, "producer")) {
+      const answer = textarea({ name: "answer", id: "escalation-answer", rows: 5, maxlength: 5000 });
+      const submit = h("button", { type: "submit", class: "btn btn-primary", id: "escalation-submit" }, "Kirim jawaban");
+      const slot = h("div", { class: "form-error" });
+      const form = h("form", {}, slot, field("Jawaban untuk petugas", answer, { required: true }), submit);
+      form.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        if (!answer.value.trim()) { replace(slot, alertBox("error", "Jawaban tidak boleh kosong.", "Gagal")); answer.focus(); return; }
+        try {
+          await busy(submit, () => post(`/ops/escalations/${enc(id)}/answer`, { answer: answer.value.trim() }), "Mengirim…");
+          toast("Jawaban terkirim ke petugas.");
+          await load();
+        } catch (err) {
+          showFormError(slot, form, err);
+        }
+      });
+      parts.push(card("Jawab", form));
+    } else {
+      parts.push(alertBox("info", "Menunggu jawaban dari unit produsen data."));
+    }
+    replace(view, pageHeader(`Eskalasi ${e.escalation_id}`, e.unit_name,
+      h("a", { class: "btn btn-ghost", href: "#/eskalasi" }, "← Eskalasi")), parts);
+  }
+  await load();
+}

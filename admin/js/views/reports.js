@@ -1,0 +1,212 @@
+// Laporan: GET /ops/reports/summary?from=&to= rendered as KPI tiles and SVG charts.
+import { h, replace, clear } from "../dom.js";
+import { get } from "../api.js";
+import { accessToken } from "../auth.js";
+import * as fmt from "../fmt.js";
+import { pageHeader, errorBox, loading, field, busy, card, announce, toast } from "../ui.js";
+import { barChart, hbarChart, donutChart, PALETTE } from "../charts.js";
+
+const KIND_SERIES = [
+  { key: "consultation", label: "Konsultasi", color: PALETTE.blue },
+  { key: "data_order", label: "Permintaan data", color: PALETTE.green },
+  { key: "complaint", label: "Pengaduan", color: PALETTE.orange },
+];
+
+function kpi(labelText, value, sub, id) {
+  return h("div", { class: "kpi", id }, h("span", { class: "kpi-label" }, labelText),
+    h("span", { class: "kpi-value" }, value), sub ? h("span", { class: "kpi-sub" }, sub) : null);
+}
+
+/** Daily counts → buckets (days; weeks when the period is long; months when very long). */
+function bucketDays(byDay, from, to) {
+  const days = [];
+  for (let d = from; d <= to && days.length < 500; d = fmt.addDays(d, 1)) days.push(d);
+  const mode = days.length > 200 ? "month" : days.length > 62 ? "week" : "day";
+  const buckets = new Map();
+  for (const d of days) {
+    const key = mode === "month" ? d.slice(0, 7) : mode === "week" ? fmt.mondayOf(d) : d;
+    if (!buckets.has(key)) buckets.set(key, {});
+    const b = buckets.get(key);
+    for (const [k, v] of Object.entries(byDay[d] || {})) b[k] = (b[k] || 0) + Number(v || 0);
+  }
+  const monthFmt = new Intl.DateTimeFormat("id-ID", { month: "short", year: "2-digit", timeZone: "UTC" });
+  return {
+    mode,
+    categories: [...buckets.entries()].map(([key, values]) => ({
+      label: mode === "month" ? monthFmt.format(new Date(`${key}-01T00:00:00Z`))
+        : mode === "week" ? `${fmt.dayHeading(key).date}` : fmt.dayHeading(key).date,
+      values,
+    })),
+  };
+}
+
+export async function render(view, _params, ctx) {
+  const today = fmt.localDay();
+  const from = h("input", { type: "date", name: "from", id: "report-from", value: fmt.addDays(today, -29), max: today });
+  const to = h("input", { type: "date", name: "to", id: "report-to", value: today, max: today });
+  const show = h("button", { type: "submit", class: "btn btn-primary", id: "report-show" }, "Tampilkan");
+  const presets = h("div", { class: "chip-row", role: "group", "aria-label": "Periode cepat" },
+    [["7 hari", 6], ["30 hari", 29], ["90 hari", 89], ["Tahun ini", null]].map(([t, n]) => {
+      const b = h("button", { type: "button", class: "chip" }, t);
+      b.addEventListener("click", () => {
+        from.value = n === null ? `${today.slice(0, 4)}-01-01` : fmt.addDays(today, -n);
+        to.value = today;
+        form.requestSubmit();
+      });
+      return b;
+    }));
+  const csv = h("button", { type: "button", class: "btn btn-secondary", id: "report-csv" }, "Unduh buku besar PNBP (CSV)");
+  const form = h("form", { class: "filters", "aria-label": "Periode laporan" },
+    field("Dari tanggal", from), field("Sampai tanggal", to), h("div", { class: "field field-button" }, show), presets);
+  const out = h("div", { id: "report-body", "aria-live": "polite" }, loading("Menyusun laporan…"));
+  view.append(pageHeader("Laporan layanan", "Volume, waktu penyelesaian (hari kerja), capaian SLA, beban operator, "
+    + "penilaian, dan penerimaan PNBP.", csv), form, out);
+
+  async function load() {
+    if (from.value > to.value) {
+      replace(out, h("div", { class: "alert alert-error", role: "alert" }, "Gagal: tanggal awal harus sebelum tanggal akhir."));
+      return;
+    }
+    replace(out, loading("Menyusun laporan…"));
+    let data;
+    try {
+      data = await get("/ops/reports/summary", { from: from.value, to: to.value });
+    } catch (err) {
+      if (ctx.isCurrent()) replace(out, errorBox(err, { retry: load }));
+      return;
+    }
+    if (!ctx.isCurrent()) return;
+    draw(data, from.value, to.value);
+    announce(`Laporan ${fmt.date(from.value)} sampai ${fmt.date(to.value)} ditampilkan.`);
+  }
+
+  function draw(d, a, b) {
+    const vol = d.volumes || {};
+    const ful = d.fulfilment_working_days || {};
+    const sla = d.sla || {};
+    const ratings = d.ratings || {};
+    const rev = d.revenue || {};
+    const ops = d.operators || [];
+    const period = `${fmt.date(`${a}T12:00:00+07:00`)} – ${fmt.date(`${b}T12:00:00+07:00`)}`;
+
+    const kpis = h("div", { class: "kpis", id: "report-kpis" },
+      kpi("Total permintaan", fmt.number(vol.total || 0), `${fmt.number(d.complaints || 0)} pengaduan`, "kpi-total"),
+      kpi("Median penyelesaian", ful.median === null || ful.median === undefined ? "—" : `${fmt.number(ful.median)} hari`,
+        `P90 ${ful.p90 === null || ful.p90 === undefined ? "—" : fmt.number(ful.p90) + " hari"} · ${fmt.number(ful.count || 0)} selesai`, "kpi-median"),
+      kpi("Capaian SLA", sla.attainment_pct === null || sla.attainment_pct === undefined ? "—" : `${fmt.number(sla.attainment_pct)}%`,
+        `${fmt.number(sla.on_time || 0)} tepat waktu · ${fmt.number(sla.late || 0)} terlambat`, "kpi-sla"),
+      kpi("Rata-rata penilaian", ratings.average === null || ratings.average === undefined ? "—" : `${fmt.number(ratings.average)} / 5`,
+        `${fmt.number(ratings.count || 0)} penilaian`, "kpi-rating"),
+      kpi("Penerimaan PNBP", fmt.rupiah(rev.pnbp_idr || 0), `${fmt.number(rev.paid_transactions || 0)} transaksi berbayar`, "kpi-revenue"));
+
+    const daily = bucketDays(vol.by_day || {}, a, b);
+    const volumeChart = barChart({
+      title: `Volume permintaan per ${daily.mode === "day" ? "hari" : daily.mode === "week" ? "minggu" : "bulan"} menurut jenis`,
+      desc: `Periode ${period}. Total ${fmt.number(vol.total || 0)} permintaan.`,
+      categories: daily.categories, series: KIND_SERIES, valueLabel: "Tanggal", width: 900, height: 300,
+    });
+
+    const hist = ful.histogram || {};
+    const histChart = barChart({
+      title: "Distribusi waktu penyelesaian (hari kerja)",
+      desc: `Jumlah permintaan terselesaikan menurut lama penyelesaian. Median ${ful.median ?? "—"}, P90 ${ful.p90 ?? "—"} hari kerja.`,
+      categories: Object.entries(hist).map(([k, v]) => ({ label: `${k} hari`, values: { n: v } })),
+      series: [{ key: "n", label: "Permintaan", color: PALETTE.blue }], valueLabel: "Lama", showValues: true,
+      width: 520, height: 260,
+    });
+
+    const slaChart = donutChart({
+      title: "Capaian SLA",
+      desc: `${sla.on_time || 0} tepat waktu dan ${sla.late || 0} terlambat.`,
+      parts: [{ label: "Tepat waktu", value: sla.on_time || 0, color: PALETTE.green },
+        { label: "Terlambat", value: sla.late || 0, color: PALETTE.red }],
+      centre: sla.attainment_pct === null || sla.attainment_pct === undefined ? "—" : `${fmt.number(sla.attainment_pct)}%`,
+      centreSub: "tepat waktu",
+    });
+
+    const loadChart = hbarChart({
+      title: "Beban per operator",
+      desc: "Permintaan dalam proses per operator dibandingkan kuotanya.",
+      rows: ops.map((o) => ({ label: o.name || o.operator_id, value: o.load || 0, cap: o.quota || 0, sub: o.delivered || 0 })),
+      valueLabel: "Dalam proses",
+    });
+    const deliveredChart = hbarChart({
+      title: "Permintaan terselesaikan per operator",
+      desc: "Jumlah permintaan yang diselesaikan tiap operator dalam periode.",
+      rows: ops.map((o) => ({ label: o.name || o.operator_id, value: o.delivered || 0 })), color: PALETTE.teal,
+      valueLabel: "Terselesaikan",
+    });
+
+    const dist = ratings.distribution || {};
+    const ratingChart = barChart({
+      title: "Distribusi penilaian",
+      desc: `Rata-rata ${ratings.average ?? "—"} dari ${ratings.count || 0} penilaian.`,
+      categories: ["1", "2", "3", "4", "5"].map((k) => ({ label: `${k} ★`, values: { n: dist[k] || 0 } })),
+      series: [{ key: "n", label: "Penilaian", color: PALETTE.orange }], valueLabel: "Skor", showValues: true,
+      width: 520, height: 240,
+    });
+
+    const byT = vol.by_transaction_type || {};
+    const ttypeChart = barChart({
+      title: "Transaksi menurut jenis",
+      desc: `Penerimaan PNBP ${fmt.rupiah(rev.pnbp_idr || 0)} dari ${rev.paid_transactions || 0} transaksi berbayar; `
+        + `${rev.zero_rupiah_transactions || 0} transaksi nol rupiah.`,
+      categories: Object.keys(fmt.TTYPE).map((k) => ({ label: fmt.TTYPE[k], values: { n: byT[k] || 0 } })),
+      series: [{ key: "n", label: "Permintaan", color: PALETTE.purple }], valueLabel: "Jenis transaksi", showValues: true,
+      width: 520, height: 240,
+    });
+    const byC = vol.by_channel || {};
+    const channelChart = barChart({
+      title: "Permintaan menurut saluran",
+      desc: "Portal daring, telepon, surat, datang langsung, dan email.",
+      categories: Object.keys(fmt.CHANNEL).map((k) => ({ label: fmt.CHANNEL[k], values: { n: byC[k] || 0 } })),
+      series: [{ key: "n", label: "Permintaan", color: PALETTE.navy }], valueLabel: "Saluran", showValues: true,
+      width: 520, height: 240,
+    });
+
+    replace(out,
+      h("p", { class: "muted small report-period" }, `Periode ${period} (WIB).`),
+      kpis,
+      h("div", { class: "chart-grid" },
+        h("section", { class: "card chart-card chart-wide", id: "chart-volume", "aria-label": "Volume per hari" },
+          h("h2", { class: "card-title" }, "Volume permintaan"), volumeChart),
+        h("section", { class: "card chart-card", id: "chart-fulfilment", "aria-label": "Waktu penyelesaian" },
+          h("h2", { class: "card-title" }, "Waktu penyelesaian"), histChart),
+        h("section", { class: "card chart-card", id: "chart-sla", "aria-label": "Capaian SLA" },
+          h("h2", { class: "card-title" }, "Capaian SLA"), slaChart),
+        h("section", { class: "card chart-card", id: "chart-load", "aria-label": "Beban operator" },
+          h("h2", { class: "card-title" }, "Beban operator saat ini"), loadChart),
+        h("section", { class: "card chart-card", id: "chart-delivered", "aria-label": "Terselesaikan per operator" },
+          h("h2", { class: "card-title" }, "Terselesaikan per operator"), deliveredChart),
+        h("section", { class: "card chart-card", id: "chart-ratings", "aria-label": "Penilaian" },
+          h("h2", { class: "card-title" }, "Penilaian pemohon"), ratingChart),
+        h("section", { class: "card chart-card", id: "chart-revenue", "aria-label": "Penerimaan" },
+          h("h2", { class: "card-title" }, `Penerimaan PNBP · ${fmt.rupiah(rev.pnbp_idr || 0)}`), ttypeChart),
+        h("section", { class: "card chart-card", id: "chart-channel", "aria-label": "Saluran" },
+          h("h2", { class: "card-title" }, "Saluran penerimaan"), channelChart)));
+  }
+
+  csv.addEventListener("click", async () => {
+    try {
+      await busy(csv, async () => {
+        const url = new URL(`${ctx.config.apiUrl.replace(/\/+$/, "")}/ops/reports/ledger.csv`);
+        url.searchParams.set("from", from.value);
+        url.searchParams.set("to", to.value);
+        const res = await fetch(url, { headers: { Authorization: `Bearer ${await accessToken()}` }, cache: "no-store" });
+        if (!res.ok) throw new Error(`server menjawab HTTP ${res.status}`);
+        const blob = await res.blob();
+        const a = h("a", { href: URL.createObjectURL(blob), download: `buku-besar-pnbp-${from.value}-${to.value}.csv` });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        window.setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+      }, "Mengunduh…");
+    } catch (err) {
+      toast(`Gagal mengunduh buku besar: ${err.message}`, "error");
+    }
+  });
+
+  form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  void clear;
+  await load();
+}

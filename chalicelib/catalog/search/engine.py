@@ -1,0 +1,709 @@
+"""Ranked, faceted full-text search over the catalog, on an on-disk Tantivy index.
+
+Index layout (one directory)
+----------------------------
+* Tantivy files, schema below, plus ``silastik-search.json`` (schema version and the ordinal
+  vocabularies: subjects, regions ``[code, name]``, ``[format, access]`` pairs).
+* Fields:
+
+  ``id``         raw token, indexed (delete/upsert by id)
+  ``title_raw``  folded title words with positions (phrase boost, prefix expansion)
+  ``text``       folded, stopword-free, Sastrawi-stemmed words of the title (twice, as a term-frequency
+                 boost) and of abstract + subject + region + period + type label (once, minus the
+                 title's stems); pre-analysed in Python, split by Tantivy's ``whitespace`` tokenizer
+  ``f_tsy``      facet key ``"<type ord>.<subject ord>.<year>"`` (raw, fast: one terms aggregation
+                 yields the type, subject and year facets)
+  ``f_region``   facet/filter key ``"<region ord>"`` (raw, fast)
+  ``type_o``, ``subject_o``, ``year`` i64 indexed+fast (filters, display); ``region_o``, ``price``,
+                 ``fa_o`` (format/access ordinal), ``sort`` (release date ordinal << 24 | crc24(id)),
+                 ``grp`` (series hash; the index is sorted by it so similar titles share doc-store
+                 blocks, which roughly halves the store) i64 fast
+  ``doc``        stored bytes: compact JSON ``[id, title]``
+
+Query model
+-----------
+Every non-stopword query term is required (stem match on ``text``); when that finds nothing, the
+search is retried requiring most (not all) terms and the result says ``"relaxed": true``. The last
+term also matches
+any title word it is a prefix of (the ``PREFIX_EXPANSIONS`` most frequent ones: a cap, so one-letter
+prefixes stay cheap). An exact phrase of the query in the title is strongly boosted, so the item
+whose title *is* the query ranks first. Filters are required, score-neutral clauses. An empty query
+browses by release date (newest first).
+
+Facets (type, subject, region, year) are exact counts over the whole result set of query + filters,
+from two Tantivy terms aggregations on fast fields; the top-k search runs concurrently in a worker
+thread (Tantivy releases the GIL in ``search``, not in ``aggregate``).
+
+Everything Tantivy-related is imported lazily: importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import threading
+import zlib
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.catalog.search import text as _text
+
+if TYPE_CHECKING:
+    import tantivy
+
+ITEM_TYPES: tuple[str, ...] = ("table_static", "table_dynamic", "publication", "microdata", "map")
+_TYPE_ORD: dict[str, int] = {t: i for i, t in enumerate(ITEM_TYPES)}
+# Words added to the searchable text for each type ("peta bandung", "publikasi inflasi", "data mikro").
+_TYPE_WORDS: dict[str, str] = {
+    "table_static": "tabel statis",
+    "table_dynamic": "tabel dinamis",
+    "publication": "publikasi",
+    "microdata": "data mikro",
+    "map": "peta",
+}
+
+SCHEMA_VERSION = 1
+META_FILE = "silastik-search.json"
+
+MAX_QUERY_CHARS = 200
+MAX_QUERY_TERMS = 16
+MAX_PAGE_SIZE = 100
+MAX_RESULT_WINDOW = 10_000  # page * page_size beyond this (and before the end) is refused
+MAX_FILTER_CHARS = 200
+PREFIX_EXPANSIONS = 32  # title words a last-term prefix may expand to (most frequent first)
+PREFIX_EXPANSIONS_SHORT = 16  # ... for a one- or two-letter prefix
+PHRASE_BOOST = 4.0
+PREFIX_BOOST = 0.5
+
+# Field names
+F_ID, F_TITLE, F_TEXT = "id", "title_raw", "text"
+F_TSY, F_REGION = "f_tsy", "f_region"
+F_TYPE, F_SUBJECT, F_REGION_O, F_YEAR = "type_o", "subject_o", "region_o", "year"
+F_PRICE, F_FA, F_SORT, F_GRP, F_DOC = "price", "fa_o", "sort", "grp", "doc"
+
+_AGGS: dict[str, Any] = {
+    "tsy": {"terms": {"field": F_TSY, "size": 60_000}},
+    "region": {"terms": {"field": F_REGION, "size": 60_000}},
+}
+
+_json_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _tantivy() -> Any:
+    import tantivy  # heavy native module: lazy
+
+    return tantivy
+
+
+def _schema() -> tantivy.Schema:
+    tv = _tantivy()
+    sb = tv.SchemaBuilder()
+    sb.add_text_field(F_ID, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field(F_TITLE, tokenizer_name="whitespace", index_option="position")
+    sb.add_text_field(F_TEXT, tokenizer_name="whitespace", index_option="freq")
+    sb.add_text_field(F_TSY, tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_text_field(F_REGION, tokenizer_name="raw", index_option="basic", fast=True)
+    for name in (F_TYPE, F_SUBJECT, F_YEAR):
+        sb.add_integer_field(name, indexed=True, fast=True)
+    for name in (F_REGION_O, F_PRICE, F_FA, F_SORT, F_GRP):
+        sb.add_integer_field(name, fast=True)
+    sb.add_bytes_field(F_DOC, stored=True, indexed=False)
+    return sb.build()
+
+
+# --------------------------------------------------------------------------------------------
+# Vocabularies (ordinal <-> value), persisted next to the index
+# --------------------------------------------------------------------------------------------
+
+
+class _Vocab:
+    """Append-only ordinal tables for subject, region and (format, access)."""
+
+    def __init__(
+        self,
+        subjects: Iterable[str] = (),
+        regions: Iterable[Iterable[str]] = (),
+        fa: Iterable[Iterable[str]] = (),
+    ) -> None:
+        self.subjects: list[str] = list(subjects)
+        self.regions: list[tuple[str, str]] = [(str(c), str(n)) for c, n in regions]
+        self.fa: list[tuple[str, str]] = [(str(f), str(a)) for f, a in fa]
+        self._subject_ix = {s: i for i, s in enumerate(self.subjects)}
+        self._region_ix = {r: i for i, r in enumerate(self.regions)}
+        self._fa_ix = {p: i for i, p in enumerate(self.fa)}
+
+    def copy(self) -> _Vocab:
+        return _Vocab(self.subjects, self.regions, self.fa)
+
+    def subject_ord(self, subject: str) -> int:
+        o = self._subject_ix.get(subject)
+        if o is None:
+            o = self._subject_ix[subject] = len(self.subjects)
+            self.subjects.append(subject)
+        return o
+
+    def region_ord(self, code: str, name: str) -> int:
+        key = (code, name)
+        o = self._region_ix.get(key)
+        if o is None:
+            o = self._region_ix[key] = len(self.regions)
+            self.regions.append(key)
+        return o
+
+    def fa_ord(self, fmt: str, access: str) -> int:
+        key = (fmt, access)
+        o = self._fa_ix.get(key)
+        if o is None:
+            o = self._fa_ix[key] = len(self.fa)
+            self.fa.append(key)
+        return o
+
+    def subject_ords(self, value: str) -> list[int]:
+        """Ordinals of the subject equal to ``value`` (case- and accent-insensitive)."""
+        want = _text.fold(value.strip())
+        return [i for i, s in enumerate(self.subjects) if _text.fold(s) == want]
+
+    def region_ords(self, value: str) -> list[int]:
+        """Ordinals of the region whose BPS code, or name (case/accent-insensitive), is ``value``."""
+        value = value.strip()
+        if value.isdigit():
+            return [i for i, (code, _) in enumerate(self.regions) if code == value]
+        want = _text.fold(value)
+        return [i for i, (_, name) in enumerate(self.regions) if _text.fold(name) == want]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subjects": self.subjects,
+            "regions": [list(r) for r in self.regions],
+            "fa": [list(p) for p in self.fa],
+        }
+
+
+def _write_meta(directory: str, vocab: _Vocab, extra: dict[str, Any] | None = None) -> None:
+    meta = {"schema_version": SCHEMA_VERSION, "item_types": list(ITEM_TYPES), **vocab.to_json()}
+    if extra:
+        meta.update(extra)
+    path = os.path.join(directory, META_FILE)
+    tmp = f"{path}.tmp-{os.getpid()}-{threading.get_ident()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(meta, fh, ensure_ascii=False, separators=(",", ":"))
+    os.replace(tmp, path)
+
+
+def _read_meta(directory: str) -> dict[str, Any]:
+    with open(os.path.join(directory, META_FILE), encoding="utf-8") as fh:
+        meta = json.load(fh)
+    if meta.get("schema_version") != SCHEMA_VERSION or meta.get("item_types") != list(ITEM_TYPES):
+        raise ValueError(
+            f"index in {directory!r} has schema {meta.get('schema_version')!r}, expected {SCHEMA_VERSION}"
+        )
+    return meta
+
+
+# --------------------------------------------------------------------------------------------
+# Items -> Tantivy documents
+# --------------------------------------------------------------------------------------------
+
+
+def _str_field(item: dict, key: str, *, required: bool = True, max_len: int = 10_000) -> str:
+    value = item.get(key)
+    if value is None:
+        if required:
+            raise ValueError(f"item {item.get('id')!r}: '{key}' is required")
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"item {item.get('id')!r}: '{key}' must be a string")
+    value = value.strip()
+    if required and not value:
+        raise ValueError(f"item {item.get('id')!r}: '{key}' must not be empty")
+    return value[:max_len]
+
+
+def _int_field(item: dict, key: str, lo: int, hi: int, default: int | None = None) -> int:
+    value = item.get(key, default)
+    if value is None and default is not None:
+        value = default
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ValueError(f"item {item.get('id')!r}: '{key}' must be an integer in [{lo}, {hi}]")
+    return value
+
+
+def _date_ordinal(value: Any) -> int:
+    if not value:
+        return 0
+    try:
+        return _dt.date.fromisoformat(str(value)[:10]).toordinal()
+    except ValueError:
+        return 0
+
+
+class _DocMaker:
+    """Turns catalog item dicts into Tantivy documents (validating them), growing a vocabulary."""
+
+    def __init__(self, vocab: _Vocab, stemmer: _text.Stemmer | None = None) -> None:
+        self.vocab = vocab
+        self.stemmer = stemmer or _text.default_stemmer()
+        self._document = _tantivy().Document
+        self._stop = _text.STOPWORDS
+        self._tokenize = _text.tokenize
+
+    def make(self, item: dict) -> tuple[str, Any]:
+        if not isinstance(item, dict):
+            raise ValueError("catalog item must be a dict")
+        item_id = _str_field(item, "id", max_len=128)
+        item_type = item.get("type")
+        if item_type not in _TYPE_ORD:
+            raise ValueError(f"item {item_id!r}: unknown type {item_type!r}")
+        title = _str_field(item, "title", max_len=1000)
+        abstract = _str_field(item, "abstract", required=False)
+        subject = _str_field(item, "subject", max_len=200)
+        region_code = _str_field(item, "region_code", max_len=16)
+        region = _str_field(item, "region", max_len=200)
+        period = _str_field(item, "period", required=False, max_len=100)
+        year = _int_field(item, "year", 1800, 2200)
+        price = _int_field(item, "price_idr", 0, 10**15, default=0)
+        fmt = _str_field(item, "format", required=False, max_len=20)
+        access = _str_field(item, "access", required=False, max_len=20) or "open"
+
+        vocab, stop, stems = self.vocab, self._stop, self.stemmer.stems
+        t_o = _TYPE_ORD[item_type]
+        s_o = vocab.subject_ord(subject)
+        r_o = vocab.region_ord(region_code, region)
+        title_tokens = self._tokenize(title)
+        title_stems = stems([t for t in title_tokens if t not in stop])
+        seen = set(title_stems)
+        body: list[str] = []
+        body_text = f"{abstract} {subject} {region} {period} {_TYPE_WORDS[item_type]}"
+        for s in stems([t for t in self._tokenize(body_text) if t not in stop]):
+            if s not in seen:
+                seen.add(s)
+                body.append(s)
+        crc = zlib.crc32(item_id.encode())
+        series = item.get("series_id") or f"{item_type}|{subject}|{region_code}"
+        doc = self._document(
+            id=item_id,
+            title_raw=" ".join(title_tokens),
+            text=" ".join(title_stems + title_stems + body),
+            f_tsy=f"{t_o}.{s_o}.{year}",
+            f_region=str(r_o),
+            type_o=t_o,
+            subject_o=s_o,
+            region_o=r_o,
+            year=year,
+            price=price,
+            fa_o=vocab.fa_ord(fmt, access),
+            sort=(_date_ordinal(item.get("release_date")) << 24) | (crc & 0xFFFFFF),
+            grp=zlib.crc32(str(series).encode()) & 0x7FFFFFFF,
+            doc=_json_dumps([item_id, title]).encode(),
+        )
+        return item_id, doc
+
+
+# --------------------------------------------------------------------------------------------
+# The index
+# --------------------------------------------------------------------------------------------
+
+
+class _State:
+    """An immutable view used by one search: searcher + vocabulary of the same commit."""
+
+    __slots__ = ("searcher", "vocab")
+
+    def __init__(self, searcher: Any, vocab: _Vocab) -> None:
+        self.searcher = searcher
+        self.vocab = vocab
+
+
+def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ValueError(f"{name} harus bilangan bulat {lo}..{hi}")
+    return value
+
+
+def _check_str(name: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{name} harus berupa teks")
+    value = value.strip()
+    if len(value) > MAX_FILTER_CHARS:
+        raise ValueError(f"{name} terlalu panjang (maksimal {MAX_FILTER_CHARS} karakter)")
+    return value or None
+
+
+def _empty_result(page: int, page_size: int) -> dict[str, Any]:
+    return {
+        "total": 0,
+        "page": page,
+        "page_size": page_size,
+        "items": [],
+        "facets": {"type": {}, "subject": {}, "region": {}, "year": {}},
+        "relaxed": False,
+    }
+
+
+def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+class SearchIndex:
+    """A catalog search index in one directory. Thread-safe for concurrent searches."""
+
+    def __init__(self, directory: str, index: Any, vocab: _Vocab, *, parallel: bool | None = None) -> None:
+        self.directory = directory
+        self._index = index
+        self._schema = index.schema
+        self._state = _State(index.searcher(), vocab)
+        self._write_lock = threading.Lock()
+        self._parallel = (os.cpu_count() or 1) >= 2 if parallel is None else parallel
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    # ---- lifecycle --------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        items: Iterable[dict],
+        directory: str,
+        *,
+        heap_mb: int = 400,
+        threads: int | None = None,
+        parallel: bool | None = None,
+    ) -> SearchIndex:
+        """Index ``items`` into the empty (or new) ``directory``; duplicate ids: the last one wins.
+
+        Raises ``FileExistsError`` if ``directory`` is not empty and ``ValueError`` on an invalid item.
+        """
+        tv = _tantivy()
+        os.makedirs(directory, exist_ok=True)
+        if os.listdir(directory):
+            raise FileExistsError(f"index directory {directory!r} is not empty")
+        index = tv.Index(_schema(), path=directory, reuse=False, sort_by_field=F_GRP)
+        n_threads = threads or max(1, min(2, os.cpu_count() or 1))
+        heap = max(heap_mb * 1_000_000, n_threads * 20_000_000)
+        vocab = _Vocab()
+        maker = _DocMaker(vocab)
+        writer = index.writer(heap_size=heap, num_threads=n_threads)
+        seen: set[str] = set()
+        try:
+            for item in items:
+                item_id, doc = maker.make(item)
+                if item_id in seen:
+                    writer.delete_documents_by_term(F_ID, item_id)
+                else:
+                    seen.add(item_id)
+                writer.add_document(doc)
+            _write_meta(directory, vocab, {"built_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")})
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        writer.wait_merging_threads()
+        index.config_reader("Manual")
+        index.reload()
+        return cls(directory, index, vocab, parallel=parallel)
+
+    @classmethod
+    def open(cls, directory: str, *, parallel: bool | None = None) -> SearchIndex:
+        """Open an index written by :meth:`build` (``FileNotFoundError`` if there is none)."""
+        meta = _read_meta(directory)
+        tv = _tantivy()
+        index = tv.Index.open(directory)
+        index.config_reader("Manual")
+        vocab = _Vocab(meta.get("subjects", ()), meta.get("regions", ()), meta.get("fa", ()))
+        return cls(directory, index, vocab, parallel=parallel)
+
+    def close(self) -> None:
+        """Stop the helper thread (the index files stay)."""
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+                self._pool = None
+
+    def doc_count(self) -> int:
+        return int(self._state.searcher.num_docs)
+
+    # ---- updates ----------------------------------------------------------------------------
+
+    def apply_changes(self, upserts: Iterable[dict], deletes: Iterable[str]) -> None:
+        """Upsert (by ``id``) and delete items, commit, and make the change visible to searches.
+
+        All upserts are validated before anything is written (``ValueError`` leaves the index as it
+        was). Within one call deletes apply first, then upserts in order (the last one of an id wins).
+        """
+        with self._write_lock:
+            vocab = self._state.vocab.copy()
+            maker = _DocMaker(vocab)
+            docs = [maker.make(item) for item in upserts]
+            delete_ids: list[str] = []
+            for item_id in deletes:
+                if not isinstance(item_id, str) or not item_id.strip():
+                    raise ValueError("id yang dihapus harus berupa teks")
+                delete_ids.append(item_id.strip())
+            if not docs and not delete_ids:
+                return
+            _write_meta(self.directory, vocab, _read_meta_extra(self.directory))  # before the commit
+            writer = self._index.writer(heap_size=30_000_000, num_threads=1)
+            try:
+                for item_id in delete_ids:
+                    writer.delete_documents_by_term(F_ID, item_id)
+                for item_id, doc in docs:
+                    writer.delete_documents_by_term(F_ID, item_id)
+                    writer.add_document(doc)
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            writer.wait_merging_threads()
+            self._index.reload()
+            self._state = _State(self._index.searcher(), vocab)
+
+    # ---- search -----------------------------------------------------------------------------
+
+    def search(
+        self,
+        q: str = "",
+        *,
+        type: str | None = None,
+        subject: str | None = None,
+        region: str | None = None,
+        year: int | None = None,
+        page: int = 1,
+        page_size: int = 20,
+    ) -> dict[str, Any]:
+        """Search; see the module docstring. ``ValueError`` (Indonesian message) on bad arguments."""
+        if q is None:
+            q = ""
+        if not isinstance(q, str):
+            raise ValueError("q harus berupa teks")
+        if len(q) > MAX_QUERY_CHARS:
+            raise ValueError(f"q terlalu panjang (maksimal {MAX_QUERY_CHARS} karakter)")
+        page = _check_int("page", page, 1, 10**9)
+        page_size = _check_int("page_size", page_size, 1, MAX_PAGE_SIZE)
+        type_ = _check_str("type", type)
+        if type_ is not None and type_ not in _TYPE_ORD:
+            raise ValueError(f"type tidak dikenal: {type_!r} (pilihan: {', '.join(ITEM_TYPES)})")
+        subject = _check_str("subject", subject)
+        region = _check_str("region", region)
+        year_ = None if year is None or year == "" else _check_int("year", year, 1800, 2200)
+
+        tv = _tantivy()
+        state = self._state
+        schema, vocab, searcher = self._schema, state.vocab, state.searcher
+        filters: list[Any] = []
+        if type_ is not None:
+            filters.append(tv.Query.term_query(schema, F_TYPE, _TYPE_ORD[type_]))
+        if subject is not None:
+            ords = vocab.subject_ords(subject)
+            if not ords:
+                return _empty_result(page, page_size)
+            filters.append(self._int_set_query(F_SUBJECT, ords))
+        if region is not None:
+            ords = vocab.region_ords(region)
+            if not ords:
+                return _empty_result(page, page_size)
+            filters.append(
+                tv.Query.term_query(schema, F_REGION, str(ords[0])) if len(ords) == 1
+                else tv.Query.term_set_query(schema, F_REGION, [str(o) for o in ords])
+            )
+        if year_ is not None:
+            filters.append(tv.Query.term_query(schema, F_YEAR, year_))
+
+        result = self._run(searcher, vocab, self._text_clauses(searcher, q), filters, page, page_size)
+        if result["total"] == 0 and q.strip():
+            # Nothing has every term (typo, over-specific query): retry requiring most of the terms.
+            relaxed = self._text_clauses(searcher, q, relaxed=True)
+            if relaxed is not None:
+                result = self._run(searcher, vocab, relaxed, filters, page, page_size)
+                result["relaxed"] = True
+        return result
+
+    def _run(
+        self,
+        searcher: Any,
+        vocab: _Vocab,
+        clauses: list[tuple[Any, Any]] | None,
+        filters: list[Any],
+        page: int,
+        page_size: int,
+    ) -> dict[str, Any]:
+        tv = _tantivy()
+        ranked = clauses is not None
+        if clauses is None and not filters:
+            query = tv.Query.all_query()
+        else:
+            clauses = list(clauses or [])
+            for f in filters:
+                clauses.append((tv.Occur.Must, tv.Query.const_score_query(f, 0.0)))
+            query = tv.Query.boolean_query(clauses)
+
+        offset = (page - 1) * page_size
+        in_window = offset + page_size <= MAX_RESULT_WINDOW
+        hits_future = None
+        hits: list[tuple[Any, Any]] = []
+        if in_window and self._parallel:
+            hits_future = self._submit_topk(searcher, query, ranked, offset, page_size)
+        aggs = searcher.aggregate(query, _AGGS)
+        facets, total = self._facets(aggs, vocab)
+        if hits_future is not None:
+            hits = hits_future.result()
+        elif in_window and offset < total:
+            hits = self._topk(searcher, query, ranked, offset, page_size)
+        elif not in_window and offset < total:
+            raise ValueError(
+                f"halaman terlalu jauh: hanya {MAX_RESULT_WINDOW} hasil pertama yang dapat ditelusuri; "
+                "persempit pencarian dengan kata kunci atau filter"
+            )
+        items = self._hydrate(searcher, vocab, hits, ranked) if offset < total else []
+        return {
+            "total": total, "page": page, "page_size": page_size, "items": items, "facets": facets,
+            "relaxed": False,
+        }
+
+    # ---- internals --------------------------------------------------------------------------
+
+    def _int_set_query(self, field: str, values: list[int]) -> Any:
+        tv = _tantivy()
+        if len(values) == 1:
+            return tv.Query.term_query(self._schema, field, values[0])
+        return tv.Query.boolean_query(
+            [(tv.Occur.Should, tv.Query.term_query(self._schema, field, v)) for v in values]
+        )
+
+    def _text_clauses(self, searcher: Any, q: str, *, relaxed: bool = False) -> list[tuple[Any, Any]] | None:
+        """Scoring clauses for ``q`` (None when it has no word). ``relaxed``: most terms, not all."""
+        tokens = _text.tokenize(q)[: MAX_QUERY_TERMS * 2]
+        if not tokens:
+            return None
+        tv = _tantivy()
+        query_cls, occur, schema = tv.Query, tv.Occur, self._schema
+        content = list(dict.fromkeys(_text.content_tokens(tokens))) or list(dict.fromkeys(tokens))
+        content = content[:MAX_QUERY_TERMS]
+        if relaxed and len(content) < 2:
+            return None
+        stemmer = _text.default_stemmer()
+        term_clauses = [query_cls.term_query(schema, F_TEXT, stemmer.stem(tok)) for tok in content[:-1]]
+        last = content[-1]
+        subs = [(occur.Should, query_cls.term_query(schema, F_TEXT, stemmer.stem(last)))]
+        limit = PREFIX_EXPANSIONS_SHORT if len(last) <= 2 else PREFIX_EXPANSIONS
+        for term, _count in searcher.terms_with_prefix(F_TITLE, last, limit=limit):
+            subs.append(
+                (occur.Should, query_cls.boost_query(query_cls.term_query(schema, F_TITLE, term), PREFIX_BOOST))
+            )
+        term_clauses.append(query_cls.boolean_query(subs) if len(subs) > 1 else subs[0][1])
+        if relaxed:
+            n = len(term_clauses)
+            must_match = max(1, n - max(1, n // 3))
+            clauses = [(occur.Must, query_cls.boolean_query(
+                [(occur.Should, c) for c in term_clauses], minimum_number_should_match=must_match
+            ))]
+        else:
+            clauses = [(occur.Must, c) for c in term_clauses]
+        if len(tokens) >= 2:
+            phrase = query_cls.phrase_query(schema, F_TITLE, tokens[:MAX_QUERY_TERMS])
+            clauses.append((occur.Should, query_cls.boost_query(phrase, PHRASE_BOOST)))
+        return clauses
+
+    def _topk(self, searcher: Any, query: Any, ranked: bool, offset: int, limit: int) -> list[tuple[Any, Any]]:
+        if ranked:
+            return searcher.search(query, limit, count=False, offset=offset).hits
+        tv = _tantivy()
+        return searcher.search(
+            query, limit, count=False, offset=offset, order_by_field=F_SORT, order=tv.Order.Desc
+        ).hits
+
+    def _submit_topk(self, searcher: Any, query: Any, ranked: bool, offset: int, limit: int) -> Any:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-search")
+            pool = self._pool
+        started = threading.Event()
+
+        def run() -> list[tuple[Any, Any]]:
+            started.set()
+            return self._topk(searcher, query, ranked, offset, limit)
+
+        future = pool.submit(run)
+        # Let the worker enter Tantivy (which releases the GIL) before aggregate() takes the GIL.
+        started.wait(0.01)
+        return future
+
+    @staticmethod
+    def _facets(aggs: dict[str, Any], vocab: _Vocab) -> tuple[dict[str, dict[str, int]], int]:
+        types: dict[str, int] = {}
+        subjects: dict[str, int] = {}
+        years: dict[str, int] = {}
+        regions: dict[str, int] = {}
+        total = 0
+        n_subjects, n_regions = len(vocab.subjects), len(vocab.regions)
+        for bucket in aggs["tsy"]["buckets"]:
+            count = int(bucket["doc_count"])
+            t_o, s_o, y = str(bucket["key"]).split(".")
+            total += count
+            tname = ITEM_TYPES[int(t_o)]
+            types[tname] = types.get(tname, 0) + count
+            si = int(s_o)
+            sname = vocab.subjects[si] if si < n_subjects else f"#{si}"
+            subjects[sname] = subjects.get(sname, 0) + count
+            years[y] = years.get(y, 0) + count
+        for bucket in aggs["region"]["buckets"]:
+            ri = int(bucket["key"])
+            rname = vocab.regions[ri][1] if ri < n_regions else f"#{ri}"
+            regions[rname] = regions.get(rname, 0) + int(bucket["doc_count"])
+        facets = {
+            "type": _sorted_counts(types),
+            "subject": _sorted_counts(subjects),
+            "region": _sorted_counts(regions),
+            "year": dict(sorted(years.items(), key=lambda kv: kv[0], reverse=True)),
+        }
+        return facets, total
+
+    @staticmethod
+    def _hydrate(searcher: Any, vocab: _Vocab, hits: list[tuple[Any, Any]], ranked: bool) -> list[dict]:
+        if not hits:
+            return []
+        addrs = [addr for _, addr in hits]
+        cols = {
+            f: searcher.fast_field_values(f, addrs)
+            for f in (F_TYPE, F_SUBJECT, F_REGION_O, F_YEAR, F_PRICE, F_FA, F_SORT)
+        }
+        out: list[dict] = []
+        for i, (score, addr) in enumerate(hits):
+            raw = searcher.doc(addr).get_first(F_DOC)
+            item_id, title = json.loads(bytes(raw).decode("utf-8"))
+            code, region = vocab.regions[cols[F_REGION_O][i]]
+            fmt, access = vocab.fa[cols[F_FA][i]]
+            day = (cols[F_SORT][i] or 0) >> 24
+            out.append({
+                "id": item_id,
+                "type": ITEM_TYPES[cols[F_TYPE][i]],
+                "title": title,
+                "subject": vocab.subjects[cols[F_SUBJECT][i]],
+                "region": region,
+                "region_code": code,
+                "year": cols[F_YEAR][i],
+                "price_idr": cols[F_PRICE][i],
+                "access": access,
+                "format": fmt or None,
+                "release_date": _dt.date.fromordinal(day).isoformat() if day > 0 else None,
+                "score": round(float(score), 4) if ranked else None,
+            })
+        return out
+
+    def iter_ids(self) -> Iterator[str]:
+        """All item ids in the index (for consistency checks; walks the term dictionary)."""
+        for term, _count in self._state.searcher.terms_with_prefix(F_ID, ""):
+            yield term
+
+
+def _read_meta_extra(directory: str) -> dict[str, Any]:
+    try:
+        meta = _read_meta(directory)
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in meta.items() if k == "built_at"}

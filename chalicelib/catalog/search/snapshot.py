@@ -1,0 +1,298 @@
+"""Immutable search-index snapshots on S3, and the lazily refreshed index the API searches.
+
+S3 layout (``prefix`` defaults to ``search/``)::
+
+    search/snapshots/<version>.tar   plain (uncompressed) tar of the index directory's files;
+                                     object metadata ``sha256`` = hex digest of the tar
+    search/current.json              {"version", "key", "doc_count", "built_at", "size_bytes", "sha256"}
+
+``<version>`` is ``YYYYMMDDTHHMMSSffffffZ-<8 hex>``: it sorts by build time and is safe as a path
+component. A snapshot is never modified; publishing writes the tar first and then flips
+``current.json`` (S3 is strongly consistent, so a reader never sees a pointer to a missing tar).
+
+Uncompressed tar was chosen by measurement (``bench/bench_search.py``): Tantivy's files are already
+compressed (bit-packed postings, LZ4 doc store), gzip saves little and costs CPU on every cold start.
+
+The Lambda side (:class:`SearchService`) extracts a snapshot into ``/tmp/silastik-search/<version>/``
+on first use, checks ``current.json`` at most every ``refresh_seconds`` and swaps to a newer version
+when one appears; while a refresh fails it keeps serving the index it has.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import tarfile
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from typing import IO, Any
+
+from chalicelib.catalog.search.engine import SearchIndex
+
+log = logging.getLogger(__name__)
+
+_VERSION_RE = re.compile(r"^[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}$")
+_SKIP_FILES = frozenset({".tantivy-meta.lock", ".tantivy-writer.lock"})
+_COPY_CHUNK = 1 << 20
+
+
+class SearchUnavailable(RuntimeError):
+    """No search snapshot has been published yet, or none could be loaded (map to HTTP 503)."""
+
+
+def new_version(now: _dt.datetime | None = None) -> str:
+    now = now or _dt.datetime.now(_dt.UTC)
+    return f"{now.strftime('%Y%m%dT%H%M%S%f')}Z-{secrets.token_hex(4)}"
+
+
+def _check_version(version: str) -> str:
+    if not isinstance(version, str) or not _VERSION_RE.match(version):
+        raise ValueError(f"invalid snapshot version {version!r}")
+    return version
+
+
+def write_tar(index_dir: str, fileobj: IO[bytes]) -> None:
+    """Write the index directory's regular files (sorted, no lock files) as a plain tar."""
+    with tarfile.open(fileobj=fileobj, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in sorted(os.listdir(index_dir)):
+            path = os.path.join(index_dir, name)
+            if name in _SKIP_FILES or ".tmp-" in name or not os.path.isfile(path):
+                continue
+            info = tar.gettarinfo(path, arcname=name)
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            with open(path, "rb") as fh:
+                tar.addfile(info, fh)
+
+
+def extract_tar(fileobj: IO[bytes], dest: str) -> None:
+    """Extract a snapshot tar stream into ``dest`` (regular files only, no paths outside it)."""
+    with tarfile.open(fileobj=fileobj, mode="r|*") as tar:
+        for member in tar:
+            if not member.isfile() or "/" in member.name or member.name in ("", ".", ".."):
+                raise ValueError(f"unexpected entry in search snapshot: {member.name!r}")
+            tar.extract(member, dest, filter="data")
+
+
+class _HashingReader:
+    """File-like wrapper computing the SHA-256 of what is read through it."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._raw.read(n) if n is not None and n >= 0 else self._raw.read()
+        self.sha256.update(data)
+        self.size += len(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(_COPY_CHUNK):
+            pass
+
+
+class SnapshotStore:
+    """S3-backed snapshot store. The boto3 S3 client and the bucket are injected."""
+
+    def __init__(self, s3_client: Any, bucket: str, prefix: str = "search/") -> None:
+        if not bucket:
+            raise ValueError("bucket is required")
+        self._s3 = s3_client
+        self.bucket = bucket
+        self.prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+
+    @property
+    def current_key(self) -> str:
+        return f"{self.prefix}current.json"
+
+    def snapshot_key(self, version: str) -> str:
+        return f"{self.prefix}snapshots/{_check_version(version)}.tar"
+
+    def publish(self, index_dir: str) -> str:
+        """Upload ``index_dir`` as a new snapshot, then point ``current.json`` at it. Returns the version."""
+        doc_count = SearchIndex.open(index_dir, parallel=False).doc_count()
+        built_at = _built_at(index_dir)
+        version = new_version()
+        key = self.snapshot_key(version)
+        with tempfile.TemporaryFile() as tmp:
+            write_tar(index_dir, tmp)
+            size = tmp.tell()
+            tmp.seek(0)
+            digest = hashlib.sha256()
+            while chunk := tmp.read(_COPY_CHUNK):
+                digest.update(chunk)
+            tmp.seek(0)
+            self._s3.upload_fileobj(
+                tmp, self.bucket, key,
+                ExtraArgs={"ContentType": "application/x-tar", "Metadata": {"sha256": digest.hexdigest()}},
+            )
+        manifest = {
+            "version": version,
+            "key": key,
+            "doc_count": doc_count,
+            "built_at": built_at,
+            "size_bytes": size,
+            "sha256": digest.hexdigest(),
+        }
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=self.current_key,
+            Body=json.dumps(manifest).encode(),
+            ContentType="application/json",
+            CacheControl="no-cache",
+        )
+        log.info("search snapshot published: %s (%d docs, %d bytes)", version, doc_count, size)
+        return version
+
+    def current(self) -> dict[str, Any] | None:
+        """The ``current.json`` manifest, or None when nothing was published yet."""
+        try:
+            obj = self._s3.get_object(Bucket=self.bucket, Key=self.current_key)
+        except Exception as exc:  # botocore ClientError; imported lazily elsewhere
+            if _is_not_found(exc):
+                return None
+            raise
+        return json.loads(obj["Body"].read())
+
+    def current_version(self) -> str | None:
+        manifest = self.current()
+        return None if manifest is None else str(manifest["version"])
+
+    def download(self, version: str, dest_root: str) -> str:
+        """Extract snapshot ``version`` into ``dest_root/<version>/`` (atomically) and return that path."""
+        key = self.snapshot_key(version)
+        final = os.path.join(dest_root, version)
+        if os.path.isdir(final):
+            return final
+        os.makedirs(dest_root, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=f".{version}.", dir=dest_root)
+        try:
+            obj = self._s3.get_object(Bucket=self.bucket, Key=key)
+            reader = _HashingReader(obj["Body"])
+            extract_tar(reader, tmp)  # type: ignore[arg-type]
+            reader.drain()
+            expected = (obj.get("Metadata") or {}).get("sha256")
+            if expected and expected != reader.sha256.hexdigest():
+                raise ValueError(f"search snapshot {version} is corrupt (sha256 mismatch)")
+            try:
+                os.rename(tmp, final)
+            except OSError:
+                if not os.path.isdir(final):  # not a concurrent download of the same version
+                    raise
+                shutil.rmtree(tmp, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return final
+
+
+def _is_not_found(exc: Exception) -> bool:
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = str(response.get("Error", {}).get("Code", ""))
+    return code in ("NoSuchKey", "404", "NotFound")
+
+
+def _built_at(index_dir: str) -> str:
+    try:
+        with open(os.path.join(index_dir, "silastik-search.json"), encoding="utf-8") as fh:
+            value = json.load(fh).get("built_at")
+    except (OSError, ValueError):
+        value = None
+    return value or _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+class SearchService:
+    """What the API uses: the current snapshot's index, loaded lazily and refreshed periodically."""
+
+    def __init__(
+        self,
+        store: SnapshotStore,
+        local_root: str = "/tmp/silastik-search",  # noqa: S108 - Lambda's writable scratch space
+        refresh_seconds: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._root = local_root
+        self._refresh = float(refresh_seconds)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._index: SearchIndex | None = None
+        self._version: str | None = None
+        self._next_check = float("-inf")
+
+    @property
+    def version(self) -> str | None:
+        """Version of the loaded snapshot (None before the first load)."""
+        return self._version
+
+    def invalidate(self) -> None:
+        """Check ``current.json`` again on the next :meth:`index` call."""
+        self._next_check = float("-inf")
+
+    def index(self) -> SearchIndex:
+        """The current index; raises :class:`SearchUnavailable` when no snapshot can be loaded."""
+        current = self._index
+        if current is not None and self._clock() < self._next_check:
+            return current
+        if current is not None:
+            # Someone else is refreshing: keep serving the loaded index instead of waiting.
+            if not self._lock.acquire(blocking=False):
+                return current
+        else:
+            self._lock.acquire()
+        try:
+            return self._refresh_locked()
+        finally:
+            self._lock.release()
+
+    def _refresh_locked(self) -> SearchIndex:
+        now = self._clock()
+        if self._index is not None and now < self._next_check:
+            return self._index
+        self._next_check = now + self._refresh
+        try:
+            version = self._store.current_version()
+            if version is None:
+                if self._index is not None:
+                    return self._index
+                raise SearchUnavailable("indeks pencarian belum tersedia")
+            if version == self._version and self._index is not None:
+                return self._index
+            path = self._store.download(version, self._root)
+            new_index = SearchIndex.open(path)
+        except SearchUnavailable:
+            raise
+        except Exception as exc:
+            if self._index is not None:
+                log.warning("search snapshot refresh failed, serving %s: %s", self._version, exc)
+                return self._index
+            raise SearchUnavailable("indeks pencarian tidak dapat dimuat") from exc
+        old = self._index
+        self._index, self._version = new_index, version
+        log.info("search snapshot loaded: %s (%d docs)", version, new_index.doc_count())
+        if old is not None:
+            old.close()
+        self._cleanup(keep=version)
+        return new_index
+
+    def _cleanup(self, keep: str) -> None:
+        """Remove other extracted versions (open mmaps of an old index stay valid on Linux)."""
+        try:
+            names = os.listdir(self._root)
+        except OSError:
+            return
+        for name in names:
+            if name != keep and _VERSION_RE.match(name):
+                shutil.rmtree(os.path.join(self._root, name), ignore_errors=True)
