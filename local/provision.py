@@ -92,7 +92,7 @@ def provision(prefix: str = "silastik-local", region: str = "ap-southeast-3", se
     for page in ddb.get_paginator("list_tables").paginate():
         existing.update(page["TableNames"])
     for res in resources.values():
-        if res["Type"] != "AWS::DynamoDB::Table":
+        if res.get("Type") != "AWS::DynamoDB::Table":
             continue
         p = r(res["Properties"])
         name = p["TableName"]
@@ -111,7 +111,7 @@ def provision(prefix: str = "silastik-local", region: str = "ap-southeast-3", se
 
     # queues: dead-letter queues first
     env: dict[str, str] = {}
-    queues = [(k, v) for k, v in resources.items() if v["Type"] == "AWS::SQS::Queue"]
+    queues = [(k, v) for k, v in resources.items() if v.get("Type") == "AWS::SQS::Queue"]
     queues.sort(key=lambda kv: "RedrivePolicy" in kv[1]["Properties"])
     for logical, res in queues:
         p = r(res["Properties"])
@@ -129,7 +129,7 @@ def provision(prefix: str = "silastik-local", region: str = "ap-southeast-3", se
 
     # buckets
     for logical, res in resources.items():
-        if res["Type"] != "AWS::S3::Bucket":
+        if res.get("Type") != "AWS::S3::Bucket":
             continue
         p = r(res["Properties"])
         name = p["BucketName"]

@@ -94,3 +94,17 @@ def test_security_headers_and_cors(api, client):
     assert resp.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8080"
     resp = client.http.get("/health", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in resp.headers
+
+
+def test_openapi_document_is_valid_and_complete(api, client):
+    from openapi_spec_validator import validate
+
+    import app as app_module
+
+    st, doc = api.get("/openapi.json")
+    validate(doc)
+    declared = {(r.path, r.method.lower()) for r in app_module.api.routes}
+    documented = {(p, m) for p, ops in doc["paths"].items() for m in ops}
+    assert declared == documented
+    chalice_routes = {(p, m.lower()) for p, entries in app_module.app.routes.items() for m in entries if m != "OPTIONS"}
+    assert chalice_routes == declared  # every route goes through the Api layer (auth, validation, errors)
