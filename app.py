@@ -391,7 +391,7 @@ def ops_report_ledger(ctx: Ctx, query: PeriodQuery):
     from chalicelib.reports import service
 
     frm, to = service.period(query.from_, query.to)
-    return Response(body=ledger_csv(frm, to), status_code=200,
+    return Response(body=ledger_csv(frm, to).encode("utf-8"), status_code=200,
                     headers={"Content-Type": "text/csv; charset=utf-8",
                              "Content-Disposition": f'attachment; filename="ledger-{query.from_[:10]}-{query.to[:10]}.csv"'})
 

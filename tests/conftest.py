@@ -34,6 +34,30 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
 
+def _serialize_moto_backend() -> None:
+    """moto's in-process backends are not thread-safe (dicts mutate during iteration). A real AWS service
+    serialises each API call per item; we do the same, per call, with one lock — our own code still runs
+    concurrently between calls, which is what the concurrency tests are about."""
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    if getattr(BotocoreStubber, "_silastik_locked", False):
+        return
+    lock = threading.RLock()
+    original = BotocoreStubber.__call__
+
+    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    BotocoreStubber.__call__ = locked  # type: ignore[method-assign]
+    BotocoreStubber._silastik_locked = True  # type: ignore[attr-defined]
+
+
+_serialize_moto_backend()
+
+
 @pytest.fixture(scope="session")
 def sso() -> Iterator[Any]:
     from local.sso import serve_in_thread

@@ -63,6 +63,7 @@ export const get = (path, query) => api("GET", path, undefined, query);
 export const post = (path, body = {}) => api("POST", path, body);
 export const put = (path, body) => api("PUT", path, body);
 export const patch = (path, body) => api("PATCH", path, body);
+export const del = (path) => api("DELETE", path);
 
 const STATUS_TEXT = {
   0: "Tidak ada koneksi",

@@ -25,7 +25,7 @@ const ADMIN = ["admin"];
 // path pattern → view; `nav` entries appear in the menu (in this order) for users holding one of `roles`.
 const ROUTES = [
   { path: "antrian", view: queueView, roles: OPS, nav: "Antrian saya", group: "Layanan", icon: "inbox" },
-  { path: "pencatatan", view: intakeView, roles: OPS, nav: "Pencatatan permintaan", group: "Layanan", icon: "plus" },
+  { path: "pencatatan", view: intakeView, roles: OPS, nav: "Catat permintaan", group: "Layanan", icon: "plus" },
   { path: "eskalasi", view: escalationsView, roles: STAFF, nav: "Eskalasi", group: "Layanan", icon: "up" },
   { path: "forum", view: forumView, roles: STAFF, nav: "Forum petugas", group: "Layanan", icon: "chat" },
   { path: "jadwal", view: rosterView, roles: STAFF, nav: "Jadwal piket", group: "Layanan", icon: "calendar" },
@@ -142,11 +142,20 @@ function buildShell(user) {
   };
 }
 
+const DETAIL_PARENT = { "permintaan/:id": "antrian", "requests/:id": "antrian", "forum/:id": "forum",
+  "eskalasi/:id": "eskalasi", "escalations/:id": "eskalasi", "katalog/:id": "katalog" };
+
 function markActiveNav(routePath) {
-  const top = routePath.split("/")[0];
+  let target = routePath;
+  if (DETAIL_PARENT[routePath]) {
+    target = DETAIL_PARENT[routePath];
+    // a request opened from "Semua permintaan" keeps that menu entry highlighted
+    if (target === "antrian" && state.lastList === "permintaan") target = "permintaan";
+  } else {
+    state.lastList = routePath;
+  }
   for (const a of document.querySelectorAll(".nav-link")) {
-    const on = a.dataset.route === routePath || a.dataset.route === top
-      || (top === "requests" && a.dataset.route === "antrian") || (top === "escalations" && a.dataset.route === "eskalasi");
+    const on = a.dataset.route === target;
     if (on) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }

@@ -17,10 +17,14 @@ function niceMax(v) {
   return nice * exp;
 }
 
+/** Gridline values for counts: whole-number steps of 1, 2 or 5 × 10^k, covering `max`. */
 function ticks(max, n = 4) {
-  const top = niceMax(max);
-  const step = top / n;
-  return Array.from({ length: n + 1 }, (_, i) => +(i * step).toFixed(6));
+  const raw = Math.max(max, 1) / n;
+  const exp = Math.pow(10, Math.floor(Math.log10(raw)));
+  const f = raw / exp;
+  const step = Math.max(1, (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * exp);
+  const count = Math.max(1, Math.ceil(max / step));
+  return Array.from({ length: count + 1 }, (_, i) => i * step);
 }
 
 function shortNum(v) {

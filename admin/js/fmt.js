@@ -158,6 +158,12 @@ export function dayHeading(day) {
   return { weekday: weekdayFmt.format(d), date: dayMonthFmt.format(d) };
 }
 
+/** Replace ISO-8601 timestamps inside a server note with the Indonesian date-time (WIB). */
+export function humaniseTimestamps(text) {
+  return String(text || "").replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g,
+    (iso) => dateTime(iso));
+}
+
 export function initials(name) {
   return String(name || "?").split(/\s+/).filter(Boolean).slice(0, 2).map((p) => p[0].toUpperCase()).join("");
 }

@@ -169,6 +169,10 @@ def drain(limit: int = 200) -> int:
             cands = [Candidate(c.operator_id, c.load + (1 if c.operator_id == op else 0), c.quota, c.active,
                                c.services, clock.iso() if c.operator_id == op else c.last_assigned_at)
                      for c in cands]
+        elif rank(cands, rec.kind, rec.topic):
+            # someone looked free but was not (a concurrent delegation took the capacity): look again rather
+            # than retrying the same full operators for every remaining request
+            cands = candidates()
     return assigned
 
 
@@ -190,6 +194,9 @@ def reassign(rec: RequestRecord, operator_id: str, actor: str, note: str = "") -
         raise BadRequest("unknown operator") from exc
     if not target.active:
         raise Conflict("operator is not active")
+    if rec.assignee != operator_id and int(target.load or 0) >= int(target.quota or 0):
+        raise Conflict(f"operator {operator_id} has reached their quota", code="operator_at_quota",
+                       details={"load": int(target.load or 0), "quota": int(target.quota or 0)})
     repo = RequestRepository()
     now = clock.iso()
     if rec.status == lc.QUEUED:

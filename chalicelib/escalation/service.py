@@ -124,7 +124,7 @@ def _notify_unit(esc: EscalationRecord, rec: Any, p: Principal) -> None:
                             "operator_name": p.name or p.sub, "message_excerpt": esc.question,
                             "due_at": rec.due_at, "escalation_id": esc.escalation_id,
                             "escalation_due_at": esc.due_at, "unit": esc.unit, "unit_name": UNITS[esc.unit],
-                            "request_url": _url(f"escalations/{esc.escalation_id}")})
+                            "request_url": _url(f"eskalasi/{esc.escalation_id}")})
 
 
 def get(p: Principal, escalation_id: str) -> EscalationRecord:
@@ -194,7 +194,7 @@ def _notify_assignee(esc: EscalationRecord, rec: Any, p: Principal, text: str) -
     outbox.enqueue("new_message", key=f"escalation_answer#{esc.escalation_id}", to_user=rec.assignee,
                    ctx={"recipient_name": name, "request_id": rec.request_id, "kind": rec.kind,
                         "operator_name": f"{p.name or p.sub} (unit {UNITS[esc.unit]})", "message_excerpt": text,
-                        "escalation_id": esc.escalation_id, "request_url": _url(f"requests/{rec.request_id}")})
+                        "escalation_id": esc.escalation_id, "request_url": _url(f"permintaan/{rec.request_id}")})
 
 
 # --- listing -----------------------------------------------------------------------------------------

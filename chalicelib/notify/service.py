@@ -39,6 +39,10 @@ _DATETIME_KEYS = ("due_at", "expires_at", "paid_at")
 _STAFF_ROLES = frozenset({"operator", "supervisor", "producer", "admin"})
 
 
+class DeliveryError(RuntimeError):
+    """The channel did not take the message (the text names the provider's error code, never the address)."""
+
+
 class InFlight(RuntimeError):
     """Another delivery of the same notification is sending right now; retry later."""
 
@@ -65,15 +69,19 @@ class SesEmailSender:
         return recipient.email or None
 
     def send(self, address: str, message: RenderedEmail) -> str:
-        resp = aws.client("ses").send_email(
-            Source=get_settings().mail_from,
-            Destination={"ToAddresses": [address]},
-            Message={
-                "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"},
-                         "Html": {"Data": message.html, "Charset": "UTF-8"}},
-            },
-        )
+        try:
+            resp = aws.client("ses").send_email(
+                Source=get_settings().mail_from,
+                Destination={"ToAddresses": [address]},
+                Message={
+                    "Subject": {"Data": message.subject, "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"},
+                             "Html": {"Data": message.html, "Charset": "UTF-8"}},
+                },
+            )
+        except Exception as exc:  # noqa: BLE001 - re-raised without the provider's text (it may echo the address)
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
+            raise DeliveryError(f"SES refused the message: {code}") from None
         return str(resp.get("MessageId", ""))
 
 

@@ -4,7 +4,7 @@ transitions. Handlers call these; AWS access stays in the repositories and adapt
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from chalicelib.core import clock, obs
@@ -247,7 +247,8 @@ class RequestService:
             raise Forbidden("only staff can write internal notes")
         now = clock.iso()
         role = "staff" if staff_view else "consumer"
-        msg = MessageRecord(request_id=rec.request_id, msg_id=f"{now}#{secrets.token_hex(4)}", at=now,
+        stamp = clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # sortable to the microsecond
+        msg = MessageRecord(request_id=rec.request_id, msg_id=f"{stamp}#{secrets.token_hex(4)}", at=now,
                             author=p.sub, author_name=p.name or p.sub, author_role=role, body=body,
                             internal=internal)
         self.repo.add_message(msg)

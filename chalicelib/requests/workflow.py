@@ -65,7 +65,8 @@ def _notify_received(rec: RequestRecord) -> None:
     outbox.enqueue(event, key=f"{event}#{rec.request_id}", to_user=rec.consumer_id,
                    to_email=rec.consumer.email if rec.consumer else None,
                    ctx={"recipient_name": rec.consumer.name if rec.consumer else "", "request_id": rec.request_id,
-                        "kind": rec.kind, "due_at": rec.due_at, "status": rec.status, "portal": True})
+                        "kind": rec.kind, "due_at": rec.due_at, "status": rec.status, "portal": True,
+                        **({"message_excerpt": (rec.message or "")[:200]} if rec.kind == "complaint" else {})})
 
 
 def _store_token(rec: RequestRecord, stage: str, token: str, condition: Any) -> bool:

@@ -22,7 +22,8 @@ def atomic_moto(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make each DynamoDB API call atomic in moto, as it is in DynamoDB. moto's TransactWriteItems checks and
     applies item by item without a lock and rolls back by restoring a table snapshot, so under threads it
     can lose other callers' writes — an emulator artefact, not the behaviour under test. Our threads still
-    interleave freely between calls (stale reads, racing transactions)."""
+    interleave freely between calls (stale reads, racing transactions). Kept here even if conftest serialises
+    moto globally, so that this test does not depend on it."""
     from moto.dynamodb.responses import DynamoHandler
 
     lock = threading.RLock()
@@ -321,7 +322,7 @@ def test_reassignment_keeps_load_counters_right(api, worker):
 
     # operator2 is at quota: a reassignment to them is refused and changes nothing
     st, err = api.patch(f"/ops/requests/{b}", "supervisor1", {"assignee": "operator2"})
-    assert st == 409, err
+    assert st == 409 and err["error"]["code"] == "operator_at_quota", err
     assert (int(operator("operator1").load), int(operator("operator2").load)) == (1, 1)
     assert records([b])[b].assignee == "operator1"
 
@@ -399,3 +400,23 @@ def test_queue_urgency_and_request_list_filters(api, worker):
         if not cursor:
             break
     assert sorted(seen) == sorted(mine + others)
+
+
+def test_demo_seed_puts_everyone_on_duty_now_and_is_idempotent(aws_env):
+    from chalicelib.core import clock
+    from chalicelib.delegation import service as delegation
+    from chalicelib.delegation.models import OperatorRecord
+    from chalicelib.delegation.seed import seed_demo
+    from chalicelib.escalation.service import UNITS, units_of
+
+    now = clock.now()
+    assert seed_demo(now) == 4
+    OperatorRecord("operator1").update(actions=[OperatorRecord.load.set(2)])
+    assert seed_demo(now) == 4  # again: nothing reset, nothing duplicated
+    assert delegation.on_duty_ids() == {"operator1", "operator2", "operator3", "supervisor1"}
+    assert int(operator("operator1").load) == 2 and operator("operator2").name == "Rina Wulandari"
+    days = [delegation.local_day(now + timedelta(days=i)) for i in range(7)]
+    assert len(delegation.shifts_for_days(days)) == 28
+    later = clock.iso(now + timedelta(days=6))
+    assert delegation.on_duty_ids(later) == {"operator1", "operator2", "operator3", "supervisor1"}
+    assert units_of("producer1") == list(UNITS)

@@ -147,8 +147,8 @@ def test_summary_and_ledger_match_a_hand_count(api, worker, billing_sim, frozen)
     # the PNBP ledger as CSV
     assert api.get("/ops/reports/ledger.csv?from=2026-03-01&to=2026-03-31", "operator1")[0] == 403
     resp = api.client.http.get("/ops/reports/ledger.csv?from=2026-03-02&to=2026-03-02",
-                               headers=api.tokens.headers("supervisor1"))
-    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/csv")
+                               headers=api.tokens.headers("supervisor1", Accept="text/csv"))
+    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/csv"), resp.body
     rows = list(csv.DictReader(io.StringIO(resp.body.decode())))
     assert sorted((r["request_id"], r["transaction_type"], r["amount_idr"]) for r in rows) == sorted(
         [(d1, "paid", "150000"), (z1, "zero_rupiah", "0")])

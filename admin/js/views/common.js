@@ -41,7 +41,8 @@ export function dueCell(r) {
     h("span", { class: "due-date" }, r.due_at ? dateTime(r.due_at) : "—"),
     h("span", { class: overdue ? "due-rel due-overdue" : "due-rel" },
       overdue ? h("span", { class: "badge badge-danger" }, "Terlambat") : null,
-      " ", r.due_at && OPEN_STATUSES.has(r.status) ? dueText(r.due_at) : ""));
+      " ", r.due_at && OPEN_STATUSES.has(r.status) ? (overdue ? dueText(r.due_at).replace("terlambat ", "lewat ")
+        : dueText(r.due_at)) : ""));
 }
 
 export function kindCell(r) {

@@ -130,12 +130,6 @@ export async function render(view, _params, ctx) {
       rows: ops.map((o) => ({ label: o.name || o.operator_id, value: o.load || 0, cap: o.quota || 0, sub: o.delivered || 0 })),
       valueLabel: "Dalam proses",
     });
-    const deliveredChart = hbarChart({
-      title: "Permintaan terselesaikan per operator",
-      desc: "Jumlah permintaan yang diselesaikan tiap operator dalam periode.",
-      rows: ops.map((o) => ({ label: o.name || o.operator_id, value: o.delivered || 0 })), color: PALETTE.teal,
-      valueLabel: "Terselesaikan",
-    });
 
     const dist = ratings.distribution || {};
     const ratingChart = barChart({
@@ -176,8 +170,6 @@ export async function render(view, _params, ctx) {
           h("h2", { class: "card-title" }, "Capaian SLA"), slaChart),
         h("section", { class: "card chart-card", id: "chart-load", "aria-label": "Beban operator" },
           h("h2", { class: "card-title" }, "Beban operator saat ini"), loadChart),
-        h("section", { class: "card chart-card", id: "chart-delivered", "aria-label": "Terselesaikan per operator" },
-          h("h2", { class: "card-title" }, "Terselesaikan per operator"), deliveredChart),
         h("section", { class: "card chart-card", id: "chart-ratings", "aria-label": "Penilaian" },
           h("h2", { class: "card-title" }, "Penilaian pemohon"), ratingChart),
         h("section", { class: "card chart-card", id: "chart-revenue", "aria-label": "Penerimaan" },

@@ -1,7 +1,7 @@
 // Request detail: consumer, items, billing, timeline, conversation (with internal notes), start/complete,
 // approval, deliverable upload with progress and verification, escalation, and (supervisors) reassignment.
 import { h, replace, clear, link } from "../dom.js";
-import { get, post, patch, errorSummary } from "../api.js";
+import { get, post, patch, del, errorSummary } from "../api.js";
 import * as fmt from "../fmt.js";
 import { hasRole } from "../auth.js";
 import {
@@ -58,11 +58,12 @@ export async function render(view, params, ctx) {
     }
     if (rec.problem) banners.push(alertBox("warn", rec.problem, "Perlu perhatian"));
 
-    const main = h("div", { class: "detail-main" },
-      detailsCard(rec),
-      actionsCard(rec, supervisor),
-      deliverablesCard(rec),
-      conversationCard(rec));
+    // files are central to a data order; for consultations and complaints they are optional attachments
+    const main = rec.kind === "data_order"
+      ? h("div", { class: "detail-main" }, detailsCard(rec), actionsCard(rec, supervisor), deliverablesCard(rec),
+        conversationCard(rec))
+      : h("div", { class: "detail-main" }, detailsCard(rec), actionsCard(rec, supervisor), conversationCard(rec),
+        deliverablesCard(rec));
     const aside = h("div", { class: "detail-aside" },
       consumerCard(rec),
       billingCard(rec),
@@ -144,7 +145,7 @@ export async function render(view, params, ctx) {
         h("div", { class: "timeline-head" }, statusBadge(t.status),
           h("time", { datetime: t.at, class: "muted small" }, fmt.dateTime(t.at))),
         h("div", { class: "small" }, `oleh ${t.actor}`),
-        t.note ? h("div", { class: "timeline-note" }, t.note) : null)));
+        t.note ? h("div", { class: "timeline-note" }, fmt.humaniseTimestamps(t.note)) : null)));
     return card("Riwayat status", list);
   }
 
@@ -363,8 +364,13 @@ export async function render(view, params, ctx) {
     const list = h("div", { id: "deliverables" }, loading("Memuat berkas…"));
     const canUpload = ["assigned", "in_progress", "escalated"].includes(rec.status)
       && (rec.assignee === ctx.user.sub || hasRole(ctx.user, "supervisor", "admin"));
-    const fileInput = h("input", { type: "file", name: "file", id: "upload-file",
-      accept: Object.keys(CONTENT_TYPES).map((e) => "." + e).join(",") });
+    const fileInput = h("input", { type: "file", name: "file", id: "upload-file", class: "file-input",
+      accept: Object.keys(CONTENT_TYPES).map((e) => "." + e).join(","), "aria-describedby": "upload-hint" });
+    const fileName = h("span", { class: "file-name", id: "upload-name" }, "Belum ada berkas dipilih.");
+    fileInput.addEventListener("change", () => {
+      const f = fileInput.files && fileInput.files[0];
+      fileName.textContent = f ? `${f.name} (${fmt.bytes(f.size)})` : "Belum ada berkas dipilih.";
+    });
     const start = h("button", { type: "submit", class: "btn btn-primary", id: "upload-start" }, "Unggah berkas");
     const progress = h("progress", { id: "upload-progress", max: "100", value: "0", "aria-label": "Kemajuan unggahan" });
     const pct = h("span", { class: "progress-pct", id: "upload-pct" }, "");
@@ -372,8 +378,12 @@ export async function render(view, params, ctx) {
     const box = h("div", { class: "upload-progress", hidden: true }, h("div", { class: "progress-row" }, progress, pct), status);
     const slot = h("div", { class: "form-error" });
     const form = h("form", { class: "upload-form", id: "upload-form" }, slot,
-      field("Berkas hasil", fileInput, { hint: "Format: xlsx, csv, pdf, zip, sav, dta, dll. Berkas diunggah langsung "
-        + "ke penyimpanan aman, lalu diverifikasi (ukuran, jenis, SHA-256) sebelum dapat diunduh pemohon." }),
+      h("div", { class: "field" },
+        h("span", { class: "label" }, rec.kind === "data_order" ? "Berkas hasil" : "Lampiran berkas"),
+        h("div", { class: "file-picker" }, fileInput,
+          h("label", { for: "upload-file", class: "btn btn-secondary file-button" }, "Pilih berkas…"), fileName),
+        h("p", { class: "hint", id: "upload-hint" }, "Format: xlsx, csv, pdf, zip, sav, dta, dll. Berkas diunggah "
+          + "langsung ke penyimpanan aman, lalu diverifikasi (ukuran, jenis, SHA-256) sebelum dapat diunduh pemohon.")),
       h("div", { class: "btn-row" }, start), box);
 
     function setProgress(fraction, text) {
@@ -427,6 +437,7 @@ export async function render(view, params, ctx) {
           status.textContent = `Berkas ${filename} terverifikasi dan siap diunduh pemohon.`;
           toast(`Berkas ${filename} terverifikasi.`);
           fileInput.value = "";
+          fileName.textContent = "Belum ada berkas dipilih.";
         } else if (result && result.status === "rejected") {
           box.classList.add("is-error");
           status.textContent = `Gagal: berkas ditolak saat verifikasi — ${result.reject_reason || result.reject_code || ""}`;
@@ -443,8 +454,9 @@ export async function render(view, params, ctx) {
       }
     });
 
+    state.canChangeFiles = canUpload;
     loadDeliverables(list);
-    return card("Berkas hasil", list, canUpload ? form
+    return card(rec.kind === "data_order" ? "Berkas hasil" : "Lampiran berkas", list, canUpload ? form
       : h("p", { class: "muted small" }, "Berkas dapat diunggah oleh petugas saat permintaan sedang ditangani."));
   }
 
@@ -469,7 +481,8 @@ export async function render(view, params, ctx) {
     }
     replace(list, h("div", { class: "table-wrap" }, h("table", { class: "table table-compact", id: "deliverables-table" },
       h("caption", { class: "visually-hidden" }, "Berkas hasil"),
-      h("thead", {}, h("tr", {}, ["Berkas", "Ukuran", "Status", "Waktu"].map((t) => h("th", { scope: "col" }, t)))),
+      h("thead", {}, h("tr", {}, ["Berkas", "Ukuran", "Status", "Waktu", state.canChangeFiles ? "" : null]
+        .filter((t) => t !== null).map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, shown.map((d) => h("tr", { dataset: { deliverable: d.deliverable_id, status: d.status } },
         h("td", { "data-label": "Berkas" }, h("div", {}, d.filename),
           h("div", { class: "muted small mono", title: "SHA-256" }, `SHA-256 ${String(d.sha256 || "").slice(0, 16)}…`)),
@@ -479,7 +492,24 @@ export async function render(view, params, ctx) {
           d.status === "rejected" && (d.reject_reason || d.reject_code)
             ? h("div", { class: "small text-danger" }, d.reject_reason || d.reject_code) : null),
         h("td", { "data-label": "Waktu", class: "small" },
-          fmt.dateTime(d.verified_at || d.uploaded_at || d.created_at))))))));
+          fmt.dateTime(d.verified_at || d.uploaded_at || d.created_at)),
+        state.canChangeFiles ? h("td", {}, withdrawButton(list, d)) : null))))));
+  }
+
+  function withdrawButton(list, d) {
+    const b = h("button", { type: "button", class: "btn btn-ghost btn-small", "aria-label": `Hapus berkas ${d.filename}` },
+      "Hapus");
+    b.addEventListener("click", async () => {
+      if (!window.confirm(`Hapus berkas ${d.filename}? Pemohon tidak akan dapat mengunduhnya.`)) return;
+      try {
+        await busy(b, () => del(`/ops/requests/${enc(id)}/deliverables/${enc(d.deliverable_id)}`), "Menghapus…");
+        toast(`Berkas ${d.filename} dihapus.`);
+        await loadDeliverables(list);
+      } catch (err) {
+        toast(errorSummary(err), "error");
+      }
+    });
+    return b;
   }
 
   async function waitVerified(deliverableId, list) {

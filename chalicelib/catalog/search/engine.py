@@ -22,17 +22,18 @@ Index layout (one directory)
 
 Query model
 -----------
-Every non-stopword query term is required (stem match on ``text``); when that finds nothing, the
-search is retried requiring most (not all) terms and the result says ``"relaxed": true``. The last
-term also matches
-any title word it is a prefix of (the ``PREFIX_EXPANSIONS`` most frequent ones: a cap, so one-letter
-prefixes stay cheap). An exact phrase of the query in the title is strongly boosted, so the item
+Every non-stopword query term is required (stem match on ``text``), except terms that occur nowhere
+in the catalog (typos) when other terms remain: those are dropped and the result says
+``"relaxed": true``. The last term also matches any title word it is a prefix of: the most frequent
+ones, at most ``PREFIX_EXPANSIONS`` and only as many as fit a postings budget of a quarter of the
+index (a cap, so one-letter prefixes stay cheap). An exact phrase of the query in the title is strongly boosted, so the item
 whose title *is* the query ranks first. Filters are required, score-neutral clauses. An empty query
 browses by release date (newest first).
 
 Facets (type, subject, region, year) are exact counts over the whole result set of query + filters,
 from two Tantivy terms aggregations on fast fields; the top-k search runs concurrently in a worker
-thread (Tantivy releases the GIL in ``search``, not in ``aggregate``).
+thread (Tantivy releases the GIL in ``search``, not in ``aggregate``). For browsing (empty query)
+the facets per filter combination and the newest 1,000 items are cached per commit.
 
 Everything Tantivy-related is imported lazily: importing this module is cheap.
 """
@@ -44,7 +45,8 @@ import json
 import os
 import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -74,7 +76,12 @@ MAX_RESULT_WINDOW = 10_000  # page * page_size beyond this (and before the end) 
 MAX_FILTER_CHARS = 200
 PREFIX_EXPANSIONS = 32  # title words a last-term prefix may expand to (most frequent first)
 PREFIX_EXPANSIONS_SHORT = 16  # ... for a one- or two-letter prefix
+# ... and only as many as fit, by document frequency, in this share of the index (at least one):
+PREFIX_BUDGET_SHARE = 0.25
+PREFIX_MIN_BUDGET = 20_000
 PHRASE_BOOST = 4.0
+BROWSE_FACET_CACHE = 256  # filter combinations whose browse facets are kept per commit
+BROWSE_TOP_CACHE = 1000  # newest items of the unfiltered catalog kept per commit
 PREFIX_BOOST = 0.5
 
 # Field names
@@ -307,13 +314,42 @@ class _DocMaker:
 
 
 class _State:
-    """An immutable view used by one search: searcher + vocabulary of the same commit."""
+    """What one search uses: the searcher and vocabulary of one commit, plus browse caches.
 
-    __slots__ = ("searcher", "vocab")
+    Browse results (empty ``q``) depend only on the filters and the commit, so their facets (per
+    filter combination, LRU) and the newest-first top of the unfiltered catalog are cached here; a
+    new commit or snapshot gets a new ``_State`` and so empty caches. Text queries are not cached.
+    """
+
+    __slots__ = ("searcher", "vocab", "_lock", "_facets", "_browse_top")
 
     def __init__(self, searcher: Any, vocab: _Vocab) -> None:
         self.searcher = searcher
         self.vocab = vocab
+        self._lock = threading.Lock()
+        self._facets: OrderedDict[tuple, tuple[dict[str, dict[str, int]], int]] = OrderedDict()
+        self._browse_top: list[tuple[Any, Any]] | None = None
+
+    def cached_facets(self, key: tuple) -> tuple[dict[str, dict[str, int]], int] | None:
+        with self._lock:
+            hit = self._facets.get(key)
+            if hit is not None:
+                self._facets.move_to_end(key)
+        if hit is None:
+            return None
+        return {name: dict(counts) for name, counts in hit[0].items()}, hit[1]
+
+    def store_facets(self, key: tuple, facets: dict[str, dict[str, int]], total: int) -> None:
+        with self._lock:
+            self._facets[key] = ({name: dict(counts) for name, counts in facets.items()}, total)
+            while len(self._facets) > BROWSE_FACET_CACHE:
+                self._facets.popitem(last=False)
+
+    def browse_top(self, compute: Any) -> list[tuple[Any, Any]]:
+        top = self._browse_top
+        if top is None:
+            top = self._browse_top = compute()
+        return top
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
@@ -514,25 +550,24 @@ class SearchIndex:
         if year_ is not None:
             filters.append(tv.Query.term_query(schema, F_YEAR, year_))
 
-        result = self._run(searcher, vocab, self._text_clauses(searcher, q), filters, page, page_size)
-        if result["total"] == 0 and q.strip():
-            # Nothing has every term (typo, over-specific query): retry requiring most of the terms.
-            relaxed = self._text_clauses(searcher, q, relaxed=True)
-            if relaxed is not None:
-                result = self._run(searcher, vocab, relaxed, filters, page, page_size)
-                result["relaxed"] = True
+        clauses, relaxed = self._text_clauses(searcher, q)
+        filter_key = (type_, subject and tuple(vocab.subject_ords(subject)),
+                      region and tuple(vocab.region_ords(region)), year_)
+        result = self._run(state, clauses, filters, filter_key, page, page_size)
+        result["relaxed"] = relaxed
         return result
 
     def _run(
         self,
-        searcher: Any,
-        vocab: _Vocab,
+        state: _State,
         clauses: list[tuple[Any, Any]] | None,
         filters: list[Any],
+        filter_key: tuple,
         page: int,
         page_size: int,
     ) -> dict[str, Any]:
         tv = _tantivy()
+        searcher, vocab = state.searcher, state.vocab
         ranked = clauses is not None
         if clauses is None and not filters:
             query = tv.Query.all_query()
@@ -544,22 +579,30 @@ class SearchIndex:
 
         offset = (page - 1) * page_size
         in_window = offset + page_size <= MAX_RESULT_WINDOW
+        cached = None if ranked else state.cached_facets(filter_key)
+        hits: list[tuple[Any, Any]] | None = None
+        if not ranked and not filters and offset + page_size <= BROWSE_TOP_CACHE:
+            top = state.browse_top(lambda: self._topk(searcher, query, False, 0, BROWSE_TOP_CACHE))
+            hits = top[offset: offset + page_size]
         hits_future = None
-        hits: list[tuple[Any, Any]] = []
-        if in_window and self._parallel:
+        if hits is None and cached is None and in_window and self._parallel:
             hits_future = self._submit_topk(searcher, query, ranked, offset, page_size)
-        aggs = searcher.aggregate(query, _AGGS)
-        facets, total = self._facets(aggs, vocab)
+        if cached is None:
+            facets, total = self._facets(searcher.aggregate(query, _AGGS), vocab)
+            if not ranked:
+                state.store_facets(filter_key, facets, total)
+        else:
+            facets, total = cached
         if hits_future is not None:
             hits = hits_future.result()
-        elif in_window and offset < total:
+        elif hits is None and in_window and offset < total:
             hits = self._topk(searcher, query, ranked, offset, page_size)
         elif not in_window and offset < total:
             raise ValueError(
                 f"halaman terlalu jauh: hanya {MAX_RESULT_WINDOW} hasil pertama yang dapat ditelusuri; "
                 "persempit pencarian dengan kata kunci atau filter"
             )
-        items = self._hydrate(searcher, vocab, hits, ranked) if offset < total else []
+        items = self._hydrate(searcher, vocab, hits or [], ranked) if offset < total else []
         return {
             "total": total, "page": page, "page_size": page_size, "items": items, "facets": facets,
             "relaxed": False,
@@ -575,39 +618,57 @@ class SearchIndex:
             [(tv.Occur.Should, tv.Query.term_query(self._schema, field, v)) for v in values]
         )
 
-    def _text_clauses(self, searcher: Any, q: str, *, relaxed: bool = False) -> list[tuple[Any, Any]] | None:
-        """Scoring clauses for ``q`` (None when it has no word). ``relaxed``: most terms, not all."""
+    def _text_clauses(self, searcher: Any, q: str) -> tuple[list[tuple[Any, Any]] | None, bool]:
+        """(scoring clauses for ``q`` or None when it has no word, relaxed flag).
+
+        Terms that occur nowhere in the index (typos, words the catalog does not use) are dropped
+        when other terms remain, so one misspelt word does not empty the result; the result is then
+        flagged ``relaxed``. Decided from document frequencies: no second search is needed.
+        """
         tokens = _text.tokenize(q)[: MAX_QUERY_TERMS * 2]
         if not tokens:
-            return None
+            return None, False
         tv = _tantivy()
         query_cls, occur, schema = tv.Query, tv.Occur, self._schema
         content = list(dict.fromkeys(_text.content_tokens(tokens))) or list(dict.fromkeys(tokens))
         content = content[:MAX_QUERY_TERMS]
-        if relaxed and len(content) < 2:
-            return None
         stemmer = _text.default_stemmer()
-        term_clauses = [query_cls.term_query(schema, F_TEXT, stemmer.stem(tok)) for tok in content[:-1]]
+        required: list[Any] = []
+        unknown = 0
+        for tok in content[:-1]:
+            stem = stemmer.stem(tok)
+            if searcher.doc_freq(F_TEXT, stem) > 0:
+                required.append(query_cls.term_query(schema, F_TEXT, stem))
+            else:
+                unknown += 1
+        # Last term: its stem, or any title word it is a prefix of (it may be still being typed).
         last = content[-1]
-        subs = [(occur.Should, query_cls.term_query(schema, F_TEXT, stemmer.stem(last)))]
+        stem = stemmer.stem(last)
+        subs: list[tuple[Any, Any]] = []
+        if searcher.doc_freq(F_TEXT, stem) > 0:
+            subs.append((occur.Should, query_cls.term_query(schema, F_TEXT, stem)))
         limit = PREFIX_EXPANSIONS_SHORT if len(last) <= 2 else PREFIX_EXPANSIONS
-        for term, _count in searcher.terms_with_prefix(F_TITLE, last, limit=limit):
-            subs.append(
-                (occur.Should, query_cls.boost_query(query_cls.term_query(schema, F_TITLE, term), PREFIX_BOOST))
-            )
-        term_clauses.append(query_cls.boolean_query(subs) if len(subs) > 1 else subs[0][1])
-        if relaxed:
-            n = len(term_clauses)
-            must_match = max(1, n - max(1, n // 3))
-            clauses = [(occur.Must, query_cls.boolean_query(
-                [(occur.Should, c) for c in term_clauses], minimum_number_should_match=must_match
-            ))]
+        budget = max(PREFIX_MIN_BUDGET, int(searcher.num_docs * PREFIX_BUDGET_SHARE))
+        spent = 0
+        for term, count in searcher.terms_with_prefix(F_TITLE, last, limit=limit):  # most frequent first
+            if spent and spent + count > budget:
+                break  # cap: a one-letter prefix must not turn into a union over the whole index
+            spent += count
+            if term == last and subs:
+                continue  # the whole word: already matched (stemmed) through ``text``
+            title_q = query_cls.term_query(schema, F_TITLE, term)
+            subs.append((occur.Should, query_cls.boost_query(title_q, PREFIX_BOOST)))
+        if subs:
+            required.append(query_cls.boolean_query(subs) if len(subs) > 1 else subs[0][1])
         else:
-            clauses = [(occur.Must, c) for c in term_clauses]
+            unknown += 1
+        if not required:
+            return [(occur.Must, query_cls.empty_query())], False
+        clauses = [(occur.Must, c) for c in required]
         if len(tokens) >= 2:
             phrase = query_cls.phrase_query(schema, F_TITLE, tokens[:MAX_QUERY_TERMS])
             clauses.append((occur.Should, query_cls.boost_query(phrase, PHRASE_BOOST)))
-        return clauses
+        return clauses, unknown > 0
 
     def _topk(self, searcher: Any, query: Any, ranked: bool, offset: int, limit: int) -> list[tuple[Any, Any]]:
         if ranked:
@@ -694,11 +755,6 @@ class SearchIndex:
                 "score": round(float(score), 4) if ranked else None,
             })
         return out
-
-    def iter_ids(self) -> Iterator[str]:
-        """All item ids in the index (for consistency checks; walks the term dictionary)."""
-        for term, _count in self._state.searcher.terms_with_prefix(F_ID, ""):
-            yield term
 
 
 def _read_meta_extra(directory: str) -> dict[str, Any]:

@@ -1,0 +1,119 @@
+"""Browser fixtures: the whole local stack (`stack`, `http` from the end-to-end suite) plus Debian's Chromium
+driven with Playwright's sync API. The tests log in through the real SSO page (authorization code + PKCE)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e import conftest as e2e
+from tests.e2e.conftest import Http
+
+# the end-to-end suite's session fixtures, re-exported: the whole stack on free ports, and its HTTP helper
+stack = e2e.stack
+http = e2e.http
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`make chromium`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Session:
+    """One browser context (its own sessionStorage) logged in as one user."""
+
+    def __init__(self, browser: Any, admin_url: str, clock: bool = False) -> None:
+        self.admin = admin_url.rstrip("/")
+        self.context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="id-ID",
+                                           timezone_id="Asia/Jakarta")
+        if clock:  # fake timers (time still flows); the test can then run the page's intervals early
+            self.context.clock.install()
+        self.context.set_default_timeout(15_000)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", self._console)
+
+    def _console(self, msg: Any) -> None:
+        if "Content Security Policy" in msg.text:
+            self.errors.append(msg.text)
+
+    def login(self, user: str, route: str = "") -> Any:
+        page = self.page
+        page.goto(f"{self.admin}/{route}")
+        page.wait_for_selector("#username")  # the SSO login page
+        page.fill("#username", user)
+        page.fill("#password", "demo")
+        page.click("#submit")
+        page.wait_for_url(f"{self.admin}/**")
+        page.wait_for_selector("#page-title")
+        return page
+
+    def go(self, route: str) -> Any:
+        self.page.goto(f"{self.admin}/{route}")
+        self.page.wait_for_selector("#page-title")
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def browser_session(chromium: Any, stack: Any) -> Iterator[Callable[..., Any]]:
+    """`s = browser_session("operator1", "#/antrian")` → a fresh context logged in through the SSO page."""
+    opened: list[Session] = []
+
+    def open_as(user: str, route: str = "", clock: bool = False) -> Any:
+        s = Session(chromium, stack.url["admin"], clock=clock)
+        opened.append(s)
+        s.login(user, route)
+        return s
+
+    yield open_as
+    for s in opened:
+        assert not s.errors, f"page errors or CSP violations: {s.errors}"
+        s.close()
+
+
+def wait_for(predicate: Callable[[], Any], timeout_s: float = 20.0, interval_s: float = 0.25, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout_s
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval_s)
+    raise AssertionError(f"timed out waiting for {what or predicate}: last={last!r}")
+
+
+def new_consultation(client: Http, subject: str, consumer: str = "consumer1") -> dict[str, Any]:
+    status, body = client.call("POST", "/requests", consumer, {
+        "kind": "consultation", "topic": "data", "subject": subject,
+        "question": f"Mohon informasi {subject} menurut provinsi tahun 2023.",
+    })
+    assert status == 201, body
+    return body
+
+
+def wait_assigned(client: Http, request_id: str) -> dict[str, Any]:
+    def assigned() -> Any:
+        status, body = client.call("GET", f"/ops/requests/{request_id}", "supervisor1")
+        return body if status == 200 and body.get("assignee") else None
+    return wait_for(assigned, what=f"{request_id} to be assigned")

@@ -1,0 +1,524 @@
+"""Catalog search: text analysis, Tantivy index (ranking, filters, facets, paging, updates), S3 snapshots."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import subprocess
+import sys
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib.catalog.generator import generate_items
+from chalicelib.catalog.search import engine as engine_mod
+from chalicelib.catalog.search import text
+from chalicelib.catalog.search.engine import ITEM_TYPES, SearchIndex
+from chalicelib.catalog.search.snapshot import SearchService, SearchUnavailable, SnapshotStore
+
+
+def mk(item_id: str, type_: str, title: str, **kw) -> dict:
+    item = {
+        "id": item_id, "type": type_, "title": title,
+        "abstract": kw.pop("abstract", f"Data {title.lower()} dari Badan Pusat Statistik."),
+        "subject": "Sosial Budaya", "region_code": "0000", "region": "Indonesia", "level": "nasional",
+        "year": 2024, "period": "2024", "format": "pdf", "size_bytes": 1000, "price_idr": 0,
+        "access": "open", "release_date": "2024-06-01", "series_id": None,
+    }
+    item.update(kw)
+    return item
+
+
+HAND = [
+    mk("PB-9000001", "publication", "Indikator Kesejahteraan Petani 2024", subject="Pertanian"),
+    mk("PB-9000002", "publication", "Indikator Kesejahteraan Petani Provinsi Jawa Timur 2024",
+       subject="Pertanian", region_code="35", region="Jawa Timur", level="provinsi"),
+    mk("TS-9000003", "table_static", "Kesejahteraan dan Indikator Petani Menurut Provinsi, 2024",
+       subject="Pertanian", format="xlsx"),
+    mk("TS-9000004", "table_static", "Statistik Kependudukan Kabupaten Sleman 2022", subject="Kependudukan",
+       region_code="3404", region="Kabupaten Sleman", level="kabupaten_kota", year=2022,
+       release_date="2023-02-01", abstract="Tabel ringkas untuk wilayah Sleman."),
+    mk("TS-9000005", "table_static", "Jumlah Penduduk Kota Batu 2023", subject="Kependudukan",
+       region_code="3579", region="Kota Batu", level="kabupaten_kota", year=2023, release_date="2024-03-01",
+       abstract="Tabel ringkas untuk wilayah Batu."),
+    mk("PB-9000006", "publication", "Statistik Pariwisata — Édisi Khusus 2023", subject="Pariwisata", year=2023,
+       release_date="2023-12-01"),
+    mk("TS-9000007", "table_static", "Inflasi Bulanan Kota Ambon, Januari 2024", subject="Inflasi",
+       region_code="8171", region="Kota Ambon", level="kabupaten_kota", release_date="2024-02-01", format="csv"),
+    mk("MD-9000008", "microdata", "Survei Angkatan Kerja Nasional (Sakernas) Agustus 2023",
+       subject="Ketenagakerjaan", year=2023, access="restricted", price_idr=5_000_000, format="sav",
+       release_date="2023-11-20"),
+    mk("MP-9000009", "map", "Peta Wilkerstat Kecamatan Coblong, Kota Bandung — Sensus Penduduk 2020",
+       subject="Geografi", region_code="3273", region="Kota Bandung", level="kabupaten_kota", year=2020,
+       access="paid", price_idr=250_000, format="shp", release_date="2020-09-01"),
+    mk("TD-9000010", "table_dynamic", "Luas Panen Padi Menurut Kabupaten/Kota, Provinsi Jawa Barat, 2018–2023",
+       subject="Pertanian", region_code="32", region="Jawa Barat", level="provinsi", year=2023, format="xlsx"),
+    mk("TS-9000011", "table_static", "Cafe dan Restoran Menurut Kabupaten/Kota, Provinsi Bali, 2022",
+       subject="Pariwisata", region_code="51", region="Bali", level="provinsi", year=2022, format="xlsx"),
+    mk("TS-9000012", "table_static", "Produksi Gabah Menurut Kecamatan, 2024", subject="Pertanian",
+       abstract="Termasuk indikator kesejahteraan petani padi di setiap kecamatan.", format="xlsx"),
+]
+HAND_BY_ID = {h["id"]: h for h in HAND}
+
+
+@pytest.fixture(scope="module")
+def hand_index(tmp_path_factory) -> SearchIndex:
+    return SearchIndex.build(HAND, str(tmp_path_factory.mktemp("hand")))
+
+
+@pytest.fixture(scope="module")
+def mixed_items() -> list[dict]:
+    return list(generate_items(400, seed=3)) + HAND
+
+
+@pytest.fixture(scope="module")
+def mixed_index(tmp_path_factory, mixed_items) -> SearchIndex:
+    return SearchIndex.build(mixed_items, str(tmp_path_factory.mktemp("mixed")))
+
+
+def ids(result: dict) -> list[str]:
+    return [i["id"] for i in result["items"]]
+
+
+def all_results(index: SearchIndex, q: str = "", **filters) -> list[dict]:
+    out: list[dict] = []
+    page = 1
+    while True:
+        res = index.search(q, page=page, page_size=100, **filters)
+        out.extend(res["items"])
+        if not res["items"]:
+            return out
+        page += 1
+
+
+# ---- text analysis ---------------------------------------------------------------------------
+
+
+def test_fold_and_tokenize():
+    assert text.fold("Édisi RÉVISI Café") == "edisi revisi cafe"
+    assert text.tokenize("Statistik Pariwisata — Édisi Khusus (2023)") == [
+        "statistik", "pariwisata", "edisi", "khusus", "2023"]
+    assert text.tokenize("m-to-m; rata_rata") == ["m", "to", "m", "rata", "rata"]
+
+
+def test_stemming_is_cached_and_matches_derivations():
+    st = text.Stemmer()
+    assert st.stem("kependudukan") == st.stem("penduduk")
+    assert st.stem("pertanian") == st.stem("petani")
+    assert st.stem("2023") == "2023" and st.stem("ibu") == "ibu"
+    st.stem("kemiskinan")
+    size = st.cache_size()
+    st.stem("kemiskinan")
+    assert st.cache_size() == size
+    assert text.analyze("Jumlah Penduduk di Jawa Barat") == ["jumlah", st.stem("penduduk"), "jawa", "barat"]
+
+
+def test_import_is_cheap():
+    code = (
+        "import sys; import chalicelib.catalog.search.snapshot, chalicelib.catalog.generator;"
+        "print(sorted(m for m in ('tantivy','Sastrawi','boto3','botocore') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    assert out.stdout.strip() == "[]"
+
+
+# ---- ranking and matching --------------------------------------------------------------------
+
+
+def test_exact_title_ranked_first(hand_index):
+    for q in ("Indikator Kesejahteraan Petani 2024", "indikator kesejahteraan petani 2024",
+              "INDIKATOR KESEJAHTERAAN PETANI"):
+        res = hand_index.search(q)
+        assert ids(res)[0] == "PB-9000001", q
+        assert {"PB-9000002", "TS-9000003"} <= set(ids(res))
+    res = hand_index.search("indikator kesejahteraan petani")
+    scores = [i["score"] for i in res["items"]]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
+    # an item mentioning the words only in its abstract ranks after the title matches
+    assert ids(res).index("TS-9000012") > ids(res).index("TS-9000003")
+
+
+def test_exact_title_first_among_generated(mixed_index, mixed_items):
+    counts = collections.Counter(i["title"] for i in mixed_items)
+    targets = [i for i in mixed_items[:60] if counts[i["title"]] == 1]
+    assert len(targets) > 40
+    for target in targets:
+        assert ids(mixed_index.search(target["title"]))[0] == target["id"], target["title"]
+
+
+def test_stemming_finds_derived_forms(hand_index):
+    assert {"TS-9000004", "TS-9000005"} <= set(ids(hand_index.search("kependudukan")))
+    assert {"TS-9000004", "TS-9000005"} <= set(ids(hand_index.search("penduduk")))
+    assert "TD-9000010" in ids(hand_index.search("pertanian padi"))  # subject "Pertanian" ~ "petani"
+
+
+def test_all_terms_must_match(hand_index):
+    assert ids(hand_index.search("penduduk batu")) == ["TS-9000005"]
+    assert ids(hand_index.search("penduduk sleman")) == ["TS-9000004"]
+    res = hand_index.search("penduduk di kota batu")  # stopword "di" is ignored
+    assert ids(res) == ["TS-9000005"] and res["relaxed"] is False
+
+
+def test_unknown_words_are_dropped_and_flagged(hand_index):
+    res = hand_index.search("penduduk batu xyzzy")
+    assert res["relaxed"] is True and ids(res) == ["TS-9000005"]
+    res = hand_index.search("inflsi ambon")  # typo
+    assert res["relaxed"] is True and ids(res) == ["TS-9000007"]
+    res = hand_index.search("xyzzy")
+    assert res["total"] == 0 and res["items"] == [] and res["relaxed"] is False
+    # known words that never occur together: no result (all known terms are required)
+    res = hand_index.search("sakernas ambon")
+    assert res["total"] == 0 and res["relaxed"] is False
+
+
+def test_accent_folding_both_ways(hand_index):
+    assert ids(hand_index.search("edisi khusus")) == ["PB-9000006"]
+    assert ids(hand_index.search("ÉDISI")) == ["PB-9000006"]
+    assert ids(hand_index.search("Café restoran")) == ["TS-9000011"]
+    item = hand_index.search("edisi")["items"][0]
+    assert item["title"] == "Statistik Pariwisata — Édisi Khusus 2023"  # original text is returned
+
+
+def test_prefix_on_last_term(hand_index):
+    assert ids(hand_index.search("infl")) == ["TS-9000007"]
+    assert ids(hand_index.search("inflasi")) == ["TS-9000007"]
+    assert ids(hand_index.search("inflasi kota amb")) == ["TS-9000007"]
+    assert set(ids(hand_index.search("kesejahteraan pet"))) >= {"PB-9000001", "PB-9000002", "TS-9000003"}
+    res = hand_index.search("amb inflasi")  # only the last term is a prefix: "amb" is an unknown word
+    assert res["relaxed"] is True
+    assert hand_index.search("kota amb inflasi")["relaxed"] is True
+    assert "MP-9000009" in ids(hand_index.search("wilk"))
+
+
+def test_result_item_shape(hand_index):
+    item = hand_index.search("sakernas")["items"][0]
+    assert item == {
+        "id": "MD-9000008", "type": "microdata", "title": "Survei Angkatan Kerja Nasional (Sakernas) Agustus 2023",
+        "subject": "Ketenagakerjaan", "region": "Indonesia", "region_code": "0000", "year": 2023,
+        "price_idr": 5_000_000, "access": "restricted", "format": "sav", "release_date": "2023-11-20",
+        "score": item["score"],
+    }
+    assert isinstance(item["score"], float) and item["score"] > 0
+
+
+def test_browse_sorted_by_release_date(mixed_index, mixed_items):
+    res = mixed_index.search("", page_size=100)
+    assert res["total"] == len(mixed_items)
+    dates = [i["release_date"] for i in res["items"]]
+    assert dates == sorted(dates, reverse=True)
+    assert dates[0] == max(i["release_date"] for i in mixed_items)
+    assert all(i["score"] is None for i in res["items"])
+    assert mixed_index.search("   ")["total"] == len(mixed_items)
+    assert mixed_index.search("!!! —")["total"] == len(mixed_items)
+
+
+# ---- filters and facets ----------------------------------------------------------------------
+
+
+def expected_facets(items: list[dict]) -> dict[str, dict[str, int]]:
+    return {
+        "type": dict(collections.Counter(i["type"] for i in items)),
+        "subject": dict(collections.Counter(i["subject"] for i in items)),
+        "region": dict(collections.Counter(i["region"] for i in items)),
+        "year": dict(collections.Counter(str(i["year"]) for i in items)),
+    }
+
+
+def check_facets(res: dict, expected_items: list[dict]) -> None:
+    assert res["total"] == len(expected_items)
+    for name, counts in res["facets"].items():
+        assert sum(counts.values()) == res["total"], name
+    assert res["facets"] == expected_facets(expected_items)
+
+
+def test_facets_of_browse_equal_hand_counts(mixed_index, mixed_items):
+    res = mixed_index.search("")
+    check_facets(res, mixed_items)
+    counts = list(res["facets"]["subject"].values())
+    assert counts == sorted(counts, reverse=True)
+    assert list(res["facets"]["year"]) == sorted(res["facets"]["year"], reverse=True)
+
+
+@pytest.mark.parametrize("filters, predicate", [
+    ({"type": "microdata"}, lambda i: i["type"] == "microdata"),
+    ({"type": "table_static"}, lambda i: i["type"] == "table_static"),
+    ({"subject": "Inflasi"}, lambda i: i["subject"] == "Inflasi"),
+    ({"subject": "inflasi"}, lambda i: i["subject"] == "Inflasi"),
+    ({"region": "32"}, lambda i: i["region_code"] == "32"),
+    ({"region": "Jawa Barat"}, lambda i: i["region_code"] == "32"),
+    ({"region": "jawa barat"}, lambda i: i["region_code"] == "32"),
+    ({"region": "0000"}, lambda i: i["region_code"] == "0000"),
+    ({"year": 2023}, lambda i: i["year"] == 2023),
+    ({"year": "2023"}, lambda i: i["year"] == 2023),
+    ({"type": "table_static", "year": 2022}, lambda i: i["type"] == "table_static" and i["year"] == 2022),
+    ({"type": "publication", "region": "Indonesia", "subject": "Pertanian"},
+     lambda i: i["type"] == "publication" and i["region_code"] == "0000" and i["subject"] == "Pertanian"),
+])
+def test_filters_and_their_facets(mixed_index, mixed_items, filters, predicate):
+    expected = [i for i in mixed_items if predicate(i)]
+    assert expected, "fixture should contain matching items"
+    res = mixed_index.search("", **filters)
+    check_facets(res, expected)
+    got = all_results(mixed_index, "", **filters)
+    assert sorted(i["id"] for i in got) == sorted(i["id"] for i in expected)
+
+
+def test_text_query_facets_equal_the_result_set(mixed_index):
+    for q, filters in (("penduduk", {}), ("indeks", {"type": "table_static"}), ("a", {}),
+                       ("pertanian", {"year": 2024}), ("kota", {"region": "Kota Bandung"})):
+        res = mixed_index.search(q, **filters)
+        got = all_results(mixed_index, q, **filters)
+        assert res["total"] == len(got) > 0, q
+        assert len({i["id"] for i in got}) == len(got)
+        for counts in res["facets"].values():
+            assert sum(counts.values()) == res["total"]
+        assert res["facets"]["type"] == dict(collections.Counter(i["type"] for i in got))
+        assert res["facets"]["subject"] == dict(collections.Counter(i["subject"] for i in got))
+        assert res["facets"]["region"] == dict(collections.Counter(i["region"] for i in got))
+        assert res["facets"]["year"] == dict(collections.Counter(str(i["year"]) for i in got))
+        for key, value in filters.items():
+            field = {"region": "region"}.get(key, key)
+            assert all(str(i[field]) == str(value) for i in got)
+
+
+def test_unknown_filter_values_give_empty_result(mixed_index):
+    for filters in ({"subject": "Tidak Ada"}, {"region": "9999"}, {"region": "Atlantis"}, {"year": 1999}):
+        res = mixed_index.search("", **filters)
+        assert res["total"] == 0 and res["items"] == []
+        assert res["facets"] == {"type": {}, "subject": {}, "region": {}, "year": {}}
+
+
+def test_parallel_and_serial_paths_agree(mixed_index):
+    serial = SearchIndex.open(mixed_index.directory, parallel=False)
+    for q in ("", "penduduk", "indeks harga", "p"):
+        assert serial.search(q, page=2, page_size=5) == mixed_index.search(q, page=2, page_size=5)
+
+
+# ---- pagination ------------------------------------------------------------------------------
+
+
+def test_pagination_edges(mixed_index):
+    total = mixed_index.search("penduduk")["total"]
+    assert total > 14
+    size = 7
+    pages = -(-total // size)
+    seen: list[str] = []
+    for page in range(1, pages + 1):
+        res = mixed_index.search("penduduk", page=page, page_size=size)
+        assert res["total"] == total and res["page"] == page and res["page_size"] == size
+        seen.extend(ids(res))
+    assert len(seen) == total == len(set(seen))
+    last = mixed_index.search("penduduk", page=pages, page_size=size)
+    assert len(last["items"]) == total - size * (pages - 1)
+    beyond = mixed_index.search("penduduk", page=pages + 1, page_size=size)
+    assert beyond["items"] == [] and beyond["total"] == total
+    assert sum(beyond["facets"]["type"].values()) == total
+    far = mixed_index.search("penduduk", page=10**6, page_size=100)
+    assert far["items"] == [] and far["total"] == total
+    one = mixed_index.search("penduduk", page_size=1)
+    assert len(one["items"]) == 1
+    assert len(mixed_index.search("", page_size=100)["items"]) == 100
+
+
+def test_deep_pages_are_refused_only_inside_the_result_set(mixed_index, monkeypatch):
+    monkeypatch.setattr(engine_mod, "MAX_RESULT_WINDOW", 50)
+    with pytest.raises(ValueError, match="halaman"):
+        mixed_index.search("", page=10, page_size=10)
+    assert mixed_index.search("", page=50, page_size=10)["items"] == []  # beyond the end: fine
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"page": 0}, {"page": -1}, {"page": "x"}, {"page": 1.5}, {"page": True},
+    {"page_size": 0}, {"page_size": 101}, {"page_size": -5},
+    {"q": "a" * 201}, {"q": 5},
+    {"type": "tabel"}, {"type": "TABLE_STATIC"}, {"year": "dua ribu"}, {"year": 99999},
+    {"subject": 12}, {"region": "x" * 300},
+])
+def test_bad_parameters_raise_value_error(hand_index, kwargs):
+    with pytest.raises(ValueError):
+        hand_index.search(**kwargs)
+
+
+def test_limits_are_accepted(hand_index):
+    assert hand_index.search("a" * 200)["total"] == 0
+    assert hand_index.search("", page_size=100)["page_size"] == 100
+    assert set(ITEM_TYPES) == {"table_static", "table_dynamic", "publication", "microdata", "map"}
+
+
+# ---- building and incremental updates --------------------------------------------------------
+
+
+def test_build_validates_items_and_dedupes_ids(tmp_path):
+    with pytest.raises(ValueError):
+        SearchIndex.build([mk("X-1", "book", "Judul")], str(tmp_path / "a"))
+    with pytest.raises(ValueError):
+        SearchIndex.build([mk("X-1", "publication", "")], str(tmp_path / "b"))
+    with pytest.raises(ValueError):
+        SearchIndex.build([{**mk("X-1", "publication", "Judul"), "year": "2024"}], str(tmp_path / "c"))
+    index = SearchIndex.build(
+        [mk("X-1", "publication", "Judul Lama"), mk("X-2", "publication", "Lain"),
+         mk("X-1", "publication", "Judul Baru")], str(tmp_path / "d"))
+    assert index.doc_count() == 2
+    assert ids(index.search("judul")) == ["X-1"]
+    assert index.search("judul")["items"][0]["title"] == "Judul Baru"
+    with pytest.raises(FileExistsError):
+        SearchIndex.build(HAND, str(tmp_path / "d"))
+
+
+def test_apply_changes_edit_and_delete(tmp_path):
+    directory = str(tmp_path / "idx")
+    index = SearchIndex.build(HAND, directory)
+    assert index.doc_count() == len(HAND)
+    before = index.search("")  # fills the browse caches, which a commit must invalidate
+    assert "Perikanan" not in before["facets"]["subject"] and before["items"][0]["release_date"] == "2024-06-01"
+    edited = {**HAND_BY_ID["TS-9000007"], "title": "Inflasi Bulanan Kota Ternate, Januari 2024",
+              "abstract": "Inflasi bulanan menurut kelompok pengeluaran.", "region_code": "8271",
+              "region": "Kota Ternate"}
+    new = mk("PB-9000099", "publication", "Statistik Perikanan Tangkap 2024", subject="Perikanan")
+    index.apply_changes([edited, new], ["TS-9000005"])
+    assert index.doc_count() == len(HAND)
+    assert ids(index.search("ternate")) == ["TS-9000007"]
+    assert index.search("ambon")["total"] == 0
+    assert index.search("inflasi")["total"] == 1
+    assert "TS-9000005" not in ids(index.search("penduduk"))
+    res = index.search("", subject="Perikanan")
+    assert ids(res) == ["PB-9000099"] and res["facets"]["subject"] == {"Perikanan": 1}
+    assert index.search("", region="Kota Ternate")["total"] == 1
+    after = index.search("")
+    assert after["facets"]["subject"]["Perikanan"] == 1 and after["total"] == len(HAND)
+    assert "TS-9000005" not in ids(after)
+    # persisted: a fresh open sees the same state, including the new vocabulary entries
+    reopened = SearchIndex.open(directory)
+    assert reopened.doc_count() == len(HAND)
+    assert ids(reopened.search("perikanan tangkap")) == ["PB-9000099"]
+    assert reopened.search("", region="8271")["facets"]["region"] == {"Kota Ternate": 1}
+    assert sorted(i["id"] for i in all_results(reopened)) == sorted(
+        [h["id"] for h in HAND if h["id"] != "TS-9000005"] + ["PB-9000099"])
+    # invalid batch: nothing is applied
+    with pytest.raises(ValueError):
+        index.apply_changes([mk("PB-9000100", "publication", "Sah"), mk("Z", "buku", "Tidak sah")], [])
+    assert index.search("sah")["total"] == 0 and index.doc_count() == len(HAND)
+    index.apply_changes([], ["PB-9000099", "TIDAK-ADA"])
+    assert index.doc_count() == len(HAND) - 1 and index.search("perikanan")["total"] == 0
+
+
+# ---- snapshots on S3 (moto) ------------------------------------------------------------------
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    for var, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                       ("AWS_SESSION_TOKEN", "testing"), ("AWS_DEFAULT_REGION", "ap-southeast-3")):
+        monkeypatch.setenv(var, value)
+    with mock_aws():
+        client = boto3.client("s3", region_name="ap-southeast-3")
+        client.create_bucket(Bucket="silastik-data",
+                             CreateBucketConfiguration={"LocationConstraint": "ap-southeast-3"})
+        yield client
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_snapshot_publish_and_download(s3, tmp_path):
+    built = SearchIndex.build(HAND, str(tmp_path / "build"))
+    store = SnapshotStore(s3, "silastik-data")
+    assert store.current_version() is None
+    version = store.publish(built.directory)
+    assert store.current_version() == version
+    manifest = json.loads(s3.get_object(Bucket="silastik-data", Key="search/current.json")["Body"].read())
+    assert manifest["version"] == version and manifest["doc_count"] == len(HAND)
+    assert manifest["key"] == f"search/snapshots/{version}.tar.gz" and manifest["built_at"]
+    assert manifest["compression"] == "gzip"
+    head = s3.head_object(Bucket="silastik-data", Key=manifest["key"])
+    assert head["ContentLength"] == manifest["size_bytes"]
+    path = store.download(version, str(tmp_path / "local"))
+    assert path == str(tmp_path / "local" / version)
+    assert not any(n.startswith(".") for n in os.listdir(tmp_path / "local"))
+    opened = SearchIndex.open(path)
+    assert opened.doc_count() == len(HAND)
+    assert opened.search("edisi") == built.search("edisi")
+    assert store.download(version, str(tmp_path / "local")) == path  # already there
+    with pytest.raises(ValueError):
+        store.download("../../etc", str(tmp_path / "local"))
+
+
+def test_snapshot_corruption_is_detected(s3, tmp_path):
+    built = SearchIndex.build(HAND[:3], str(tmp_path / "build"))
+    store = SnapshotStore(s3, "silastik-data", prefix="idx")
+    version = store.publish(built.directory)
+    key = store.snapshot_key(version)
+    assert key.startswith("idx/snapshots/")
+    head = s3.head_object(Bucket="silastik-data", Key=key)
+    body = s3.get_object(Bucket="silastik-data", Key=key)["Body"].read()
+    middle = len(body) // 2
+    tampered = body[:middle] + bytes([body[middle] ^ 0xFF]) + body[middle + 1:]
+    s3.put_object(Bucket="silastik-data", Key=key, Body=tampered, Metadata=head["Metadata"])
+    with pytest.raises(ValueError, match="corrupt"):
+        store.download(version, str(tmp_path / "local"))
+    assert os.listdir(tmp_path / "local") == []
+    # a plain (uncompressed) tar whose bytes changed but still extracts: caught by the digest
+    plain = SnapshotStore(s3, "silastik-data", prefix="plain/", compression="none")
+    version = plain.publish(built.directory)
+    key = plain.snapshot_key(version)
+    assert key.endswith(".tar")
+    head = s3.head_object(Bucket="silastik-data", Key=key)
+    body = s3.get_object(Bucket="silastik-data", Key=key)["Body"].read()
+    tampered = body.replace(b"Indikator", b"Indikatur")
+    assert tampered != body
+    s3.put_object(Bucket="silastik-data", Key=key, Body=tampered, Metadata=head["Metadata"])
+    with pytest.raises(ValueError, match="sha256"):
+        plain.download(version, str(tmp_path / "local2"))
+
+
+def test_plain_and_gzip_snapshots_are_interchangeable(s3, tmp_path):
+    built = SearchIndex.build(HAND, str(tmp_path / "build"))
+    plain = SnapshotStore(s3, "silastik-data", compression="none")
+    version = plain.publish(built.directory)
+    reader = SnapshotStore(s3, "silastik-data")  # gzip by default: falls back to the .tar object
+    assert reader.current_version() == version
+    path = reader.download(version, str(tmp_path / "local"))
+    assert SearchIndex.open(path).search("sakernas")["total"] == 1
+    with pytest.raises(ValueError):
+        SnapshotStore(s3, "silastik-data", compression="zstd")
+
+
+def test_search_service_loads_lazily_and_swaps_after_refresh(s3, tmp_path):
+    store = SnapshotStore(s3, "silastik-data")
+    clock = FakeClock()
+    service = SearchService(store, local_root=str(tmp_path / "lambda-tmp"), refresh_seconds=30, clock=clock)
+    with pytest.raises(SearchUnavailable):
+        service.index()
+
+    v1 = store.publish(SearchIndex.build(HAND[:6], str(tmp_path / "b1")).directory)
+    first = service.index()
+    assert service.version == v1 and first.doc_count() == 6
+    assert first.search("sakernas")["total"] == 0
+
+    v2 = store.publish(SearchIndex.build(HAND, str(tmp_path / "b2")).directory)
+    assert v2 > v1
+    clock.now += 29
+    assert service.index() is first  # not re-checked yet
+    clock.now += 2
+    second = service.index()
+    assert second is not first and service.version == v2
+    assert second.doc_count() == len(HAND) and second.search("sakernas")["total"] == 1
+    assert sorted(os.listdir(tmp_path / "lambda-tmp")) == [v2]  # old version cleaned up
+    clock.now += 31
+    assert service.index() is second  # same version: no reload
+
+    # S3 trouble during a refresh: keep serving what is loaded
+    def broken() -> str:
+        raise RuntimeError("S3 tidak dapat dihubungi")
+
+    store.current_version = broken  # type: ignore[method-assign]
+    clock.now += 31
+    assert service.index() is second
