@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
@@ -295,6 +296,24 @@ def test_parallel_and_serial_paths_agree(mixed_index):
     serial = SearchIndex.open(mixed_index.directory, parallel=False)
     for q in ("", "penduduk", "indeks harga", "p"):
         assert serial.search(q, page=2, page_size=5) == mixed_index.search(q, page=2, page_size=5)
+
+
+def test_concurrent_searches_agree_with_serial(mixed_index):
+    queries = ["", "penduduk", "indeks harga", "p", "peta", "statistik indonesia"] * 5
+    expected = {q: mixed_index.search(q, page_size=10) for q in set(queries)}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda q: (q, mixed_index.search(q, page_size=10)), queries))
+    for q, res in results:
+        assert res == expected[q], q
+
+
+def test_empty_index(tmp_path):
+    index = SearchIndex.build([], str(tmp_path / "empty"))
+    assert index.doc_count() == 0
+    for q in ("", "penduduk", "p"):
+        res = index.search(q)
+        assert res["total"] == 0 and res["items"] == []
+        assert res["facets"] == {"type": {}, "subject": {}, "region": {}, "year": {}}
 
 
 # ---- pagination ------------------------------------------------------------------------------

@@ -14,6 +14,14 @@ function inAppHref(url) {
   return null;
 }
 
+/** The gist of an email-style body: its first paragraphs without salutation, links and signature. */
+function excerpt(body) {
+  const paras = String(body || "").split(/\n\s*\n/).map((p) => p.replace(/\s+/g, " ").trim())
+    .filter((p) => p && !/^(Yth\.|Salam|Hormat kami)/i.test(p) && !/https?:\/\//.test(p));
+  const text = paras.slice(0, 2).join(" ");
+  return text.length > 240 ? text.slice(0, 239) + "…" : text;
+}
+
 export async function render(view, _params, ctx) {
   view.append(pageHeader("Notifikasi", "Pemberitahuan untuk Anda: penugasan baru, pesan pemohon, pengingat tenggat, "
     + "sebutan di forum, dan jawaban eskalasi."));
@@ -27,7 +35,7 @@ export async function render(view, _params, ctx) {
     const li = h("li", { class: ["notif", n.read ? "" : "is-unread"] },
       h("div", { class: "notif-main" },
         h("div", { class: "notif-subject" }, href ? h("a", { href }, n.subject) : n.subject),
-        h("p", { class: "small prewrap notif-body" }, n.body.length > 400 ? n.body.slice(0, 399) + "…" : n.body),
+        h("p", { class: "small notif-body" }, excerpt(n.body)),
         h("div", { class: "small muted" }, fmt.dateTime(n.created_at), n.request_id ? ` · ${n.request_id}` : "")));
     if (!n.read) {
       const b = h("button", { type: "button", class: "btn btn-ghost btn-small" }, "Tandai dibaca");

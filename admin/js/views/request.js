@@ -455,6 +455,7 @@ export async function render(view, params, ctx) {
     });
 
     state.canChangeFiles = canUpload;
+    state.kind = rec.kind;
     loadDeliverables(list);
     return card(rec.kind === "data_order" ? "Berkas hasil" : "Lampiran berkas", list, canUpload ? form
       : h("p", { class: "muted small" }, "Berkas dapat diunggah oleh petugas saat permintaan sedang ditangani."));
@@ -476,7 +477,7 @@ export async function render(view, params, ctx) {
   function drawDeliverables(list, items) {
     const shown = items.filter((d) => d.status !== "deleted");
     if (!shown.length) {
-      replace(list, emptyState("Belum ada berkas hasil."));
+      replace(list, emptyState(state.kind === "data_order" ? "Belum ada berkas hasil." : "Belum ada lampiran."));
       return;
     }
     replace(list, h("div", { class: "table-wrap" }, h("table", { class: "table table-compact", id: "deliverables-table" },

@@ -263,7 +263,7 @@ export async function render(view, _params, ctx) {
   window.addEventListener("beforeunload", beforeUnload);
   ctx.onLeave(() => window.removeEventListener("beforeunload", beforeUnload));
 
-  view.append(status, card("Minggu ini", grid));
+  view.append(status, card("Jadwal per operator", grid));
   if (editable) {
     view.append(card("Ubah jadwal", addForm,
       h("div", { class: "btn-row save-row" }, save, discard, copy, dirtyNote)));
