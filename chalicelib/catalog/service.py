@@ -39,10 +39,12 @@ EMPTY_FACETS = {"type": {}, "subject": {}, "region": {}, "year": {}}
 
 
 def search(q: SearchQuery) -> dict[str, Any]:
+    from chalicelib.catalog.search.snapshot import SearchUnavailable
+
     try:
         index = search_service().index()
-    except LookupError:
-        index = None
+    except (LookupError, SearchUnavailable):
+        index = None  # no snapshot published yet: an empty catalog, not an error
     if index is None:
         return {"total": 0, "page": q.page, "page_size": q.page_size, "items": [], "facets": EMPTY_FACETS}
     try:

@@ -255,3 +255,43 @@ def test_reports_render_charts(browser_session: Any, http: Any) -> None:
         svg = page.locator(f"#chart-{chart} svg.chart")
         assert svg.get_attribute("role") == "img" and svg.locator("title").count() >= 1
     assert "%" in page.inner_text("#kpi-sla .kpi-value")
+
+
+def test_escalation_answered_by_producer_and_forum_thread(browser_session: Any, http: Any) -> None:
+    rec = new_consultation(http, "Metodologi survei angkatan kerja")
+    rid = rec["request_id"]
+    wait_assigned(http, rid)
+    _to(http, rid, "operator1")
+    s = browser_session("operator1", f"#/permintaan/{rid}")
+    page = s.page
+    page.click("#action-start")
+    page.wait_for_selector("#request-status >> text=Sedang dikerjakan")
+    page.click("#escalate-form >> xpath=.. >> summary")
+    page.select_option("#escalate-form select[name=unit]", "metodologi")
+    page.fill("#escalate-form textarea[name=question]", "Bagaimana penimbang Sakernas Agustus 2024 dihitung?")
+    page.click("#action-escalate")
+    page.wait_for_selector("#request-status >> text=Dieskalasi")
+    page.wait_for_selector("#request-escalations a")
+    esc_id = page.inner_text("#request-escalations a").strip()
+
+    # the forum: a thread linked to the request, then a reply
+    page.click("text=Diskusikan di forum")
+    page.wait_for_selector("#thread-form")
+    assert page.input_value("#thread-request") == rid
+    page.fill("#thread-title", "Penimbang Sakernas")
+    page.fill("#thread-body", "Ada yang pernah menjelaskan penimbang Sakernas ke pemohon? @operator2")
+    page.click("#thread-submit")
+    page.wait_for_selector("#post-form")
+    page.fill("#post-body", "Sudah dieskalasi ke unit metodologi.")
+    page.click("#post-submit")
+    page.wait_for_selector("#forum-posts >> text=Sudah dieskalasi ke unit metodologi.")
+    assert page.locator("#forum-posts .message").count() == 2
+
+    p = browser_session("producer1", f"#/eskalasi/{esc_id}").page
+    nav = " ".join(p.locator("#sidebar .nav-link").all_inner_texts())
+    assert "Eskalasi" in nav and "Antrian saya" not in nav
+    p.fill("#escalation-answer", "Penimbang dihitung dari proyeksi penduduk hasil SP2020 per kabupaten/kota.")
+    p.click("#escalation-submit")
+    p.wait_for_selector("text=Dijawab oleh")
+    status, body = http.call("GET", f"/ops/requests/{rid}", "supervisor1")
+    assert body["status"] == "in_progress", body["status"]  # the answer resumes the request

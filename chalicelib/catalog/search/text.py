@@ -71,7 +71,7 @@ class Stemmer:
             result = token
         else:
             impl = self._impl if self._impl is not None else self._load()
-            result = token
+            result = impl.stem(token) or token
             if " " in result:  # defensive: Sastrawi normalises its input, never split a token
                 result = token
         if len(self._cache) >= _STEM_CACHE_MAX:
