@@ -139,7 +139,15 @@ function buildShell(user) {
   toggle.onclick = () => {
     const open = nav.classList.toggle("open");
     toggle.setAttribute("aria-expanded", String(open));
+    if (open) nav.querySelector("a")?.focus();
   };
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && nav.classList.contains("open")) {
+      nav.classList.remove("open");
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.focus();
+    }
+  });
 }
 
 const DETAIL_PARENT = { "permintaan/:id": "antrian", "requests/:id": "antrian", "forum/:id": "forum",

@@ -14,25 +14,37 @@ from chalicelib.core.config import get_settings
 from chalicelib.core.errors import BadRequest, Conflict
 
 _service: Any = None
+_store: Any = None
 _lock = threading.Lock()
+
+
+def snapshot_store() -> Any:
+    global _store
+    from chalicelib.catalog.search.snapshot import SnapshotStore
+    from chalicelib.core import aws
+
+    with _lock:
+        if _store is None:
+            _store = SnapshotStore(aws.client("s3"), get_settings().search_bucket_name)
+        return _store
 
 
 def search_service() -> Any:
     global _service
-    from chalicelib.catalog.search.snapshot import SearchService, SnapshotStore
-    from chalicelib.core import aws
+    from chalicelib.catalog.search.snapshot import SearchService
 
     s = get_settings()
+    store = snapshot_store()
     with _lock:
         if _service is None:
-            store = SnapshotStore(aws.client("s3"), s.search_bucket_name)
             _service = SearchService(store, local_root=s.search_local_root, refresh_seconds=s.search_refresh_s)
         return _service
 
 
 def reset() -> None:
-    global _service
+    global _service, _store
     _service = None
+    _store = None
 
 
 EMPTY_FACETS = {"type": {}, "subject": {}, "region": {}, "year": {}}
@@ -115,8 +127,7 @@ def apply_index_updates(messages: list[dict[str, Any]]) -> str | None:
     ids = sorted({i for m in messages for i in m.get("upserts", [])})
     if not ids:
         return None
-    svc = search_service()
-    store = svc.store
+    store = snapshot_store()
     records = CatalogRepository().get_many(ids)
     upserts = [r.to_dict() for r in records.values() if r.status == "published"]
     deletes = [i for i in ids if i not in records or records[i].status != "published"]
@@ -142,4 +153,4 @@ def rebuild_index(items: Any) -> str:
 
     with tempfile.TemporaryDirectory(prefix="silastik-index-") as tmp:
         SearchIndex.build(items, f"{tmp}/index")
-        return search_service().store.publish(f"{tmp}/index")
+        return snapshot_store().publish(f"{tmp}/index")

@@ -295,3 +295,35 @@ def test_escalation_answered_by_producer_and_forum_thread(browser_session: Any, 
     p.wait_for_selector("text=Dijawab oleh")
     status, body = http.call("GET", f"/ops/requests/{rid}", "supervisor1")
     assert body["status"] == "in_progress", body["status"]  # the answer resumes the request
+
+
+def _patch_session(page: Any, **changes: Any) -> None:
+    page.evaluate("""(changes) => {
+        const s = JSON.parse(sessionStorage.getItem('silastik.admin.session'));
+        sessionStorage.setItem('silastik.admin.session', JSON.stringify(Object.assign(s, changes)));
+    }""", changes)
+
+
+def test_expired_or_rejected_token_is_renewed_else_login_again(browser_session: Any) -> None:
+    s = browser_session("operator1", "#/antrian")
+    page = s.page
+    page.wait_for_selector("#queue-updated >> text=Diperbarui")
+    token = lambda: page.evaluate("() => JSON.parse(sessionStorage.getItem('silastik.admin.session')).accessToken")  # noqa: E731
+    first = token()
+    _patch_session(page, expiresAt=0)  # expired: renewed with the refresh token, no login page
+    page.reload()
+    page.wait_for_selector("#queue-updated >> text=Diperbarui")
+    second = token()
+    assert second != first
+    _patch_session(page, accessToken=second[:-6] + "AAAAAA")  # refused by the API (401): renewed and retried
+    page.reload()
+    page.wait_for_selector("#queue-updated >> text=Diperbarui")
+    assert token() not in (first, second)
+    _patch_session(page, expiresAt=0, refreshToken="tidak-berlaku")  # no way to renew: log in again
+    page.reload()
+    page.wait_for_selector("#username")
+    page.fill("#username", "operator1")
+    page.fill("#password", "demo")
+    page.click("#submit")
+    page.wait_for_selector("#queue-updated >> text=Diperbarui")
+    assert page.url.endswith("#/antrian")
