@@ -39,17 +39,24 @@ async function send(method, url, body, token) {
 export async function api(method, path, body, query) {
   const url = buildUrl(path, query);
   let res;
-  try {
-    res = await send(method, url, body, await accessToken());
-    if (res.status === 401) res = await send(method, url, body, await renewAfter401());
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    throw new ApiError(0, "network", "network error (no response, or the response was blocked)");
-  }
-  const text = await res.text();
+  let text = "";
   let data = null;
-  if (text) {
-    try { data = JSON.parse(text); } catch { data = null; }
+  // a 409 "concurrent_update" means nothing was changed and the server asks to retry: do so, briefly
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      res = await send(method, url, body, await accessToken());
+      if (res.status === 401) res = await send(method, url, body, await renewAfter401());
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw new ApiError(0, "network", "network error (no response, or the response was blocked)");
+    }
+    text = await res.text();
+    data = null;
+    if (text) {
+      try { data = JSON.parse(text); } catch { data = null; }
+    }
+    if (!(res.status === 409 && data && data.error && data.error.code === "concurrent_update")) break;
+    await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
   }
   if (!res.ok) {
     const err = (data && data.error) || {};
@@ -89,6 +96,19 @@ const CODE_TEXT = {
   already_decided: "Permintaan ini sudah diputuskan.",
   already_rated: "Permintaan ini sudah dinilai.",
   payload_too_large: "Ukuran data melebihi batas.",
+  concurrent_update: "Permintaan baru saja diubah oleh proses lain. Muat ulang lalu coba lagi.",
+  duplicate: "Data dengan kode yang sama sudah ada.",
+  already_answered: "Eskalasi ini sudah dijawab.",
+  too_many_deliverables: "Jumlah berkas sudah mencapai batas; hapus berkas lama terlebih dahulu.",
+  too_large: "Ukuran berkas melebihi batas unggah.",
+  file_too_large: "Ukuran berkas melebihi batas unggah.",
+  operator_at_quota: "Operator tujuan sudah mencapai kuota permintaan dalam proses.",
+  not_in_progress: "Berkas hanya dapat diubah selama permintaan sedang ditangani.",
+  not_delivered: "Permintaan belum dikirim ke pemohon.",
+  not_paid: "Permintaan belum dibayar.",
+  not_approved: "Permintaan belum disetujui.",
+  token_expired: "Sesi telah berakhir. Silakan masuk kembali.",
+  issuer_unavailable: "Layanan SSO sedang tidak dapat dihubungi.",
   too_many_requests: "Terlalu banyak permintaan. Coba lagi sebentar lagi.",
 };
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,22 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 SHARED: dict[str, Any] = {}
 
 
+def _patch(http: Any, request_id: str, change: dict[str, Any]) -> dict[str, Any]:
+    """PATCH as the supervisor; a 409 (the workflow touched the request at the same moment) is retried."""
+    for _ in range(20):
+        status, body = http.call("PATCH", f"/ops/requests/{request_id}", "supervisor1", change)
+        if status != 409:
+            break
+        time.sleep(0.2)
+    assert status == 200, body
+    return body
+
+
 def _to(http: Any, request_id: str, operator: str) -> None:
     status, body = http.call("GET", f"/ops/requests/{request_id}", "supervisor1")
     assert status == 200, body
     if body["assignee"] != operator:
-        status, body = http.call("PATCH", f"/ops/requests/{request_id}", "supervisor1",
-                                 {"assignee": operator, "note": "uji halaman petugas"})
-        assert status == 200, body
+        _patch(http, request_id, {"assignee": operator, "note": "uji halaman petugas"})
 
 
 def test_consumer_token_is_refused(browser_session: Any) -> None:
@@ -53,8 +63,8 @@ def test_queue_overdue_first_auto_refresh_reply_and_complete(browser_session: An
         wait_assigned(http, r["request_id"])
         _to(http, r["request_id"], "operator2")
     yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
-    status, body = http.call("PATCH", f"/ops/requests/{late['request_id']}", "supervisor1", {"due_at": yesterday})
-    assert status == 200 and body["overdue"], body
+    body = _patch(http, late["request_id"], {"due_at": yesterday})
+    assert body["overdue"], body
 
     s = browser_session("operator2", "#/antrian", clock=True)
     page = s.page
@@ -327,3 +337,60 @@ def test_expired_or_rejected_token_is_renewed_else_login_again(browser_session: 
     page.click("#submit")
     page.wait_for_selector("#queue-updated >> text=Diperbarui")
     assert page.url.endswith("#/antrian")
+
+
+def test_admin_creates_and_edits_a_catalog_item(browser_session: Any, http: Any) -> None:
+    s = browser_session("admin1", "#/katalog/baru")
+    page = s.page
+    assert "Katalog data" in " ".join(page.locator("#sidebar .nav-link").all_inner_texts())
+    page.wait_for_selector("#catalog-form")
+    page.select_option("#catalog-form select[name=type]", "table_static")
+    page.fill("#catalog-form input[name=title]", "Luas Panen Padi Menurut Kabupaten/Kota, Provinsi Jawa Barat, 2025")
+    page.fill("#catalog-form input[name=subject]", "Pertanian")
+    page.select_option("#catalog-form select[name=level]", "provinsi")
+    page.select_option("#catalog-form select[name=province]", "32")
+    assert page.input_value("#catalog-form input[name=region]") == "Jawa Barat"
+    page.fill("#catalog-form input[name=year]", "2025")
+    page.select_option("#catalog-form select[name=access]", "paid")
+    page.fill("#catalog-form input[name=price_idr]", "25000")
+    page.fill("#catalog-form input[name=release_date]", "2026-02-16")
+    page.click("#catalog-save")
+    page.wait_for_url(re.compile(r".*#/katalog/TS-[A-Z0-9]+$"))
+    item_id = page.url.rsplit("/", 1)[-1]
+    status, item = http.call("GET", f"/catalog/items/{item_id}")
+    assert status == 200 and item["region_code"] == "32" and item["price_idr"] == 25000, item
+
+    page.wait_for_selector("#catalog-form")
+    page.fill("#catalog-form input[name=title]", "Luas Panen Padi Menurut Kabupaten/Kota, Jawa Barat, 2025 (revisi)")
+    page.click("#catalog-save")
+    page.wait_for_selector("#catalog-error .alert-success")
+    status, item = http.call("GET", f"/catalog/items/{item_id}")
+    assert item["title"].endswith("(revisi)")
+
+
+def test_supervisor_approves_a_microdata_order(browser_session: Any, http: Any) -> None:
+    status, found = http.call("GET", "/catalog/search?type=microdata&page_size=5")
+    assert status == 200 and found["items"], found
+    status, order = http.call("POST", "/requests", "consumer2", {
+        "kind": "data_order", "items": [{"catalog_id": found["items"][0]["id"]}],
+        "purpose": "Disertasi tentang pasar kerja", "agreement_accepted": True,
+        "abstract": "Model regresi logistik multilevel atas status pekerjaan menurut karakteristik rumah tangga.",
+    })
+    assert status == 201, order
+    rid = order["request_id"]
+    wait_for(lambda: http.call("GET", f"/ops/requests/{rid}", "supervisor1")[1]["status"] == "awaiting_approval")
+    s = browser_session("supervisor1", "#/antrian")
+    page = s.page
+    page.wait_for_selector("#queue-approvals >> text=menunggu persetujuan")
+    page.click("#queue-approvals a")
+    page.wait_for_selector(f"tr[data-id='{rid}']")
+    assert page.input_value("#filter-status") == "awaiting_approval"
+    page.click(f"a[href='#/permintaan/{rid}']")
+    page.wait_for_selector("#approval-form")
+    assert "Model regresi logistik" in page.inner_text("main")
+    page.click("#action-reject")  # a rejection needs a reason: the page says so before calling the API
+    page.wait_for_selector("#action-error >> text=alasan wajib diisi")
+    page.fill("#approval-form textarea", "Abstraksi sesuai ketentuan penggunaan mikrodata.")
+    page.click("#action-approve")
+    page.wait_for_selector("text=Disetujui oleh supervisor1")
+    wait_for(lambda: http.call("GET", f"/requests/{rid}", "consumer2")[1]["status"] == "awaiting_payment")

@@ -20,9 +20,16 @@ export async function render(view, _params, ctx) {
   const count = h("p", { class: "muted small", "aria-live": "polite" });
   view.append(form, card("Daftar permintaan", count, list, more));
 
-  get("/ops/operators").then((ops) => {
-    for (const o of ops) assignee.append(h("option", { value: o.operator_id }, `${o.name || o.operator_id} (${o.operator_id})`));
+  // filters can come from the address (#/permintaan?status=awaiting_approval)
+  const i = window.location.hash.indexOf("?");
+  const preset = new URLSearchParams(i >= 0 ? window.location.hash.slice(i + 1) : "");
+  if (preset.get("status") && fmt.STATUS[preset.get("status")]) status.value = preset.get("status");
+  if (preset.get("kind") && fmt.KIND[preset.get("kind")]) kind.value = preset.get("kind");
+  const ops = get("/ops/operators").then((list) => {
+    for (const o of list) assignee.append(h("option", { value: o.operator_id }, `${o.name || o.operator_id} (${o.operator_id})`));
+    if (preset.get("assignee")) assignee.value = preset.get("assignee");
   }).catch(() => {});
+  if (preset.get("assignee")) await ops;
 
   let cursor = null;
   let rows = [];

@@ -17,6 +17,9 @@ export function truncate(text, n) {
   return t.length > n ? t.slice(0, n - 1) + "…" : t;
 }
 
+/** The SLA clock pauses while the request waits on the consumer or an approval. */
+const PAUSED = new Set(["awaiting_payment", "awaiting_approval"]);
+
 export function isOverdue(r, now = new Date()) {
   if (r.overdue) return true;
   return Boolean(r.due_at && OPEN_STATUSES.has(r.status) && !["awaiting_payment", "awaiting_approval"].includes(r.status)
@@ -41,8 +44,8 @@ export function dueCell(r) {
     h("span", { class: "due-date" }, r.due_at ? dateTime(r.due_at) : "—"),
     h("span", { class: overdue ? "due-rel due-overdue" : "due-rel" },
       overdue ? h("span", { class: "badge badge-danger" }, "Terlambat") : null,
-      " ", r.due_at && OPEN_STATUSES.has(r.status) ? (overdue ? dueText(r.due_at).replace("terlambat ", "lewat ")
-        : dueText(r.due_at)) : ""));
+      " ", PAUSED.has(r.status) ? "SLA dijeda" : r.due_at && OPEN_STATUSES.has(r.status)
+        ? (overdue ? dueText(r.due_at).replace("terlambat ", "lewat ") : dueText(r.due_at)) : ""));
 }
 
 export function kindCell(r) {

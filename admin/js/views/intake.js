@@ -4,7 +4,7 @@ import { get, post } from "../api.js";
 import * as fmt from "../fmt.js";
 import { pageHeader, field, input, textarea, select, busy, showFormError, toast, announce, alertBox, card } from "../ui.js";
 
-export async function render(view, _params, ctx) {
+export async function render(view) {
   view.append(pageHeader("Pencatatan permintaan",
     "Catat permintaan yang diterima melalui telepon, surat, kunjungan langsung, atau email agar setiap layanan "
     + "terdokumentasi dan mengikuti SLA yang sama."));
@@ -185,5 +185,4 @@ export async function render(view, _params, ctx) {
   });
 
   view.append(result, card("Formulir pencatatan", form));
-  void ctx;
 }

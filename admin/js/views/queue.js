@@ -1,7 +1,7 @@
 // "Antrian saya": the requests delegated to the signed-in operator, most urgent first, refreshed every 30 s.
 import { h, replace } from "../dom.js";
 import { get } from "../api.js";
-import { KIND, label, clockTime } from "../fmt.js";
+import { KIND, clockTime } from "../fmt.js";
 import { pageHeader, errorBox, loading, emptyState, announce, select, field } from "../ui.js";
 import { requestTable, byUrgency, isOverdue, statTile, summaryOf } from "./common.js";
 
@@ -21,7 +21,24 @@ export async function render(view, _params, ctx) {
     onsubmit: (e) => e.preventDefault() },
   field("Cari", search), field("Jenis", kind));
   const body = h("div", { id: "queue-body" }, loading("Memuat antrian…"));
-  view.append(stats, filters, body);
+  const pending = h("div", { id: "queue-approvals" });
+  view.append(pending, stats, filters, body);
+  const supervisor = ctx.user.roles.some((r) => r === "supervisor" || r === "admin");
+
+  // requests waiting for a decision (microdata abstracts, zero-rupiah exemptions) are not assigned to anyone yet
+  async function loadApprovals() {
+    if (!supervisor) return;
+    try {
+      const page = await get("/ops/requests", { status: "awaiting_approval", page_size: 50 });
+      const n = (page.items || []).length;
+      replace(pending, n ? h("div", { class: "alert alert-warn", role: "status" },
+        h("p", {}, h("strong", {}, `${n}${page.next_cursor ? "+" : ""} permintaan menunggu persetujuan`),
+          " (abstraksi mikrodata atau pembebasan tarif). ",
+          h("a", { href: "#/permintaan?status=awaiting_approval" }, "Tinjau sekarang"))) : null);
+    } catch {
+      replace(pending);
+    }
+  }
 
   let items = null;
   let known = null;
@@ -76,12 +93,13 @@ export async function render(view, _params, ctx) {
     }
   }
 
-  refreshBtn.addEventListener("click", () => load({ manual: true }));
+  refreshBtn.addEventListener("click", () => { load({ manual: true }); loadApprovals(); });
   search.addEventListener("input", draw);
   kind.addEventListener("change", draw);
-  const timer = window.setInterval(() => { if (!document.hidden) load(); }, REFRESH_MS);
+  const timer = window.setInterval(() => { if (!document.hidden) { load(); loadApprovals(); } }, REFRESH_MS);
   const onVisible = () => { if (!document.hidden) load(); };
   document.addEventListener("visibilitychange", onVisible);
   ctx.onLeave(() => { window.clearInterval(timer); document.removeEventListener("visibilitychange", onVisible); });
+  loadApprovals();
   await load();
 }

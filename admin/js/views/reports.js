@@ -1,9 +1,9 @@
 // Laporan: GET /ops/reports/summary?from=&to= rendered as KPI tiles and SVG charts.
-import { h, replace, clear } from "../dom.js";
+import { h, replace } from "../dom.js";
 import { get } from "../api.js";
 import { accessToken } from "../auth.js";
 import * as fmt from "../fmt.js";
-import { pageHeader, errorBox, loading, field, busy, card, announce, toast } from "../ui.js";
+import { pageHeader, errorBox, loading, field, busy, announce, toast } from "../ui.js";
 import { barChart, hbarChart, donutChart, PALETTE } from "../charts.js";
 
 const KIND_SERIES = [
@@ -199,6 +199,5 @@ export async function render(view, _params, ctx) {
   });
 
   form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
-  void clear;
   await load();
 }

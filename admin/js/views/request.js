@@ -69,6 +69,7 @@ export async function render(view, params, ctx) {
       billingCard(rec),
       timelineCard(rec),
       escalationsCard(rec),
+      rec.delivered_at ? downloadsCard(rec) : null,
       forumCard(rec));
     replace(view, header, strip, banners, h("div", { class: "detail-grid" }, main, aside));
     ctx.setTitle(`Permintaan ${rec.request_id}`);
@@ -542,6 +543,18 @@ export async function render(view, params, ctx) {
         h("div", { class: "small muted" }, e.question.length > 140 ? e.question.slice(0, 139) + "…" : e.question)))));
     }).catch((err) => replace(box, errorBox(err)));
     return card("Eskalasi", box);
+  }
+
+  function downloadsCard(rec) {
+    const box = h("div", { id: "request-downloads" }, loading());
+    get(`/ops/requests/${enc(rec.request_id)}/downloads`).then((items) => {
+      const list = Array.isArray(items) ? items : (items && items.items) || [];
+      replace(box, list.length ? h("ul", { class: "plain-list" }, list.slice(-20).reverse().map((d) => h("li", { class: "small" },
+        h("div", {}, d.filename || d.deliverable_id),
+        h("div", { class: "muted" }, `${d.user_id} · ${fmt.dateTime(d.at)} · tautan berlaku s.d. ${fmt.dateTime(d.expires_at)}`))))
+        : h("p", { class: "muted small" }, "Pemohon belum mengunduh berkas."));
+    }).catch((err) => replace(box, errorBox(err)));
+    return card("Log unduhan", box);
   }
 
   function forumCard(rec) {
