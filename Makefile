@@ -51,6 +51,15 @@ package: $(STAMP)
 	cp -r statemachines build/
 	$(BIN)/cfn-lint build/sam.json
 
+## make fuzz: a longer schemathesis run against a fresh local stack (FUZZ_EXAMPLES per operation and role)
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest tests/e2e/test_zz_fuzz.py -s -q
+
+## make stress: storms against the in-process stack at full size (STORM_SCALE=3.4 → 204 billings, 340 requests)
+stress: $(STAMP)
+	STORM_SCALE=$${STORM_SCALE:-3.4} $(BIN)/python -m pytest tests/integration/test_storms.py -s -q
+
+## make redrive ARGS=notify: move messages from a queue's DLQ back to the queue (local stack: AWS_ENDPOINT_URL)
 redrive: $(STAMP)
 	$(BIN)/python -m local.redrive $(ARGS)
 

@@ -59,11 +59,28 @@ def record_delivered(rec: RequestRecord) -> None:
         return
     cal = calendar()
     days = cal.working_days_between(clock.parse_iso(rec.created_at), clock.parse_iso(rec.delivered_at))
+    days = max(0.0, days - paused_working_days(rec, cal))  # the office's time, like the SLA clock
     on_time = bool(rec.due_at and rec.delivered_at <= rec.due_at)
     _add(rec.delivered_at, "delivered", rec.kind, sample=days)
     _add(rec.delivered_at, "sla", "on_time" if on_time else "late")
     if rec.assignee:
         _add(rec.delivered_at, "operator", rec.assignee)
+
+
+def paused_working_days(rec: RequestRecord, cal: Any) -> float:
+    """Working time the request spent waiting on the consumer (awaiting approval or payment), from its
+    timeline: the SLA clock does not run then, so neither does the fulfilment time."""
+    from chalicelib.requests import lifecycle as lc
+
+    total = 0.0
+    since: str | None = None
+    for entry in rec.timeline or []:
+        if entry.status in lc.PAUSED:
+            since = since or entry.at
+        elif since is not None:
+            total += cal.working_days_between(clock.parse_iso(since), clock.parse_iso(entry.at))
+            since = None
+    return total
 
 
 @_safely
