@@ -9,7 +9,7 @@ from chalicelib.requests import schemas as rq
 from chalicelib.users.service import ProfileIn, ProfileOut
 
 app = Chalice(app_name="silastik")
-app.api.binary_types.extend(["application/pdf", "text/csv"])
+app.api.binary_types.append("application/pdf")
 api = Api(app)
 
 CONSUMER = ("consumer", "staff")
@@ -391,7 +391,7 @@ def ops_report_ledger(ctx: Ctx, query: PeriodQuery):
     from chalicelib.reports import service
 
     frm, to = service.period(query.from_, query.to)
-    return Response(body=ledger_csv(frm, to).encode("utf-8"), status_code=200,
+    return Response(body=ledger_csv(frm, to), status_code=200,
                     headers={"Content-Type": "text/csv; charset=utf-8",
                              "Content-Disposition": f'attachment; filename="ledger-{query.from_[:10]}-{query.to[:10]}.csv"'})
 

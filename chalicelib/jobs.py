@@ -18,9 +18,11 @@ def _step(name: str, fn: Any, out: dict[str, Any]) -> None:
 def tick() -> dict[str, Any]:
     from chalicelib.billing import service as billing
     from chalicelib.delegation import service as delegation
+    from chalicelib.requests import sweeper
 
     out: dict[str, Any] = {}
     _step("reconcile", billing.reconcile, out)
+    _step("sweep", sweeper.sweep, out)
     _step("drain", delegation.drain, out)
     try:
         from chalicelib.notify import reminders

@@ -13,9 +13,38 @@ import pytest
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import Http
 
-# the end-to-end suite's session fixtures, re-exported: the whole stack on free ports, and its HTTP helper
-stack = e2e.stack
+# the end-to-end suite's HTTP helper, re-exported; `stack` below runs the end-to-end suite's fixture too
 http = e2e.http
+
+
+def _forget_in_process_clients() -> None:
+    """Stack.start() provisions and seeds the new stack from this process. When the end-to-end suite already
+    started its own stack in this pytest session, cached settings, boto3 clients and PynamoDB connections
+    still point at that one: drop them so the seed reaches the new stack."""
+    from pynamodb.models import Model
+
+    from tests.conftest import _reset_caches
+
+    _reset_caches()
+    todo = list(Model.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        cls._connection = None
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The end-to-end suite's `stack` fixture (the whole local stack on free ports), for this suite."""
+    _forget_in_process_clients()
+    run = getattr(e2e.stack, "__wrapped__", e2e.stack)
+    gen = run(tmp_path_factory)
+    st = next(gen)
+    try:
+        yield st
+    finally:
+        next(gen, None)
+        _forget_in_process_clients()
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -665,8 +665,10 @@ class SearchIndex:
         if not required:
             return [(occur.Must, query_cls.empty_query())], False
         clauses = [(occur.Must, c) for c in required]
-        if len(tokens) >= 2:
-            phrase = query_cls.phrase_query(schema, F_TITLE, tokens[:MAX_QUERY_TERMS])
+        phrase_words = tokens[:MAX_QUERY_TERMS]
+        # The exact-phrase boost, unless a word of it is in no title at all (then it cannot match).
+        if len(phrase_words) >= 2 and all(searcher.doc_freq(F_TITLE, w) > 0 for w in set(phrase_words)):
+            phrase = query_cls.phrase_query(schema, F_TITLE, phrase_words)
             clauses.append((occur.Should, query_cls.boost_query(phrase, PHRASE_BOOST)))
         return clauses, unknown > 0
 

@@ -259,8 +259,12 @@ class SearchService:
         local_root: str = "/tmp/silastik-search",  # noqa: S108 - Lambda's writable scratch space
         refresh_seconds: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        parallel: bool | None = None,
     ) -> None:
+        """``parallel``: run top-k and facets on two threads (default: when the host has >= 2 CPUs)."""
         self._store = store
+        self._parallel = parallel
         self._root = local_root
         self._refresh = float(refresh_seconds)
         self._clock = clock
@@ -308,7 +312,7 @@ class SearchService:
             if version == self._version and self._index is not None:
                 return self._index
             path = self._store.download(version, self._root)
-            new_index = SearchIndex.open(path)
+            new_index = SearchIndex.open(path, parallel=self._parallel)
         except SearchUnavailable:
             raise
         except Exception as exc:

@@ -1,0 +1,62 @@
+"""Workflow sweeper (scheduled): nothing stays stuck silently.
+
+- a request still `submitted` minutes after creation with no execution (StartExecution failed) → start it;
+- a request waiting on a task token whose execution is no longer running (token lost: execution aborted,
+  failed or timed out) → flagged `problem=workflow_lost` for a supervisor, visible in the ops views."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.core import aws, clock, obs
+from chalicelib.core.config import get_settings
+from chalicelib.requests import lifecycle as lc
+from chalicelib.requests.models import RequestRecord
+from chalicelib.requests.repository import RequestRepository
+
+WAITING = (lc.AWAITING_APPROVAL, lc.AWAITING_PAYMENT, lc.QUEUED, lc.ASSIGNED, lc.IN_PROGRESS, lc.ESCALATED)
+
+
+def execution_arn(request_id: str) -> str:
+    sm = get_settings().state_machine_arn
+    return sm.replace(":stateMachine:", ":execution:") + f":{request_id}"
+
+
+def _execution_status(request_id: str) -> str | None:
+    try:
+        return aws.client("stepfunctions").describe_execution(executionArn=execution_arn(request_id))["status"]
+    except Exception as exc:  # noqa: BLE001
+        if "ExecutionDoesNotExist" in type(exc).__name__ or "does not exist" in str(exc).lower():
+            return None
+        raise
+
+
+def sweep(grace_s: int = 300, limit: int = 100) -> dict[str, int]:
+    from chalicelib.requests import workflow
+
+    if not get_settings().state_machine_arn:
+        return {}
+    repo = RequestRepository()
+    out = {"restarted": 0, "flagged": 0}
+    cutoff = clock.iso(clock.now() - timedelta(seconds=grace_s))
+    submitted, _ = repo.by_status(lc.SUBMITTED, limit)
+    for rec in submitted:
+        if rec.created_at <= cutoff and _execution_status(rec.request_id) is None and workflow.start(rec.request_id):
+            out["restarted"] += 1
+    for status in WAITING:
+        items, _ = repo.by_status(status, limit)
+        for rec in items:
+            if rec.task is None or rec.problem or (rec.task.at or "") > cutoff:
+                continue
+            st = _execution_status(rec.request_id)
+            if st != "RUNNING":
+                flag(rec, "workflow_lost", {"execution_status": st})
+                out["flagged"] += 1
+    return out
+
+
+def flag(rec: RequestRecord, problem: str, data: dict[str, Any]) -> None:
+    RequestRepository().update_fields(rec, {"problem": problem})
+    obs.count("WorkflowProblem")
+    obs.logger().error("request flagged", extra={"request_id": rec.request_id, "problem": problem, **data})
