@@ -55,9 +55,10 @@ package: $(STAMP)
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest tests/e2e/test_zz_fuzz.py -s -q
 
-## make stress: storms against the in-process stack at full size (STORM_SCALE=3.4 → 204 billings, 340 requests)
+## make stress: the storms at full size — in-process (STORM_SCALE) and against the whole local stack over HTTP
 stress: $(STAMP)
 	STORM_SCALE=$${STORM_SCALE:-3.4} $(BIN)/python -m pytest tests/integration/test_storms.py -s -q
+	$(BIN)/python -m pytest tests/stress -s -q
 
 ## make redrive ARGS=notify: move messages from a queue's DLQ back to the queue (local stack: AWS_ENDPOINT_URL)
 redrive: $(STAMP)

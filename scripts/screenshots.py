@@ -106,7 +106,14 @@ def seed(client: Client, user: str, n: int) -> None:
         client.call("POST", f"/ops/requests/{rid}/start", user)
         client.call("POST", f"/ops/requests/{rid}/complete", user, {"note": "Penjelasan metodologi dikirim."})
         client.call("POST", f"/requests/{rid}/rating", consumer, {"score": 5, "comment": "Sangat membantu"})
-    print(f"seeded {len(ids)} requests for {user}")
+    status, rec = client.call("POST", "/ops/requests", user, {
+        "channel": "phone", "consumer": {"name": "Ibu Ratna Sari", "email": "ratna.sari@example.id",
+                                         "institution": "Dinas Pertanian Kabupaten Bogor", "category": "government"},
+        "kind": "consultation", "topic": "classification", "subject": "KBLI usaha penggilingan padi",
+        "question": "Penelepon menanyakan kode KBLI 2020 untuk usaha penggilingan padi skala kecil."})
+    if status != 201:
+        print(f"seed: POST /ops/requests -> {status} {rec}", file=sys.stderr)
+    print(f"seeded {len(ids) + (status == 201)} requests for {user}")
 
 
 def shoot(admin: str, user: str, password: str, out: Path, width: int) -> list[Path]:

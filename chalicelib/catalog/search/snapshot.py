@@ -13,7 +13,7 @@ component. A snapshot is never modified; publishing writes the tar first and the
 ``current.json`` (S3 is strongly consistent, so a reader never sees a pointer to a missing tar).
 
 gzip level 1 was chosen by measurement (``bench/bench_search.py``, 1,000,000 items): the tar
-shrinks from 91 to 44 MB (bit-packed postings still compress ~3x), compressing takes ~3 s at
+shrinks from 91 to 44 MB (bit-packed postings still compress ~3x), compressing takes ~1-3 s at
 publish time, and extraction (~0.3-0.4 s) is streamed while the object downloads, so a cold Lambda
 reading S3 at 50-100 MB/s gets its index sooner than with the 91 MB plain tar (untar ~0.05 s).
 

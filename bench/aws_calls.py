@@ -1,0 +1,616 @@
+"""AWS calls per request: every route of the API, called with real ids and valid bodies against moto in-process,
+each call counted (DynamoDB / S3 / SQS / Step Functions / others) with an estimate of the DynamoDB capacity.
+
+    .venv/bin/python -m bench.aws_calls            # table to bench/aws_calls.md, BENCH lines, bench/results.json
+
+Counting: a hook on ``botocore.client.BaseClient._make_api_call`` — every boto3/botocore client (ours, PynamoDB's)
+goes through it — records the calls made *on the calling thread* while a ``recording()`` is open, so moto's
+Step Functions threads and the test driver are not counted. One API call = one count (SDK retries not counted).
+
+Method: for each route (``app.api.routes``; some with variants, e.g. the three kinds of ``POST /requests``) a
+`Case` prepares a fresh, valid call (a request in the right state, a valid body) without counting; the call is
+made once to warm up (clients, queue URLs, the JWKS, the search index), a second fresh call is counted. Both must
+answer the route's success status, or the figure would describe an error path.
+
+Capacity ("est. RCU/WCU"): DynamoDB's own rules applied to the item sizes (reads: 4 KB units, half for eventually
+consistent, per item for GetItem/BatchGetItem, per page for Query; writes: 1 KB units of the item *after* the write,
+read back uncounted; transactions ×2). moto's own ConsumedCapacity figures are constants, so they are not used.
+
+``tests/integration/test_aws_call_budget.py`` holds the per-route budgets and fails when a route exceeds one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# --- counting ------------------------------------------------------------------------------------------------
+SERVICE_NAMES = {"dynamodb": "dynamodb", "s3": "s3", "sqs": "sqs", "stepfunctions": "sfn", "sfn": "sfn",
+                 "states": "sfn"}
+READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+
+@dataclass
+class Call:
+    service: str
+    operation: str
+    target: str = ""  # table[/index] or bucket or queue
+    rcu: float = 0.0
+    wcu: float = 0.0
+    items: int = 0  # items in a transaction / batch
+    error: str = ""
+
+
+@dataclass
+class Recording:
+    calls: list[Call] = field(default_factory=list)
+
+    def of(self, service: str) -> list[Call]:
+        return [c for c in self.calls if c.service == service]
+
+    @property
+    def dynamodb(self) -> int:
+        return len(self.of("dynamodb"))
+
+    @property
+    def scans(self) -> int:
+        return sum(1 for c in self.of("dynamodb") if c.operation == "Scan")
+
+    @property
+    def rcu(self) -> float:
+        return round(sum(c.rcu for c in self.calls), 1)
+
+    @property
+    def wcu(self) -> float:
+        return round(sum(c.wcu for c in self.calls), 1)
+
+    def summary(self) -> str:
+        c = Counter(f"{x.service}:{x.operation}" + (f"({x.items})" if x.items > 1 else "") for x in self.calls)
+        return ", ".join(f"{k}×{n}" if n > 1 else k for k, n in c.items())
+
+
+_state = threading.local()
+_install_lock = threading.Lock()
+
+
+def install() -> None:
+    """Wrap botocore's single entry point for API calls (idempotent)."""
+    from botocore.client import BaseClient
+
+    with _install_lock:
+        if getattr(BaseClient._make_api_call, "_silastik_counted", False):
+            return
+        original = BaseClient._make_api_call
+
+        def counted(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+            rec: Recording | None = getattr(_state, "rec", None)
+            if rec is None or getattr(_state, "paused", False):
+                return original(self, operation_name, api_params)
+            service = self.meta.service_model.service_name
+            call = Call(SERVICE_NAMES.get(service, service), operation_name, _target(service, api_params))
+            rec.calls.append(call)
+            try:
+                response = original(self, operation_name, api_params)
+            except Exception as exc:
+                call.error = type(exc).__name__
+                raise
+            if call.service == "dynamodb":
+                _state.paused = True
+                try:
+                    _capacity(self, call, operation_name, api_params, response, original)
+                except Exception:  # noqa: BLE001 - an estimate must never break the measured request
+                    pass
+                finally:
+                    _state.paused = False
+            return response
+
+        counted._silastik_counted = True  # type: ignore[attr-defined]
+        BaseClient._make_api_call = counted  # type: ignore[method-assign]
+
+
+@contextmanager
+def recording() -> Iterator[Recording]:
+    install()
+    rec = Recording()
+    _state.rec = rec
+    try:
+        yield rec
+    finally:
+        _state.rec = None
+
+
+def _target(service: str, p: dict[str, Any]) -> str:
+    if "TableName" in p:
+        return p["TableName"] + (f"/{p['IndexName']}" if p.get("IndexName") else "")
+    if "RequestItems" in p:
+        return ",".join(sorted(p["RequestItems"]))
+    if "TransactItems" in p:
+        names = {next(iter(t.values())).get("TableName", "") for t in p["TransactItems"]}
+        return ",".join(sorted(names))
+    return str(p.get("Bucket") or p.get("QueueUrl", "").rsplit("/", 1)[-1] or "")
+
+
+# --- capacity estimate ---------------------------------------------------------------------------------------
+def attr_size(v: dict[str, Any]) -> int:
+    (t, x), = v.items()
+    if t == "S":
+        return len(x.encode())
+    if t == "N":
+        return len(str(x).lstrip("-").replace(".", "").lstrip("0")) // 2 + 2
+    if t == "B":
+        return len(x)
+    if t in ("BOOL", "NULL"):
+        return 1
+    if t == "L":
+        return 3 + sum(attr_size(e) + 1 for e in x)
+    if t == "M":
+        return 3 + sum(len(k.encode()) + attr_size(e) + 1 for k, e in x.items())
+    if t in ("SS", "NS", "BS"):
+        return sum(len(str(e).encode()) for e in x)
+    return 0
+
+
+def item_size(item: dict[str, Any] | None) -> int:
+    return sum(len(k.encode()) + attr_size(v) for k, v in (item or {}).items())
+
+
+def _read_back(client: Any, original: Any, table: str, key: dict[str, Any]) -> int:
+    got = original(client, "GetItem", {"TableName": table, "Key": key, "ConsistentRead": True})
+    return item_size(got.get("Item"))
+
+
+def _capacity(client: Any, call: Call, op: str, p: dict[str, Any], resp: dict[str, Any], original: Any) -> None:
+    def rcu(size: int, consistent: bool) -> float:
+        return max(1, math.ceil(size / 4096)) * (1.0 if consistent else 0.5)
+
+    def wcu(size: int) -> float:
+        return float(max(1, math.ceil(size / 1024)))
+
+    if op == "GetItem":
+        call.rcu = rcu(item_size(resp.get("Item")), bool(p.get("ConsistentRead")))
+    elif op in ("Query", "Scan"):
+        call.rcu = rcu(sum(item_size(i) for i in resp.get("Items", [])), bool(p.get("ConsistentRead")))
+    elif op == "BatchGetItem":
+        for table, items in resp.get("Responses", {}).items():
+            consistent = bool(p["RequestItems"].get(table, {}).get("ConsistentRead"))
+            call.rcu += sum(rcu(item_size(i), consistent) for i in items)
+            call.items += len(items)
+    elif op == "TransactGetItems":
+        call.rcu = sum(2 * rcu(item_size(r.get("Item")), True) for r in resp.get("Responses", []))
+    elif op == "PutItem":
+        call.wcu = wcu(item_size(p.get("Item")))
+    elif op == "UpdateItem":
+        call.wcu = wcu(_read_back(client, original, p["TableName"], p["Key"]))
+    elif op == "DeleteItem":
+        call.wcu = 1.0
+    elif op == "BatchWriteItem":
+        for reqs in p.get("RequestItems", {}).values():
+            for r in reqs:
+                call.wcu += wcu(item_size(r["PutRequest"]["Item"])) if "PutRequest" in r else 1.0
+                call.items += 1
+    elif op == "TransactWriteItems":
+        for t in p.get("TransactItems", []):
+            call.items += 1
+            if "Put" in t:
+                call.wcu += 2 * wcu(item_size(t["Put"]["Item"]))
+            elif "Update" in t:
+                call.wcu += 2 * wcu(_read_back(client, original, t["Update"]["TableName"], t["Update"]["Key"]))
+            else:  # Delete, ConditionCheck
+                call.wcu += 2.0
+
+
+# --- the route cases -----------------------------------------------------------------------------------------
+CSV = b"provinsi,penduduk\nACEH,5554800\nSUMATERA UTARA,15386600\n" * 20
+CONSULT = {"kind": "consultation", "topic": "data", "subject": "Ekspor", "question": "Berapa nilai ekspor 2024?"}
+PAID_ORDER = {"kind": "data_order", "items": [{"catalog_id": "TS-PAID1"}], "purpose": "Penelitian skripsi"}
+FREE_ORDER = {"kind": "data_order", "items": [{"catalog_id": "TS-FREE1"}], "purpose": "Penelitian skripsi"}
+MICRO_ORDER = {"kind": "data_order", "items": [{"catalog_id": "MD-SUS1"}], "purpose": "Penelitian tesis",
+               "abstract": "Analisis kemiskinan rumah tangga", "agreement_accepted": True}
+
+
+@dataclass
+class Req:
+    """One call: who, what, and the status that means success."""
+
+    method: str
+    path: str
+    user: str | None
+    body: Any = None
+    headers: dict[str, str] | None = None
+    expect: int = 200
+
+
+@dataclass
+class Case:
+    method: str
+    path: str  # the route's path, as in app.api.routes
+    variant: str
+    prepare: Callable[[World, int], Req]  # (world, 0 = warm-up | 1 = measured) -> a fresh valid call
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}" + (f" [{self.variant}]" if self.variant else "")
+
+
+@dataclass
+class Result:
+    case: Case
+    rec: Recording
+    status: int
+    seconds: float
+
+
+class World:
+    """Requests in every state the routes need, made through the API (uncounted) before measuring."""
+
+    def __init__(self, api: Any, worker: Any) -> None:
+        self.api = api
+        self.worker = worker
+        self.ids: dict[str, Any] = {}
+
+    # helpers
+    def ok(self, status: int, body: Any, expect: int = 200) -> Any:
+        assert status == expect, f"setup call answered {status}: {body}"
+        return body
+
+    def status(self, rid: str) -> str:
+        return self.api.get(f"/ops/requests/{rid}", "supervisor1")[1]["status"]
+
+    def submit(self, body: dict[str, Any], user: str = "consumer1") -> str:
+        return self.ok(*self.api.post("/requests", user, body), expect=201)["request_id"]
+
+    def wait(self, want: dict[str, str], timeout_s: float = 30.0) -> None:
+        ok = self.worker.run_until(lambda: all(self.status(r) == s for r, s in want.items()), timeout_s=timeout_s)
+        assert ok, {r: (self.status(r), s) for r, s in want.items() if self.status(r) != s}
+
+    def upload_ready(self, rid: str) -> str:
+        import requests
+
+        body = {"filename": "penduduk 2024.csv", "content_type": "text/csv", "size_bytes": len(CSV),
+                "sha256": hashlib.sha256(CSV).hexdigest()}
+        out = self.ok(*self.api.post(f"/ops/requests/{rid}/deliverables", "operator1", body), expect=201)
+        resp = requests.post(out["upload"]["url"], data=out["upload"]["fields"], files={"file": ("f", CSV)},
+                             timeout=10)
+        assert resp.status_code in (200, 201, 204), resp.text
+        did = out["deliverable_id"]
+
+        def ready() -> bool:
+            items = self.api.get(f"/ops/requests/{rid}/deliverables", "operator1")[1]
+            return any(d["deliverable_id"] == did and d["status"] == "ready" for d in items)
+
+        assert self.worker.run_until(ready), "upload not verified"
+        return did
+
+    def setup(self) -> None:
+        from tests.factories import put_operator, standard_catalog
+
+        from chalicelib.catalog import service as catalog
+        from chalicelib.catalog.repository import CatalogRepository
+        from chalicelib.escalation.service import add_member
+
+        api = self.api
+        standard_catalog()
+        put_operator("operator1", quota=100)
+        put_operator("operator2", quota=100, on_duty=False)
+        add_member("sosial", "producer1", "Bambang Prasetyo")
+        catalog.rebuild_index([r.to_dict() for r in CatalogRepository().get_many(
+            ["TS-FREE1", "TS-PAID1", "MP-PAID2", "MD-SUS1"]).values()])
+
+        consult = [self.submit(CONSULT) for _ in range(11)]
+        paid = [self.submit(PAID_ORDER) for _ in range(4)]
+        micro = [self.submit(MICRO_ORDER) for _ in range(2)]
+        free = [self.submit(FREE_ORDER) for _ in range(2)]
+        self.wait({**dict.fromkeys(consult + free, "assigned"), **dict.fromkeys(paid, "awaiting_payment"),
+                   **dict.fromkeys(micro, "awaiting_approval")})
+        for rid in consult[2:] + free:
+            self.ok(*api.post(f"/ops/requests/{rid}/start", "operator1"))
+        for rid in consult[4:6]:
+            self.ok(*api.post(f"/ops/requests/{rid}/complete", "operator1", {"note": "selesai"}))
+        escalated = []
+        for rid in consult[8:10]:
+            e = self.ok(*api.post(f"/ops/requests/{rid}/escalations", "operator1",
+                                  {"unit": "sosial", "question": "Definisi ekspor?"}), expect=201)
+            escalated.append(e["escalation_id"])
+        # a delivered free data order with a verified file (consumer downloads); another in progress (uploads)
+        did = self.upload_ready(free[0])
+        self.ok(*api.post(f"/ops/requests/{free[0]}/complete", "operator1", {"note": "terkirim"}))
+        thread = self.ok(*api.post("/ops/forum/threads", "operator1", {"title": "Format data", "body": "Bagaimana?"}),
+                         expect=201)
+        self.ok(*api.post(f"/requests/{consult[0]}/messages", "consumer1", {"body": "Halo"}), expect=201)
+        self.worker.drain(settle_s=0.3)
+        notes = self.ok(*api.get("/me/notifications", "consumer1"))["items"]
+        assert notes, "no notification for consumer1"
+        billing = [self.ok(*api.get(f"/requests/{rid}/billing", "consumer1")) for rid in paid[:2]]
+        self.ids = {
+            "assigned": consult[0], "assigned2": consult[1], "in_progress": consult[2],
+            "to_start": consult[:2], "to_complete": consult[2:4], "to_rate": consult[4:6],
+            "to_escalate": consult[6:8], "escalations": escalated, "answered_request": consult[8],
+            "webhook": billing, "paid": paid[0], "to_cancel": paid[2:4], "to_approve": micro,
+            "delivered_order": free[0], "order_in_progress": free[1], "deliverable": did,
+            "thread": thread["thread_id"], "notif": notes[0]["notif_id"], "spare": consult[10],
+        }
+        self.uploads: list[str] = []
+
+    # the webhook's event
+    def webhook(self, i: int) -> Req:
+        from chalicelib.billing.signature import sign
+
+        b = self.ids["webhook"][i]
+        raw = json.dumps({"event_id": f"evt-bench-{i}", "billing_code": b["billing_code"], "status": "paid",
+                          "amount_idr": b["amount_idr"], "paid_at": "2026-11-29T10:00:00+07:00",
+                          "ntpn": "NTPN1234ABCD5678"})
+        return Req("POST", "/webhooks/billing", None, raw,
+                   {"X-Signature": sign(b"test-webhook-secret", raw.encode(), int(time.time()))})
+
+    def upload(self, i: int) -> Req:
+        body = {"filename": f"tabel {i}.csv", "content_type": "text/csv", "size_bytes": len(CSV),
+                "sha256": hashlib.sha256(CSV).hexdigest()}
+        return Req("POST", f"/ops/requests/{self.ids['order_in_progress']}/deliverables", "operator1", body,
+                   expect=201)
+
+    def delete_upload(self, i: int) -> Req:
+        rid = self.ids["order_in_progress"]
+        out = self.ok(*self.api.post(f"/ops/requests/{rid}/deliverables", "operator1", self.upload(10 + i).body),
+                      expect=201)
+        return Req("DELETE", f"/ops/requests/{rid}/deliverables/{out['deliverable_id']}", "operator1", expect=204)
+
+    def intake(self, i: int) -> Req:
+        return Req("POST", "/ops/requests", "operator1", {
+            "channel": "phone", "consumer": {"name": "Pak Joko", "email": f"joko{i}@example.id"}, **CONSULT},
+            expect=201)
+
+    def catalog_item(self, i: int | None) -> dict[str, Any]:
+        body = {"type": "table_static", "title": "Jumlah Penduduk Kota Medan 2024", "subject": "Kependudukan",
+                "year": 2024, "release_date": "2024-06-01"}
+        return {**body, "id": f"TS-BENCH{i}"} if i is not None else body
+
+    def roster(self) -> dict[str, Any]:
+        from chalicelib.core import clock
+
+        now = clock.now()
+        return {"shifts": [{"operator_id": "operator1", "start": clock.iso(now - timedelta(hours=1)),
+                            "end": clock.iso(now + timedelta(hours=8))}]}
+
+
+def _p(path: str, **ids: str) -> str:
+    for k, v in ids.items():
+        path = path.replace("{" + k + "}", v)
+    return path
+
+
+def cases() -> list[Case]:
+    """One or more cases per route (variants for the main routes). Every route must have one."""
+    C = Case
+    return [
+        C("GET", "/health", "", lambda w, i: Req("GET", "/health", None)),
+        C("GET", "/openapi.json", "", lambda w, i: Req("GET", "/openapi.json", None)),
+        C("GET", "/catalog/search", "", lambda w, i: Req("GET", "/catalog/search?q=penduduk&page_size=10", None)),
+        C("GET", "/catalog/items/{item_id}", "", lambda w, i: Req("GET", "/catalog/items/TS-FREE1", None)),
+        C("POST", "/webhooks/billing", "", lambda w, i: w.webhook(i)),
+        C("GET", "/me", "", lambda w, i: Req("GET", "/me", "consumer1")),
+        C("PUT", "/me", "", lambda w, i: Req("PUT", "/me", "consumer1", {"institution": f"Universitas {i}"})),
+        C("POST", "/requests", "consultation", lambda w, i: Req("POST", "/requests", "consumer1", CONSULT,
+                                                                 expect=201)),
+        C("POST", "/requests", "data_order", lambda w, i: Req("POST", "/requests", "consumer1", PAID_ORDER,
+                                                               expect=201)),
+        C("POST", "/requests", "complaint", lambda w, i: Req("POST", "/requests", "consumer1", {
+            "kind": "complaint", "message": "Belum dibalas", "about_request_id": w.ids["assigned"]}, expect=201)),
+        C("GET", "/requests", "", lambda w, i: Req("GET", "/requests?page_size=20", "consumer1")),
+        C("GET", "/requests/{request_id}", "", lambda w, i: Req("GET", f"/requests/{w.ids['assigned']}", "consumer1")),
+        C("POST", "/requests/{request_id}/cancel", "",
+          lambda w, i: Req("POST", f"/requests/{w.ids['to_cancel'][i]}/cancel", "consumer1", {})),
+        C("GET", "/requests/{request_id}/messages", "",
+          lambda w, i: Req("GET", f"/requests/{w.ids['assigned']}/messages", "consumer1")),
+        C("POST", "/requests/{request_id}/messages", "",
+          lambda w, i: Req("POST", f"/requests/{w.ids['assigned']}/messages", "consumer1", {"body": f"Pesan {i}"},
+                           expect=201)),
+        C("POST", "/requests/{request_id}/rating", "",
+          lambda w, i: Req("POST", f"/requests/{w.ids['to_rate'][i]}/rating", "consumer1",
+                           {"score": 5, "comment": "Cepat"}, expect=201)),
+        C("GET", "/requests/{request_id}/billing", "",
+          lambda w, i: Req("GET", f"/requests/{w.ids['paid']}/billing", "consumer1")),
+        C("GET", "/requests/{request_id}/invoice", "",
+          lambda w, i: Req("GET", f"/requests/{w.ids['paid']}/invoice", "consumer1",
+                           headers={"Accept": "application/pdf"})),
+        C("GET", "/requests/{request_id}/receipt", "",
+          lambda w, i: Req("GET", f"/requests/{w.ids['paid']}/receipt", "consumer1",
+                           headers={"Accept": "application/pdf"})),
+        C("GET", "/ops/queue", "", lambda w, i: Req("GET", "/ops/queue", "operator1")),
+        C("GET", "/ops/requests", "", lambda w, i: Req("GET", "/ops/requests?page_size=20", "supervisor1")),
+        C("GET", "/ops/requests", "status", lambda w, i: Req("GET", "/ops/requests?status=in_progress",
+                                                              "supervisor1")),
+        C("GET", "/ops/requests", "operator", lambda w, i: Req("GET", "/ops/requests", "operator1")),
+        C("POST", "/ops/requests", "", lambda w, i: w.intake(i)),
+        C("GET", "/ops/requests/{request_id}", "",
+          lambda w, i: Req("GET", f"/ops/requests/{w.ids['assigned']}", "operator1")),
+        C("PATCH", "/ops/requests/{request_id}", "due_at",
+          lambda w, i: Req("PATCH", f"/ops/requests/{w.ids['assigned']}", "supervisor1",
+                           {"due_at": f"2027-01-1{i}T09:00:00+07:00"})),
+        C("PATCH", "/ops/requests/{request_id}", "assignee",
+          lambda w, i: Req("PATCH", f"/ops/requests/{w.ids['assigned2']}", "supervisor1",
+                           {"assignee": ("operator2", "operator1")[i]})),
+        C("POST", "/ops/requests/{request_id}/start", "",
+          lambda w, i: Req("POST", f"/ops/requests/{w.ids['to_start'][i]}/start", "operator1", {})),
+        C("POST", "/ops/requests/{request_id}/complete", "",
+          lambda w, i: Req("POST", f"/ops/requests/{w.ids['to_complete'][i]}/complete", "operator1",
+                           {"note": "selesai"})),
+        C("POST", "/ops/requests/{request_id}/approval", "",
+          lambda w, i: Req("POST", f"/ops/requests/{w.ids['to_approve'][i]}/approval", "operator1",
+                           {"decision": "approve", "reason": "abstraksi sesuai"})),
+        C("GET", "/ops/requests/{request_id}/messages", "",
+          lambda w, i: Req("GET", f"/ops/requests/{w.ids['assigned']}/messages", "operator1")),
+        C("POST", "/ops/requests/{request_id}/messages", "",
+          lambda w, i: Req("POST", f"/ops/requests/{w.ids['assigned']}/messages", "operator1",
+                           {"body": f"Balasan {i}"}, expect=201)),
+        C("POST", "/ops/catalog/items", "",
+          lambda w, i: Req("POST", "/ops/catalog/items", "admin1", w.catalog_item(i), expect=201)),
+        C("PUT", "/ops/catalog/items/{item_id}", "",
+          lambda w, i: Req("PUT", "/ops/catalog/items/TS-FREE1", "admin1", w.catalog_item(None) | {
+              "title": f"Jumlah Penduduk Menurut Provinsi 2024 (revisi {i})"})),
+        C("GET", "/me/notifications", "", lambda w, i: Req("GET", "/me/notifications", "consumer1")),
+        C("POST", "/me/notifications/{notif_id}/read", "",
+          lambda w, i: Req("POST", f"/me/notifications/{w.ids['notif']}/read", "consumer1", {})),
+        C("GET", "/ops/roster", "", lambda w, i: Req("GET", "/ops/roster", "operator1")),
+        C("PUT", "/ops/roster", "", lambda w, i: Req("PUT", "/ops/roster", "supervisor1", w.roster())),
+        C("GET", "/ops/operators", "", lambda w, i: Req("GET", "/ops/operators", "operator1")),
+        C("PATCH", "/ops/operators/{operator_id}", "",
+          lambda w, i: Req("PATCH", "/ops/operators/operator2", "supervisor1", {"quota": 50 + i})),
+        C("GET", "/ops/forum/threads", "", lambda w, i: Req("GET", "/ops/forum/threads", "operator1")),
+        C("POST", "/ops/forum/threads", "",
+          lambda w, i: Req("POST", "/ops/forum/threads", "operator1",
+                           {"title": f"Topik {i}", "body": "Ada yang tahu? @operator2",
+                            "request_id": w.ids["assigned"]}, expect=201)),
+        C("GET", "/ops/forum/threads/{thread_id}", "",
+          lambda w, i: Req("GET", f"/ops/forum/threads/{w.ids['thread']}", "operator1")),
+        C("POST", "/ops/forum/threads/{thread_id}/posts", "",
+          lambda w, i: Req("POST", f"/ops/forum/threads/{w.ids['thread']}/posts", "operator1",
+                           {"body": "Coba cek metadata @operator2"}, expect=201)),
+        C("POST", "/ops/requests/{request_id}/escalations", "",
+          lambda w, i: Req("POST", f"/ops/requests/{w.ids['to_escalate'][i]}/escalations", "operator1",
+                           {"unit": "sosial", "question": "Apakah definisinya berubah?"}, expect=201)),
+        C("GET", "/ops/escalations", "", lambda w, i: Req("GET", "/ops/escalations", "operator1")),
+        C("GET", "/ops/escalations", "unit", lambda w, i: Req("GET", "/ops/escalations?unit=sosial", "operator1")),
+        C("GET", "/ops/escalations/{escalation_id}", "",
+          lambda w, i: Req("GET", f"/ops/escalations/{w.ids['escalations'][0]}", "producer1")),
+        C("POST", "/ops/escalations/{escalation_id}/answer", "",
+          lambda w, i: Req("POST", f"/ops/escalations/{w.ids['escalations'][i]}/answer", "producer1",
+                           {"answer": "Tidak berubah sejak 2017."})),
+        C("GET", "/ops/reports/summary", "",
+          lambda w, i: Req("GET", f"/ops/reports/summary?from={_today()}&to={_today()}", "supervisor1")),
+        C("GET", "/ops/reports/ledger.csv", "",
+          lambda w, i: Req("GET", f"/ops/reports/ledger.csv?from={_today()}&to={_today()}", "supervisor1",
+                           headers={"Accept": "text/csv"})),
+        C("GET", "/requests/{request_id}/deliverables", "",
+          lambda w, i: Req("GET", f"/requests/{w.ids['delivered_order']}/deliverables", "consumer1")),
+        C("POST", "/ops/requests/{request_id}/deliverables", "", lambda w, i: w.upload(i)),
+        C("GET", "/ops/requests/{request_id}/deliverables", "",
+          lambda w, i: Req("GET", f"/ops/requests/{w.ids['order_in_progress']}/deliverables", "operator1")),
+        C("DELETE", "/ops/requests/{request_id}/deliverables/{deliverable_id}", "",
+          lambda w, i: w.delete_upload(i)),
+        C("GET", "/ops/requests/{request_id}/downloads", "",
+          lambda w, i: Req("GET", f"/ops/requests/{w.ids['delivered_order']}/downloads", "operator1")),
+    ]
+
+
+def _today() -> str:
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.core import clock
+
+    return clock.now().astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()
+
+
+def _call(api: Any, r: Req) -> tuple[int, Any]:
+    headers = dict(r.headers or {})
+    return api.call(r.method, r.path, r.user, body=r.body, headers=headers)
+
+
+def measure(api: Any, worker: Any, only: Callable[[Case], bool] | None = None) -> list[Result]:
+    """Set up the world, then warm up and measure every case (in the order of `cases()`)."""
+    install()
+    world = World(api, worker)
+    world.setup()
+    results = []
+    for case in cases():
+        if only is not None and not only(case):
+            continue
+        warm = case.prepare(world, 0)
+        st, body = _call(api, warm)
+        assert st == warm.expect, f"{case.key} warm-up answered {st}: {body}"
+        call = case.prepare(world, 1)
+        t = time.perf_counter()
+        with recording() as rec:
+            st, body = _call(api, call)
+        dt = time.perf_counter() - t
+        assert st == call.expect, f"{case.key} answered {st}: {body}"
+        results.append(Result(case, rec, st, dt))
+    return results
+
+
+def route_keys() -> set[tuple[str, str]]:
+    import app as app_module
+
+    return {(r.method, r.path) for r in app_module.api.routes}
+
+
+# --- report --------------------------------------------------------------------------------------------------
+def markdown(results: list[Result], budgets: dict[str, tuple[int, str]]) -> str:
+    lines = [
+        "# AWS calls per request",
+        "",
+        "Generated by `python -m bench.aws_calls` (also part of `make bench`): every route called with real ids and",
+        "a valid body against moto in-process, warm (after one warm-up call), counted on botocore's",
+        "`_make_api_call`. Budgets: `tests/integration/test_aws_call_budget.py`. est. RCU/WCU: DynamoDB's",
+        "capacity rules applied to the item sizes (transactions ×2).",
+        "",
+        "| route | DynamoDB | budget | Scan | S3 | SQS | SFN | est. RCU | est. WCU | calls |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        budget = budgets.get(r.case.key, (None, ""))[0]
+        lines.append(
+            f"| `{r.case.key}` | {r.rec.dynamodb} | {'' if budget is None else budget} | {r.rec.scans} | "
+            f"{len(r.rec.of('s3'))} | {len(r.rec.of('sqs'))} | {len(r.rec.of('sfn'))} | {r.rec.rcu:g} | "
+            f"{r.rec.wcu:g} | {r.rec.summary() or '—'} |")
+    lines += ["", "Budgets above 3 DynamoDB calls, and why:", ""]
+    for key, (budget, why) in budgets.items():
+        if budget > 3 and why:
+            lines.append(f"- `{key}` ≤ {budget}: {why}")
+    return "\n".join(lines) + "\n"
+
+
+def figures(results: list[Result], single_item: set[str]) -> dict[str, Any]:
+    return {
+        "max_dynamodb_calls_single_item_route": max(r.rec.dynamodb for r in results if r.case.key in single_item),
+        "scans_on_request_paths": sum(r.rec.scans for r in results),
+        "max_dynamodb_calls_any_route": max(r.rec.dynamodb for r in results),
+        "routes_measured": len({(r.case.method, r.case.path) for r in results}),
+    }
+
+
+def main() -> None:
+    import argparse
+
+    from bench._stack import local_stack
+    from bench.sim_month import merge_results
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "aws_calls.md"))
+    ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results.json"))
+    args = ap.parse_args()
+    from tests.integration.test_aws_call_budget import BUDGETS, SINGLE_ITEM
+
+    t = time.perf_counter()
+    with local_stack() as stack:
+        results = measure(stack.api, stack.worker)
+    missing = route_keys() - {(r.case.method, r.case.path) for r in results}
+    assert not missing, f"routes without a case: {sorted(missing)}"
+    with open(args.out, "w", encoding="utf-8") as fh:
+        fh.write(markdown(results, BUDGETS))
+    figs = figures(results, SINGLE_ITEM)
+    over = [f"{r.case.key}: {r.rec.dynamodb} > {BUDGETS[r.case.key][0]}" for r in results
+            if r.case.key in BUDGETS and r.rec.dynamodb > BUDGETS[r.case.key][0]]
+    print(f"# {len(results)} cases over {figs['routes_measured']} routes in {time.perf_counter() - t:.1f}s; "
+          f"table: {os.path.relpath(args.out, ROOT)}" + (f"; OVER BUDGET: {over}" if over else ""))
+    for r in results:
+        print(f"#  {r.case.key:70} ddb={r.rec.dynamodb} {r.rec.summary()}")
+    for k, v in figs.items():
+        print(f"BENCH {k}={v}")
+    merge_results(args.results, figs)
+
+
+if __name__ == "__main__":
+    main()
