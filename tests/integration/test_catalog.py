@@ -1,0 +1,96 @@
+"""Catalog and search through the API (issue 3): admin edits, index refresh, bulk import, bad parameters."""
+
+from __future__ import annotations
+
+import json
+
+from chalicelib.catalog.generator import generate_items
+
+
+def _publish(n=300):
+    from chalicelib.catalog import service
+    from chalicelib.catalog.models import CatalogRecord
+
+    items = list(generate_items(n, seed=3))
+    with CatalogRecord.batch_write() as batch:
+        for it in items:
+            data = {k: v for k, v in it.items() if k in CatalogRecord.get_attributes()}
+            data["release_month"] = str(it["release_date"])[:7]
+            batch.save(CatalogRecord(**data))
+    service.rebuild_index(items)
+    return items
+
+
+ITEM = {"type": "table_static", "title": "Jumlah Penduduk Lansia Menurut Kabupaten, Provinsi Bali, 2025",
+        "subject": "Kependudukan", "region_code": "51", "region": "Bali", "level": "provinsi", "year": 2025,
+        "format": "xlsx", "price_idr": 0, "access": "open", "release_date": "2025-08-01"}
+
+
+def test_search_route_shapes_and_facets(api, aws_env):
+    items = _publish()
+    st, res = api.get("/catalog/search?q=penduduk&page_size=5")
+    assert st == 200 and res["total"] > 0 and len(res["items"]) <= 5
+    for facet in ("type", "subject", "region", "year"):
+        assert sum(res["facets"][facet].values()) == res["total"]
+    st, filtered = api.get("/catalog/search?q=penduduk&type=table_static")
+    assert filtered["total"] == res["facets"]["type"].get("table_static", 0)
+    st, detail = api.get(f"/catalog/items/{items[0]['id']}")
+    assert st == 200 and detail["title"] == items[0]["title"]
+    assert api.get("/catalog/items/NOPE-1")[0] == 404
+
+
+def test_bad_search_parameters_are_400(api, aws_env):
+    _publish(50)
+    for qs in ("page_size=0", "page_size=1000", "page=-1", "type=spreadsheet", "q=" + "x" * 201, "year=abc"):
+        st, body = api.get(f"/catalog/search?{qs}")
+        assert st == 400, (qs, st, body)
+        assert body["error"]["code"] == "invalid_input"
+
+
+def test_admin_edit_refreshes_the_index(api, worker, aws_env, monkeypatch):
+    monkeypatch.setenv("SEARCH_REFRESH_S", "0")
+    from chalicelib.catalog import service
+    from chalicelib.core.config import reset_settings
+
+    reset_settings()
+    service.reset()
+    _publish(50)
+    assert api.post("/ops/catalog/items", "operator1", ITEM)[0] == 403
+    st, created = api.post("/ops/catalog/items", "admin1", {**ITEM, "id": "TS-LANSIA-BALI"})
+    assert st == 201, created
+    assert api.post("/ops/catalog/items", "admin1", {**ITEM, "id": "TS-LANSIA-BALI"})[0] == 409
+    worker.drain()
+    st, res = api.get("/catalog/search?q=lansia%20bali")
+    assert res["items"] and res["items"][0]["id"] == "TS-LANSIA-BALI"
+    st, upd = api.put("/ops/catalog/items/TS-LANSIA-BALI", "admin1", {**ITEM, "title": "Penduduk Manula Bali 2025"})
+    assert st == 200
+    worker.drain()
+    st, res = api.get("/catalog/search?q=manula")
+    assert [i["id"] for i in res["items"]] == ["TS-LANSIA-BALI"]
+    st, bad = api.post("/ops/catalog/items", "admin1", {**ITEM, "price_idr": 5000})  # open items are free
+    assert st == 400
+
+
+def test_bulk_import_cli(aws_env, tmp_path, capsys):
+    from scripts.catalog import main
+
+    rows = [dict(ITEM, id=f"TS-IMP-{i}", title=f"Statistik Impor Beras {i}") for i in range(5)]
+    bad = ['{"type": "table_static"}', "not json", json.dumps(dict(ITEM, id="TS-IMP-0"))]
+    path = tmp_path / "items.jsonl"
+    path.write_text("\n".join([json.dumps(r) for r in rows] + bad) + "\n")
+    assert main(["import", str(path), "--dry-run"]) == 1
+    out = capsys.readouterr().out
+    assert "line 6:" in out and "line 7: invalid JSON" in out and "line 8: duplicate id TS-IMP-0" in out
+    from chalicelib.catalog.models import CatalogRecord
+
+    assert CatalogRecord.count() == 0  # dry run wrote nothing
+    main(["import", str(path)])
+    main(["import", str(path)])  # idempotent upsert
+    assert CatalogRecord.count() == 5
+    csv_path = tmp_path / "items.csv"
+    csv_path.write_text("type,title,subject,year,release_date,region\n"
+                        "publication,Statistik Indonesia 2026,Sosial Budaya,2026,2026-02-28,Indonesia\n"
+                        "publication,,Sosial Budaya,2026,2026-02-28,Indonesia\n")
+    assert main(["import", str(csv_path)]) == 1
+    assert "line 3:" in capsys.readouterr().out
+    assert CatalogRecord.count() == 6
