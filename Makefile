@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: dev test lint unit integration e2e browser bench package fuzz stress redrive screenshots clean venv chromium
+.PHONY: dev test lint bench package fuzz stress redrive screenshots clean venv chromium
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -63,6 +63,10 @@ stress: $(STAMP)
 ## make redrive ARGS=notify: move messages from a queue's DLQ back to the queue (local stack: AWS_ENDPOINT_URL)
 redrive: $(STAMP)
 	$(BIN)/python -m local.redrive $(ARGS)
+
+## make screenshots: PNGs of the admin page's queue and reports from a running `make dev` (docs/screenshots/)
+screenshots: $(STAMP) chromium
+	$(BIN)/python -m scripts.screenshots http://127.0.0.1:8080 supervisor1 --seed 6
 
 clean:
 	rm -rf build .devstack .pytest_cache .ruff_cache

@@ -3,10 +3,14 @@ in chalicelib.core.api; the logic lives in the chalicelib packages (imported laz
 
 from chalice import Chalice, Rate, Response
 
-from chalicelib.catalog.schemas import CatalogItemIn, CatalogItemOut, SearchQuery, SearchResult
-from chalicelib.core.api import Api, Ctx
-from chalicelib.requests import schemas as rq
-from chalicelib.users.service import ProfileIn, ProfileOut
+from chalicelib.core.api import Api, Ctx, lazy, lazy_module
+
+# The pydantic models are referenced lazily: a route's models are imported (and built) on its first request,
+# not by `import app` (cold start; see README "Performance").
+CatalogItemIn, CatalogItemOut, SearchQuery, SearchResult = lazy(
+    "chalicelib.catalog.schemas", "CatalogItemIn", "CatalogItemOut", "SearchQuery", "SearchResult")
+rq = lazy_module("chalicelib.requests.schemas")
+ProfileIn, ProfileOut = lazy("chalicelib.users.service", "ProfileIn", "ProfileOut")
 
 app = Chalice(app_name="silastik")
 app.api.binary_types.append("application/pdf")
@@ -197,6 +201,13 @@ def ops_approval(ctx: Ctx, request_id: str, body: rq.ApprovalIn):
     return _ops_out(_requests().approval(ctx.user, request_id, body.decision, body.reason))
 
 
+@api.route("/ops/requests/{request_id}/billing", roles=STAFF, tag="billing")
+def ops_billing(ctx: Ctx, request_id: str):
+    from chalicelib.billing import service
+
+    return service.to_out(service.billing_for(_requests().ops_get(ctx.user, request_id)))
+
+
 @api.route("/ops/requests/{request_id}/messages", roles=STAFF, response=list[rq.MessageOut], tag="ops")
 def ops_messages(ctx: Ctx, request_id: str):
     return _requests().messages(ctx.user, request_id, staff_view=True)
@@ -250,7 +261,8 @@ def tick(event):
 
 
 # --- notifications (issue 8) ---------------------------------------------------------------------------------
-from chalicelib.notify.schemas import NotificationOut, NotificationPage, NotificationQuery  # noqa: E402
+NotificationOut, NotificationPage, NotificationQuery = lazy(
+    "chalicelib.notify.schemas", "NotificationOut", "NotificationPage", "NotificationQuery")
 
 
 @api.route("/me/notifications", roles=CONSUMER + STAFF, query=NotificationQuery, response=NotificationPage,
@@ -278,10 +290,10 @@ def notify_worker(event, context):
 
 
 # --- operations backend (issue 6) ----------------------------------------------------------------------------
-from chalicelib.delegation import schemas as dg  # noqa: E402
-from chalicelib.escalation import schemas as esc  # noqa: E402
-from chalicelib.forum import schemas as fr  # noqa: E402
-from chalicelib.reports.schemas import PeriodQuery  # noqa: E402
+dg = lazy_module("chalicelib.delegation.schemas")
+esc = lazy_module("chalicelib.escalation.schemas")
+fr = lazy_module("chalicelib.forum.schemas")
+(PeriodQuery,) = lazy("chalicelib.reports.schemas", "PeriodQuery")
 
 
 @api.route("/ops/roster", roles=STAFF, query=dg.RosterQuery, response=dg.RosterOut, tag="ops",
@@ -397,7 +409,7 @@ def ops_report_ledger(ctx: Ctx, query: PeriodQuery):
 
 
 # --- delivery (issue 7) ---
-from chalicelib.delivery import schemas as dl  # noqa: E402
+dl = lazy_module("chalicelib.delivery.schemas")
 
 
 def _delivery():

@@ -4,20 +4,23 @@ correlation ids, and the route table the OpenAPI document is generated from."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
-import uuid
+import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalice import Chalice, Response
-from pydantic import BaseModel, ValidationError
+from chalice import Response
 
-from chalicelib.core.auth import Principal, authenticate, require_roles
-from chalicelib.core.config import get_settings
 from chalicelib.core.errors import AppError, BadRequest, PayloadTooLarge, error_body
+
+if TYPE_CHECKING:  # imported lazily at run time (cold start): pydantic and the auth stack load on first request
+    from chalice import Chalice
+    from pydantic import BaseModel, ValidationError
+
+    from chalicelib.core.auth import Principal
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -31,35 +34,111 @@ PUBLIC: tuple[str, ...] = ()  # marker: no authentication
 _PATH_PARAM = re.compile(r"{(\w+)}")
 
 
-@dataclass
+class Lazy:
+    """A reference to an object (a pydantic model) of a module that is imported on first use, so that
+    `import app` does not build every model of the API (cold start): `Lazy("chalicelib.requests.schemas",
+    "RequestOut")`, or through `lazy_module("chalicelib.requests.schemas").RequestOut`."""
+
+    __slots__ = ("module", "name", "_obj")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.name = name
+        self._obj: Any = None
+
+    def resolve(self) -> Any:
+        if self._obj is None:
+            self._obj = getattr(importlib.import_module(self.module), self.name)
+        return self._obj
+
+    def __repr__(self) -> str:
+        return f"Lazy({self.module}:{self.name})"
+
+
+class lazy_module:  # noqa: N801 - used like a module
+    """`rq = lazy_module("chalicelib.requests.schemas")`; `rq.RequestOut` is a `Lazy` reference (no import)."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Lazy:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Lazy(self._module, name)
+
+
+def lazy(module: str, *names: str) -> tuple[Lazy, ...]:
+    return tuple(Lazy(module, n) for n in names)
+
+
+def resolve(tp: Any) -> Any:
+    """A `Lazy` or a generic alias holding some (`list[Lazy]`) -> the real type (imports on first use)."""
+    if isinstance(tp, Lazy):
+        return tp.resolve()
+    args = typing.get_args(tp)
+    if args and any(isinstance(a, Lazy) for a in args):
+        return typing.get_origin(tp)[tuple(resolve(a) for a in args)]
+    return tp
+
+
 class RouteSpec:
-    path: str
-    method: str
-    roles: tuple[str, ...] | None
-    body: type[BaseModel] | None
-    query: type[BaseModel] | None
-    response: Any
-    status: int
-    summary: str
-    tag: str
-    raw: bool = False
-    produces: str = "application/json"
-    name: str = ""
-    path_params: list[str] = field(default_factory=list)
+    """One declared route. `body`, `query` and `response` may be given as `Lazy` references; reading them
+    returns the real models (importing their module the first time)."""
+
+    __slots__ = ("path", "method", "roles", "_body", "_query", "_response", "status", "summary", "tag", "raw",
+                 "produces", "name", "path_params")
+
+    def __init__(self, path: str, method: str, roles: tuple[str, ...] | None, body: Any, query: Any,
+                 response: Any, status: int, summary: str, tag: str, raw: bool = False,
+                 produces: str = "application/json", name: str = "", path_params: list[str] | None = None) -> None:
+        self.path = path
+        self.method = method
+        self.roles = roles
+        self._body = body
+        self._query = query
+        self._response = response
+        self.status = status
+        self.summary = summary
+        self.tag = tag
+        self.raw = raw
+        self.produces = produces
+        self.name = name
+        self.path_params = path_params or []
+
+    @property
+    def body(self) -> type[BaseModel] | None:
+        self._body = resolve(self._body)
+        return self._body
+
+    @property
+    def query(self) -> type[BaseModel] | None:
+        self._query = resolve(self._query)
+        return self._query
+
+    @property
+    def response(self) -> Any:
+        self._response = resolve(self._response)
+        return self._response
 
     @property
     def public(self) -> bool:
         return self.roles is None
 
+    def __repr__(self) -> str:
+        return f"RouteSpec({self.method} {self.path})"
 
-@dataclass
+
 class Ctx:
     """What a handler gets: the caller (None on public routes), path params, the raw request."""
 
-    principal: Principal | None
-    params: dict[str, str]
-    request: Any
-    correlation_id: str
+    __slots__ = ("principal", "params", "request", "correlation_id")
+
+    def __init__(self, principal: Principal | None, params: dict[str, str], request: Any,
+                 correlation_id: str) -> None:
+        self.principal = principal
+        self.params = params
+        self.request = request
+        self.correlation_id = correlation_id
 
     @property
     def user(self) -> Principal:
@@ -76,6 +155,8 @@ class Ctx:
 
 
 def _default(value: Any) -> Any:
+    from pydantic import BaseModel
+
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, datetime | date):
@@ -86,7 +167,7 @@ def _default(value: Any) -> Any:
 
 
 def to_jsonable(value: Any) -> Any:
-    if isinstance(value, BaseModel):
+    if hasattr(value, "model_dump"):  # a pydantic model (pydantic itself is imported lazily)
         return value.model_dump(mode="json", exclude_none=False)
     return value
 
@@ -111,8 +192,8 @@ class Api:
         method: str = "GET",
         *,
         roles: Iterable[str] | None,
-        body: type[BaseModel] | None = None,
-        query: type[BaseModel] | None = None,
+        body: type[BaseModel] | Lazy | None = None,
+        query: type[BaseModel] | Lazy | None = None,
         response: Any = None,
         status: int = 200,
         summary: str = "",
@@ -158,6 +239,8 @@ class Api:
 
     # --- dispatch -----------------------------------------------------------------------------
     def _cors_headers(self) -> dict[str, str]:
+        from chalicelib.core.config import get_settings
+
         req = self.app.current_request
         origin = (req.headers or {}).get("origin") if req is not None else None
         if origin and origin in get_settings().cors_origins:
@@ -190,6 +273,8 @@ class Api:
         return self.respond(exc.status, exc.body(), correlation_id)
 
     def dispatch(self, spec: RouteSpec, fn: Callable[..., Any], params: dict[str, str]) -> Response:
+        import uuid
+
         from chalicelib.core import obs
 
         req = self.app.current_request
@@ -222,6 +307,11 @@ class Api:
             obs.flush_metrics()
 
     def _run(self, spec: RouteSpec, fn: Callable[..., Any], params: dict[str, str], req: Any, cid: str) -> Any:
+        from pydantic import ValidationError
+
+        from chalicelib.core.auth import authenticate, require_roles
+        from chalicelib.core.config import get_settings
+
         settings = get_settings()
         raw = req.raw_body or b""
         if len(raw) > settings.max_body_bytes:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +41,8 @@ class Principal:
 
 
 def _http_get_json(url: str, timeout: float = 5.0) -> dict[str, Any]:
+    import urllib.request
+
     if not url.startswith(("http://", "https://")):
         raise Unauthorized("issuer URL is not http(s)")
     with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - scheme checked above

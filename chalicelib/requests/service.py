@@ -194,7 +194,9 @@ class RequestService:
 
     def list_ops(self, p: Principal, q: OpsListQuery) -> tuple[list[RequestRecord], str | None]:
         assignee = q.assignee
-        if not p.is_supervisor:
+        # operators see their own requests, plus the unassigned ones waiting for an operator's approval
+        # (microdata abstracts); supervisors see all
+        if not p.is_supervisor and not (q.status == lc.AWAITING_APPROVAL and "operator" in p.roles):
             if assignee and assignee != p.sub:
                 raise Forbidden("operators see their own requests; supervisors see all")
             assignee = p.sub

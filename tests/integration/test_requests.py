@@ -211,3 +211,16 @@ def test_my_requests_pagination(api, setup):
         cursor = page["next_cursor"]
     assert sorted(seen) == sorted(ids)
     assert api.get("/requests?cursor=%%%", "consumer1")[0] == 400
+
+
+def test_operators_see_requests_awaiting_approval_and_staff_see_billing(api, worker, setup):
+    rid = submit(api, order(["MD-SUS1"], abstract="Analisis kemiskinan", agreement_accepted=True))
+    assert worker.run_until(lambda: status_of(api, rid) == "awaiting_approval")
+    st, page = api.get("/ops/requests?status=awaiting_approval", "operator2")
+    assert st == 200 and rid in [r["request_id"] for r in page["items"]]
+    st, page = api.get("/ops/requests?status=in_progress&assignee=operator1", "operator2")
+    assert st == 403
+    paid = submit(api, order(["TS-PAID1"]))
+    assert worker.run_until(lambda: status_of(api, paid) == "awaiting_payment")
+    st, b = api.get(f"/ops/requests/{paid}/billing", "operator1")
+    assert st == 200 and b["status"] == "unpaid" and b["amount_idr"] == 150000
