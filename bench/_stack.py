@@ -23,17 +23,16 @@ class Stack:
 
 
 @contextlib.contextmanager
-def local_stack() -> Iterator[Stack]:
+def local_stack(execute_state_machine: bool = True, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
     import boto3
     from chalice.test import Client
     from moto import mock_aws
-
-    from tests import conftest  # noqa: F401 - sets TEST_ENV, serialises moto calls
 
     from local.billing_sim import serve_in_thread as billing_serve
     from local.provision import provision
     from local.sso import serve_in_thread as sso_serve
     from local.worker import QUEUE_HANDLERS, Worker
+    from tests import conftest  # noqa: F401 - sets TEST_ENV, serialises moto calls
 
     sso, _ = sso_serve(host="127.0.0.1", port=0, log_requests=False)
     sim, _ = billing_serve(host="127.0.0.1", port=0, webhook_url=None,
@@ -44,7 +43,8 @@ def local_stack() -> Iterator[Stack]:
         os.environ["OIDC_ISSUER"] = sso.issuer
         os.environ["BILLING_BASE_URL"] = sim.url
         os.environ["POWERTOOLS_LOG_LEVEL"] = os.environ.get("BENCH_LOG_LEVEL", "ERROR")
-        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        os.environ.update(extra_env or {})
+        with mock_aws(config={"stepfunctions": {"execute_state_machine": execute_state_machine}}):
             env = provision(prefix=conftest.TEST_ENV["PREFIX"], region="ap-southeast-3",
                             session=boto3.session.Session(),
                             asl_overrides={"States.CreateBilling.Retry.0.IntervalSeconds": 1})

@@ -295,11 +295,10 @@ class World:
         return did
 
     def setup(self) -> None:
-        from tests.factories import put_operator, standard_catalog
-
         from chalicelib.catalog import service as catalog
         from chalicelib.catalog.repository import CatalogRepository
         from chalicelib.escalation.service import add_member
+        from tests.factories import put_operator, standard_catalog
 
         api = self.api
         standard_catalog()

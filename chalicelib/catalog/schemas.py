@@ -91,9 +91,60 @@ class SearchHit(BaseModel):
     score: float | None = None
 
 
+class FaqHit(BaseModel):
+    """An approved FAQ entry matching the search words (issue 12): consumers see the answer before asking."""
+
+    faq_id: str
+    question: str
+    answer: str
+    subject: str | None = None
+    score: float | None = None
+
+
 class SearchResult(BaseModel):
     total: int
     page: int
     page_size: int
     items: list[SearchHit]
     facets: dict[str, dict[str, int]]
+    faq: list[FaqHit] | None = None
+
+
+# --- release calendar (issue 12) ------------------------------------------------------------------------------
+class ReleasesQuery(BaseModel):
+    """`from`/`to`: local (Asia/Jakarta) dates YYYY-MM-DD, both inclusive; at most RELEASES_MAX_MONTHS months.
+    Without both: this month and the next two."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+    status: Literal["planned", "published"] | None = None
+    type: ItemType | None = None
+    subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+
+
+class ReleaseOut(BaseModel):
+    id: str
+    type: str
+    title: str
+    subject: str
+    region: str
+    region_code: str
+    level: str
+    year: int
+    period: str = ""
+    series_id: str | None = None
+    release_date: str
+    status: str
+    access: str
+    price_idr: int
+    format: str
+
+
+class ReleaseCalendar(BaseModel):
+    from_: str = Field(serialization_alias="from", validation_alias="from")
+    to: str
+    total: int
+    truncated: bool = False
+    months: dict[str, dict[str, int]]
+    items: list[ReleaseOut]

@@ -58,12 +58,28 @@ def search(q: SearchQuery) -> dict[str, Any]:
     except (LookupError, SearchUnavailable):
         index = None  # no snapshot published yet: an empty catalog, not an error
     if index is None:
-        return {"total": 0, "page": q.page, "page_size": q.page_size, "items": [], "facets": EMPTY_FACETS}
+        result = {"total": 0, "page": q.page, "page_size": q.page_size, "items": [], "facets": EMPTY_FACETS}
+    else:
+        try:
+            result = index.search(q.q, type=q.type, subject=q.subject, region=q.region, year=q.year, page=q.page,
+                                  page_size=q.page_size)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from exc
+    result["faq"] = _faq_for(q.q) if q.page == 1 else []
+    return result
+
+
+def _faq_for(q: str) -> list[dict[str, Any]]:
+    """The top approved FAQ entries for the search words (issue 12); never fails the search itself."""
+    if not q.strip():
+        return []
     try:
-        return index.search(q.q, type=q.type, subject=q.subject, region=q.region, year=q.year, page=q.page,
-                            page_size=q.page_size)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from exc
+        from chalicelib.faq import service as faq
+
+        return faq.top_matches(q, 3)
+    except Exception:  # noqa: BLE001 - the catalog answer matters more than the FAQ hint
+        obs.logger().exception("FAQ lookup failed; search answered without it")
+        return []
 
 
 def get_item(item_id: str) -> CatalogItemOut:
@@ -99,16 +115,30 @@ def create_item(body: CatalogItemIn, actor: str) -> CatalogItemOut:
             raise Conflict("a catalog item with this id exists", code="duplicate") from exc
         raise
     queue_index_update([item_id])
+    if rec.status == "published":
+        _released(item_id)
     return CatalogItemOut(**rec.to_dict())
+
+
+def _released(item_id: str) -> None:
+    """An item became published: subscribers of its series (and matching saved searches) are told (issue 12)."""
+    from chalicelib.catalog.releases import queue_release
+
+    try:
+        queue_release(item_id)
+    except Exception:  # noqa: BLE001 - the edit is saved and indexed; a lost fan-out is logged, not fatal
+        obs.logger().exception("release fan-out could not be queued", extra={"item_id": item_id})
 
 
 def update_item(item_id: str, body: CatalogItemIn, actor: str) -> CatalogItemOut:
     if body.id and body.id != item_id:
         raise BadRequest("id in the body differs from the path")
-    CatalogRepository().get(item_id)
+    before = CatalogRepository().get(item_id)
     rec = to_record(body, item_id, actor)
     rec.save(condition=CatalogRecord.id.exists())
     queue_index_update([item_id])
+    if rec.status == "published" and before.status != "published":
+        _released(item_id)
     return CatalogItemOut(**rec.to_dict())
 
 

@@ -62,6 +62,14 @@ class Settings(BaseModel):
     search_refresh_s: float = 30.0
     search_local_root: str = "/tmp/silastik-search"  # noqa: S108 - Lambda scratch space
 
+    # beyond the original system (issue 12): release calendar, subscriptions, FAQ, privacy and retention
+    releases_max_months: int = 13  # widest range of GET /catalog/releases
+    subscriptions_per_user: int = 50
+    faq_cache_s: float = 60.0  # approved FAQ entries are cached per container this long
+    retention_days_messages: int = 730  # conversation bodies of closed requests are redacted after this
+    retention_days_notifications: int = 365  # in-app notifications expire (DynamoDB TTL) after this
+    retention_batch: int = 200  # requests examined per daily retention run
+
     def table(self, name: str) -> str:
         return f"{self.prefix}-{name}"
 

@@ -41,3 +41,5 @@ def flush_metrics() -> None:
         m.flush_metrics()
     except Exception:  # noqa: BLE001 - metrics must never break a request
         logger().warning("metrics flush failed")
+    if m.metric_set:  # metrics disabled (POWERTOOLS_METRICS_DISABLED): Powertools neither prints nor clears, and
+        m.clear_metrics()  # at 100 values it prints them anyway: drop them per request instead of piling up

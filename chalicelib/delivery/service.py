@@ -118,6 +118,19 @@ def _retrying(op: Callable[[], T], attempts: int = _ATTEMPTS) -> T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+class _FirstThenFresh:
+    """The request as already read for the first attempt (no second read on the usual, uncontended path),
+    re-read on every retry after a concurrent change."""
+
+    def __init__(self, rec: RequestRecord, read: Callable[[], RequestRecord]) -> None:
+        self._rec: RequestRecord | None = rec
+        self._read = read
+
+    def __call__(self) -> RequestRecord:
+        rec, self._rec = self._rec, None
+        return rec if rec is not None else self._read()
+
+
 class DeliveryService:
     def __init__(self, repo: RequestRepository | None = None) -> None:
         self.repo = repo or RequestRepository()
@@ -157,9 +170,10 @@ class DeliveryService:
             created_at=clock.iso(now), upload_expires_at=expires_at,
         )
         form = s3.presigned_post(key, body.content_type, body.size_bytes, ttl)
+        request = _FirstThenFresh(rec, lambda: self.repo.get(request_id))
 
         def write() -> None:
-            current = self.repo.get(request_id)
+            current = request()
             self._check_actor(p, current)
             self._check_uploadable(current)
             self.repo.append_audit(
@@ -248,6 +262,7 @@ class DeliveryService:
 
     def issue_downloads(self, p: Principal, request_id: str) -> list[DownloadLinkOut]:
         rec = self._own(p, request_id)
+        request = _FirstThenFresh(rec, lambda: self._own(p, request_id))
         self.check_downloadable(rec)
         ready = sorted((d for d in deliverables(request_id) if d.status == READY),
                        key=lambda d: (d.created_at, d.deliverable_id))
@@ -274,7 +289,7 @@ class DeliveryService:
                 tx.save(log, condition=DownloadRecord.at_id.does_not_exist())
 
         def write() -> None:
-            current = self._own(p, request_id)
+            current = request()
             self.check_downloadable(current)
             self.repo.append_audit(
                 current, p.sub, "delivery.download_issued",

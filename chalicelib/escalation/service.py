@@ -11,7 +11,8 @@ import json
 import secrets
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock, obs
 from chalicelib.core.auth import Principal
@@ -98,15 +99,9 @@ def escalate(p: Principal, request_id: str, body: EscalationIn) -> EscalationOut
     esc = EscalationRecord(escalation_id=_new_id(), unit=body.unit, created_at=clock.iso(now), request_id=request_id,
                            request_kind=rec.kind, question=body.question, status=OPEN, asked_by=p.sub,
                            asked_by_name=p.name or p.sub, due_at=clock.iso(due))
-    try:
-        esc.save(condition=EscalationRecord.escalation_id.does_not_exist())
-    except PutError as exc:
-        raise Conflict("please retry", code="duplicate") from exc
-    try:
-        rec = svc.escalate_status(rec, p.sub, f"dieskalasi ke unit {UNITS[body.unit]}", esc.escalation_id)
-    except Exception:
-        esc.delete()  # the request moved on under us: no orphan escalation
-        raise
+    # the escalation and the request's transition in one transaction: never an orphan escalation
+    rec = svc.escalate_status(rec, p.sub, f"dieskalasi ke unit {UNITS[body.unit]}", esc.escalation_id,
+                              also=lambda tx: tx.save(esc, condition=EscalationRecord.escalation_id.does_not_exist()))
     obs.count("RequestEscalated")
     _notify_unit(esc, rec, p)
     return to_out(esc)
@@ -153,30 +148,40 @@ def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
     if esc.status != OPEN:
         raise Conflict("this escalation is already answered", code="already_answered")
     now = clock.iso()
-    try:
-        esc.update(actions=[EscalationRecord.status.set(ANSWERED), EscalationRecord.answer.set(text),
-                            EscalationRecord.answered_by.set(p.sub),
-                            EscalationRecord.answered_by_name.set(p.name or p.sub),
-                            EscalationRecord.answered_at.set(now)],
-                   condition=EscalationRecord.status == OPEN)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("this escalation is already answered", code="already_answered") from exc
-        raise
     svc = RequestService()
     body = f"Jawaban eskalasi dari unit {UNITS[esc.unit]} ({p.name or p.sub}):\n{text}"
-    svc.repo.add_message(MessageRecord(request_id=esc.request_id, msg_id=f"{now}#{secrets.token_hex(4)}", at=now,
-                                       author=p.sub, author_name=p.name or p.sub, author_role="producer",
-                                       body=body, internal=True))
+    message = MessageRecord(request_id=esc.request_id, msg_id=f"{now}#{secrets.token_hex(4)}", at=now, author=p.sub,
+                            author_name=p.name or p.sub, author_role="producer", body=body, internal=True)
+    answered = {"status": ANSWERED, "answer": text, "answered_by": p.sub, "answered_by_name": p.name or p.sub,
+                "answered_at": now}
+
+    def parts(tx: TransactWrite) -> None:
+        tx.update(esc, actions=[getattr(EscalationRecord, k).set(v) for k, v in answered.items()],
+                  condition=EscalationRecord.status == OPEN)
+        tx.save(message, condition=MessageRecord.msg_id.does_not_exist())
+
+    # the answer, its message on the request and the request's return to in_progress: one transaction
     rec = svc.repo.find(esc.request_id)
-    for _ in range(3):  # the request may be touched concurrently (a message, a due-date change): re-read and retry
-        if rec is None or rec.status != lc.ESCALATED or rec.escalation_id != esc.escalation_id:
-            break
+    for attempt in range(3):  # the request may be touched concurrently (a message, a due-date change): retry
         try:
-            rec = svc.resume_from_escalation(rec, p.sub, f"dijawab oleh unit {UNITS[esc.unit]}")
+            if rec is not None and rec.status == lc.ESCALATED and rec.escalation_id == esc.escalation_id:
+                rec = svc.resume_from_escalation(rec, p.sub, f"dijawab oleh unit {UNITS[esc.unit]}", also=parts)
+            else:
+                from chalicelib.requests.repository import connection
+
+                with TransactWrite(connection=connection()) as tx:
+                    parts(tx)
             break
-        except Conflict:
+        except (Conflict, TransactWriteError) as exc:
+            fresh = EscalationRecord.get(escalation_id, consistent_read=True)
+            if fresh.status != OPEN:
+                raise Conflict("this escalation is already answered", code="already_answered") from exc
+            if attempt == 2:
+                raise Conflict("the request was changed concurrently; retry", code="concurrent_update") from exc
+            esc = fresh
             rec = svc.repo.find(esc.request_id)
+    for k, v in answered.items():
+        setattr(esc, k, v)
     obs.count("EscalationAnswered")
     if rec is not None and rec.assignee:
         _notify_assignee(esc, rec, p, text)
@@ -184,15 +189,11 @@ def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
 
 
 def _notify_assignee(esc: EscalationRecord, rec: Any, p: Principal, text: str) -> None:
-    from chalicelib.delegation.models import OperatorRecord
     from chalicelib.notify import outbox
 
-    try:
-        name = OperatorRecord.get(rec.assignee).name or rec.assignee
-    except OperatorRecord.DoesNotExist:
-        name = rec.assignee
+    # the recipient's name is resolved by the notify worker (off the request path)
     outbox.enqueue("new_message", key=f"escalation_answer#{esc.escalation_id}", to_user=rec.assignee,
-                   ctx={"recipient_name": name, "request_id": rec.request_id, "kind": rec.kind,
+                   ctx={"request_id": rec.request_id, "kind": rec.kind,
                         "operator_name": f"{p.name or p.sub} (unit {UNITS[esc.unit]})", "message_excerpt": text,
                         "escalation_id": esc.escalation_id, "request_url": _url(f"permintaan/{rec.request_id}")})
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -56,23 +57,26 @@ def post_out(r: ForumRecord) -> PostOut:
 
 def mentioned_operators(text: str, author: str) -> list[str]:
     """The known operators named as `@id` in `text` (the author excluded), in order of first mention."""
+    return _mentions(text, author)[0]
+
+
+def _mentions(text: str, author: str) -> tuple[list[str], dict[str, Any]]:
+    """The mentioned operators, and their records (for the notifications: read once per post)."""
     from chalicelib.delegation.service import get_operators
 
     names = [m.rstrip(".-") for m in MENTION.findall(text)]
     names = [n for n in dict.fromkeys(names) if n and n != author][:20]
     known = get_operators(set(names))
-    return [n for n in names if n in known]
+    return [n for n in names if n in known], known
 
 
 def _thread_url(thread_id: str) -> str:
     return f"{get_settings().admin_url.rstrip('/')}/#/forum/{thread_id}"
 
 
-def _notify(thread: ForumRecord, post: ForumRecord, p: Principal) -> None:
-    from chalicelib.delegation.service import get_operators
+def _notify(thread: ForumRecord, post: ForumRecord, p: Principal, ops: dict[str, Any]) -> None:
     from chalicelib.notify import outbox
 
-    ops = get_operators(set(post.mentions or []))
     for user in post.mentions or []:
         outbox.enqueue("forum_mention", key=f"forum_mention#{thread.thread_id}#{post.post_id}#{user}", to_user=user,
                        ctx={"recipient_name": (ops[user].name if user in ops else "") or user,
@@ -91,9 +95,9 @@ def create_thread(p: Principal, body: ThreadIn) -> ThreadDetail:
             raise BadRequest("request_id does not name a request")
     now, precise = clock.iso(), _precise()
     thread_id = f"T{clock.now():%y%m%d}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+    mentions, ops = _mentions(f"{body.title}\n{body.body}", p.sub)
     post = ForumRecord(thread_id=thread_id, post_id=_post_id(precise), author=p.sub, author_name=p.name or p.sub,
-                       author_role=_role(p), created_at=now, body=body.body,
-                       mentions=mentioned_operators(f"{body.title}\n{body.body}", p.sub))
+                       author_role=_role(p), created_at=now, body=body.body, mentions=mentions)
     thread = ForumRecord(thread_id=thread_id, post_id=THREAD_ITEM, author=p.sub, author_name=p.name or p.sub,
                          author_role=_role(p), created_at=now, title=body.title, request_id=body.request_id,
                          last_post_at=precise, last_post_by=p.sub, post_count=1, gsi_all="T")
@@ -102,7 +106,7 @@ def create_thread(p: Principal, body: ThreadIn) -> ThreadDetail:
     with TransactWrite(connection=connection()) as tx:
         tx.save(thread, condition=ForumRecord.thread_id.does_not_exist())
         tx.save(post, condition=ForumRecord.post_id.does_not_exist())
-    _notify(thread, post, p)
+    _notify(thread, post, p, ops)
     return ThreadDetail(**thread_out(thread).model_dump(), posts=[post_out(post)])
 
 
@@ -118,9 +122,9 @@ def add_post(p: Principal, thread_id: str, body: PostIn) -> PostOut:
 
     thread = _thread(thread_id)
     now, precise = clock.iso(), _precise()
+    mentions, ops = _mentions(body.body, p.sub)
     post = ForumRecord(thread_id=thread_id, post_id=_post_id(precise), author=p.sub, author_name=p.name or p.sub,
-                       author_role=_role(p), created_at=now, body=body.body,
-                       mentions=mentioned_operators(body.body, p.sub))
+                       author_role=_role(p), created_at=now, body=body.body, mentions=mentions)
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.save(post, condition=ForumRecord.post_id.does_not_exist())
@@ -130,7 +134,7 @@ def add_post(p: Principal, thread_id: str, body: PostIn) -> PostOut:
                       condition=ForumRecord.post_id.exists())
     except TransactWriteError as exc:
         raise NotFound("thread not found") from exc
-    _notify(thread, post, p)
+    _notify(thread, post, p, ops)
     return post_out(post)
 
 

@@ -42,6 +42,7 @@ EVENTS: tuple[str, ...] = (
     "request_expired",
     "request_cancelled",
     "forum_mention",
+    "subscription_release",
 )
 
 KIND_LABELS: dict[str, str] = {
@@ -288,6 +289,24 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         # paragraphs that are alternatives: the first one that can be filled wins
         "alternatives": ((0, 1),),
     },
+    "subscription_release": {
+        "subject": "Rilis data baru: {item_title}",
+        "paragraphs": (
+            "Data yang Anda ikuti telah terbit: {item_title}.",
+            "Langganan: {subscription_label}",
+            "Tanggal rilis: {release_date_text}",
+            "Sesuai pilihan pemesanan otomatis pada langganan Anda, pesanan data {request_id} sebesar "
+            "{amount_text} telah dibuat. Tagihan PNBP (kode billing) dan petunjuk pembayarannya dikirim "
+            "tersendiri; pesanan diproses setelah pembayaran diterima.",
+            "Sesuai pilihan pemesanan otomatis pada langganan Anda, pesanan data {request_id} telah dibuat.",
+            "Langganan dapat diubah atau dihentikan kapan saja melalui menu Langganan di portal SILASTIK.",
+        ),
+        "link_label": "Lihat rincian",
+        "required": ("item_title",),
+        # a release may come without an order: the link then points at the catalog item
+        "base_required": ("recipient_name", "request_url"),
+        "alternatives": ((3, 4),),
+    },
 }
 
 _FORMATTER = string.Formatter()
@@ -333,11 +352,14 @@ def _derive(ctx: Mapping[str, Any]) -> dict[str, Any]:
     if "amount_idr" in values:
         values["amount_text"] = format_idr(values["amount_idr"])
         values["amount_words"] = terbilang(values["amount_idr"])
+    if "release_date" in values:
+        values["release_date_text"] = format_date_id(values["release_date"], with_weekday=True)
     if "hours_left" in values:
         values["hours_text"] = _hours_text(values["hours_left"])
     if "message_excerpt" in values:
         values["message_excerpt"] = _excerpt(values["message_excerpt"])
-    for key in ("recipient_name", "thread_title", "operator_name", "request_id", "billing_code", "ntpn"):
+    for key in ("recipient_name", "thread_title", "operator_name", "request_id", "billing_code", "ntpn",
+                "item_title", "subscription_label"):
         if key in values:
             values[key] = " ".join(str(values[key]).split())  # single line
     return values

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock, idem, obs
 from chalicelib.core.errors import BadRequest
@@ -24,13 +27,29 @@ def _day(iso: str) -> tuple[str, str]:
     return d.strftime("%Y-%m"), d.strftime("%Y-%m-%d")
 
 
-def _add(iso: str, dim: str, value: str, n: int = 1, sample: float | None = None) -> None:
+def _stat(iso: str, dim: str, value: str, n: int = 1, sample: float | None = None) -> tuple[StatRecord, list[Any]]:
     month, day = _day(iso)
     actions = [StatRecord.count.add(n)]
     if sample is not None:
         # `values | []` (if_not_exists): the first sample of a day creates the list instead of failing
         actions.append(StatRecord.values.set((StatRecord.values | []).prepend([round(sample, 4)])))
-    StatRecord(month=month, stat_key=f"{day}#{dim}#{value}").update(actions=actions)
+    return StatRecord(month=month, stat_key=f"{day}#{dim}#{value}"), actions
+
+
+def _add(iso: str, dim: str, value: str, n: int = 1, sample: float | None = None) -> None:
+    item, actions = _stat(iso, dim, value, n, sample)
+    item.update(actions=actions)
+
+
+def _in(updates: list[tuple[StatRecord, list[Any]]], claim: str | None = None) -> Callable[[TransactWrite], None]:
+    marker = idem.record(claim) if claim else None
+
+    def add(tx: TransactWrite) -> None:
+        for item, actions in updates:
+            tx.update(item, actions=actions)
+        if marker is not None:
+            tx.save(marker)  # the same marker `idem.claim` sets: any later writer for this request skips
+    return add
 
 
 def _safely(fn: Any) -> Any:
@@ -51,20 +70,37 @@ def record_submitted(rec: RequestRecord) -> None:
     _add(rec.created_at, "ttype", rec.transaction_type or "free")
 
 
-@_safely
-def record_delivered(rec: RequestRecord) -> None:
+def _delivered_stats(rec: RequestRecord, delivered_at: str) -> list[tuple[StatRecord, list[Any]]]:
     from chalicelib.requests.sla import calendar
 
+    cal = calendar()
+    days = cal.working_days_between(clock.parse_iso(rec.created_at), clock.parse_iso(delivered_at))
+    days = max(0.0, days - paused_working_days(rec, cal))  # the office's time, like the SLA clock
+    on_time = bool(rec.due_at and delivered_at <= rec.due_at)
+    out = [_stat(delivered_at, "delivered", rec.kind, sample=days),
+           _stat(delivered_at, "sla", "on_time" if on_time else "late")]
+    if rec.assignee:
+        out.append(_stat(delivered_at, "operator", rec.assignee))
+    return out
+
+
+@_safely
+def record_delivered(rec: RequestRecord) -> None:
     if not rec.delivered_at or not idem.claim(f"stats#delivered#{rec.request_id}"):
         return
-    cal = calendar()
-    days = cal.working_days_between(clock.parse_iso(rec.created_at), clock.parse_iso(rec.delivered_at))
-    days = max(0.0, days - paused_working_days(rec, cal))  # the office's time, like the SLA clock
-    on_time = bool(rec.due_at and rec.delivered_at <= rec.due_at)
-    _add(rec.delivered_at, "delivered", rec.kind, sample=days)
-    _add(rec.delivered_at, "sla", "on_time" if on_time else "late")
-    if rec.assignee:
-        _add(rec.delivered_at, "operator", rec.assignee)
+    for item, actions in _delivered_stats(rec, rec.delivered_at):
+        item.update(actions=actions)
+
+
+def delivered_in(rec: RequestRecord, delivered_at: str) -> Callable[[TransactWrite], None]:
+    """The delivery's aggregates as part of the transaction that delivers `rec` (in progress -> delivered, which
+    happens once per request): counted exactly once, with no extra calls on the request path."""
+    return _in(_delivered_stats(rec, delivered_at), claim=f"stats#delivered#{rec.request_id}")
+
+
+def rating_in(score: int, at: str) -> Callable[[TransactWrite], None]:
+    """The rating's aggregate as part of the transaction that records the rating (delivered -> completed)."""
+    return _in([_stat(at, "rating", str(score))])
 
 
 def paused_working_days(rec: RequestRecord, cal: Any) -> float:

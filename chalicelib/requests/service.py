@@ -75,7 +75,10 @@ class RequestService:
         self.repo = repo or RequestRepository()
 
     # --- submission --------------------------------------------------------------------------------
-    def submit(self, p: Principal, body: Any) -> RequestRecord:
+    def submit(self, p: Principal, body: Any, *, request_id: str | None = None, channel: str = "portal",
+               note: str = "") -> RequestRecord:
+        """`request_id`/`channel`/`note`: for orders the system places for the consumer (a subscription's
+        automatic order uses an id derived from the subscription and the item, so a retry cannot order twice)."""
         from chalicelib.users.service import UserService
 
         profile = UserService().find(p.sub)
@@ -87,8 +90,8 @@ class RequestService:
             category=profile.category if profile else None,
         )
         internal = "staff" in p.roles
-        return self._create(body, consumer_id=p.sub, contact=contact, channel="portal", actor=p.sub,
-                            internal=internal)
+        return self._create(body, consumer_id=p.sub, contact=contact, channel=channel, actor=p.sub,
+                            internal=internal, note=note, request_id=request_id)
 
     def intake(self, p: Principal, body: Any) -> RequestRecord:
         from chalicelib.users.service import UserService
@@ -101,11 +104,11 @@ class RequestService:
                             actor=p.sub, internal=False, note=f"dicatat oleh {p.sub} via {body.channel}")
 
     def _create(self, body: Any, *, consumer_id: str, contact: Contact, channel: str, actor: str,
-                internal: bool, note: str = "") -> RequestRecord:
+                internal: bool, note: str = "", request_id: str | None = None) -> RequestRecord:
         now = clock.now()
         kind = body.kind
         rec = RequestRecord(
-            request_id=new_request_id(), kind=kind, channel=channel, status=lc.SUBMITTED,
+            request_id=request_id or new_request_id(), kind=kind, channel=channel, status=lc.SUBMITTED,
             consumer_id=consumer_id, consumer=contact, created_by=actor, created_at=clock.iso(now),
             updated_at=clock.iso(now), sla_days=sla_days(kind), total_idr=0, transaction_type=None,
         )
@@ -292,14 +295,13 @@ class RequestService:
             raise Conflict("already rated", code="already_rated")
         if rec.status != lc.DELIVERED:
             raise Conflict("only a delivered request can be rated", code="not_delivered")
-        rating = Rating(score=score, comment=comment or "", at=clock.iso())
-        rec = self.repo.transition(rec, lc.COMPLETED, p.sub, f"dinilai {score}/5",
-                                   set_={"rating": rating, "completed_at": clock.iso()}, action="request.rated",
-                                   audit_data={"score": score})
         from chalicelib.reports import service as reports
 
-        reports.record_rating(rec, score)
-        return rec
+        now = clock.iso()
+        rating = Rating(score=score, comment=comment or "", at=now)
+        return self.repo.transition(rec, lc.COMPLETED, p.sub, f"dinilai {score}/5",
+                                    set_={"rating": rating, "completed_at": now}, action="request.rated",
+                                    audit_data={"score": score}, also=reports.rating_in(score, now))
 
     # --- operator actions --------------------------------------------------------------------------
     def _check_actor(self, p: Principal, rec: RequestRecord) -> None:
@@ -323,18 +325,18 @@ class RequestService:
             from chalicelib.delivery import service as delivery
 
             delivery.check_ready_for_completion(rec)
+        from chalicelib.reports import service as reports
+
         token = rec.task.token if rec.task and rec.task.stage == "fulfilment" else None
         now = clock.iso()
+        # the operator's load, the request, its audit record and the report aggregates: one transaction
         rec = self.repo.transition(
             rec, lc.DELIVERED, p.sub, note or "selesai dikerjakan",
             set_={"delivered_at": now}, remove=["task"],
-            also=delegation.release_in(rec.assignee),
+            also=delegation.both(delegation.release_in(rec.assignee), reports.delivered_in(rec, now)),
         )
         workflow.succeed_task(token, {"delivered": True})
         delegation.request_drain()
-        from chalicelib.reports import service as reports
-
-        reports.record_delivered(rec)
         return rec
 
     def approval(self, p: Principal, request_id: str, decision: str, reason: str) -> RequestRecord:
@@ -394,11 +396,13 @@ class RequestService:
             rec = delegation.reassign(rec, body.assignee, p.sub, body.note)
         return rec
 
-    def escalate_status(self, rec: RequestRecord, actor: str, note: str, escalation_id: str) -> RequestRecord:
-        return self.repo.transition(rec, lc.ESCALATED, actor, note, set_={"escalation_id": escalation_id})
+    def escalate_status(self, rec: RequestRecord, actor: str, note: str, escalation_id: str,
+                        also: Any = None) -> RequestRecord:
+        return self.repo.transition(rec, lc.ESCALATED, actor, note, set_={"escalation_id": escalation_id},
+                                    also=also)
 
-    def resume_from_escalation(self, rec: RequestRecord, actor: str, note: str) -> RequestRecord:
-        return self.repo.transition(rec, lc.IN_PROGRESS, actor, note, remove=["escalation_id"])
+    def resume_from_escalation(self, rec: RequestRecord, actor: str, note: str, also: Any = None) -> RequestRecord:
+        return self.repo.transition(rec, lc.IN_PROGRESS, actor, note, remove=["escalation_id"], also=also)
 
 
 def is_overdue(rec: RequestRecord) -> bool:

@@ -224,6 +224,11 @@ def handle(message: dict[str, Any]) -> None:
 
         delegation.drain()
         return
+    if task == "release":  # a catalog item was published: tell its subscribers (issue 12)
+        from chalicelib.subscriptions import service as subscriptions
+
+        subscriptions.on_release(str(message.get("item_id") or ""))
+        return
     request_id = message.get("request_id")
     if not isinstance(request_id, str) or not request_id:
         obs.logger().error("workflow message without request_id", extra={"task": task})

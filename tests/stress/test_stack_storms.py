@@ -53,7 +53,7 @@ def test_webhook_storm_against_the_stack(stack, http):
     assert all(billings.values())
     rng = random.Random(3)
     events = []
-    for rid, b in billings.items():
+    for b in billings.values():
         ev = json.dumps({"event_id": f"stress-{b['billing_code']}", "billing_code": b["billing_code"],
                          "status": "paid", "amount_idr": b["amount_idr"], "paid_at": "2026-11-29T10:00:00+07:00",
                          "ntpn": f"S{b['billing_code']}"}).encode()
