@@ -31,7 +31,8 @@ class CatalogItemIn(BaseModel):
     price_idr: int = Field(default=0, ge=0, le=10**11)
     access: Access = "open"
     release_date: date
-    series_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    series_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100,
+                                                pattern=r"^[A-Za-z0-9_.:-]+$")] | None = None
     status: Literal["published", "planned", "withdrawn"] = "published"
 
     @model_validator(mode="after")

@@ -94,3 +94,9 @@ def test_bulk_import_cli(aws_env, tmp_path, capsys):
     assert main(["import", str(csv_path)]) == 1
     assert "line 3:" in capsys.readouterr().out
     assert CatalogRecord.count() == 6
+
+
+def test_blank_series_id_is_invalid_not_a_500(api, aws_env):
+    for bad in ("", "   ", "a b"):
+        st, body = api.post("/ops/catalog/items", "admin1", {**ITEM, "series_id": bad})
+        assert st == 400, (bad, body)
