@@ -146,16 +146,7 @@ class RequestRepository:
             actions.append(attrs[k].set(v))
         for k in remove:
             actions.append(attrs[k].remove())
-        try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.update(rec, actions=actions, condition=RequestRecord.status == frm)
-                tx.save(audit, condition=type(audit).seq.does_not_exist())
-                if also is not None:
-                    also(tx)
-        except TransactWriteError as exc:
-            reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
-            raise Conflict("the request was changed concurrently; reload and retry", code="concurrent_update",
-                           details={"reasons": [r for r in reasons if r]}) from exc
+        self._commit(rec, actions, RequestRecord.status == frm, audit, also)
         rec.status = to
         rec.timeline = [*(rec.timeline or []), entry]
         for k, v in set_.items():
@@ -173,15 +164,26 @@ class RequestRepository:
         *,
         condition: Any = None,
         also: Callable[[TransactWrite], None] | None = None,
+        actions: list[Any] | None = None,
     ) -> RequestRecord:
         """Append one event to the request's audit hash chain without a status change or a timeline entry
         (e.g. a delivery event). Same guarantees as `transition`: one transaction with `also(tx)`, conditional
-        on the version we read (and `condition`); a concurrent change raises Conflict — reload and retry."""
+        on the version we read (and `condition`); a concurrent change raises Conflict — reload and retry.
+        `actions`: further update actions on the request in the same write (e.g. anonymized fields)."""
         now = clock.iso()
         seq = int(rec.audit_seq or 0) + 1
         audit = make_record(rec.request_id, seq, rec.audit_head, now, actor, action,
                             {"status": rec.status, **(data or {})})
-        actions = [RequestRecord.audit_seq.set(seq), RequestRecord.audit_head.set(audit.hash)]
+        actions = [*(actions or []), RequestRecord.audit_seq.set(seq), RequestRecord.audit_head.set(audit.hash)]
+        self._commit(rec, actions, condition, audit, also)
+        rec.audit_seq = seq
+        rec.audit_head = audit.hash
+        return rec
+
+    @staticmethod
+    def _commit(rec: RequestRecord, actions: list[Any], condition: Any, audit: Any,
+                also: Callable[[TransactWrite], None] | None) -> None:
+        """One transaction: the versioned request update, the next audit-chain record, and `also(tx)`."""
         try:
             with TransactWrite(connection=connection()) as tx:
                 tx.update(rec, actions=actions, condition=condition)
@@ -192,9 +194,6 @@ class RequestRepository:
             reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
             raise Conflict("the request was changed concurrently; reload and retry", code="concurrent_update",
                            details={"reasons": [r for r in reasons if r]}) from exc
-        rec.audit_seq = seq
-        rec.audit_head = audit.hash
-        return rec
 
     def update_fields(self, rec: RequestRecord, set_: dict[str, Any], remove: Iterable[str] = (),
                       condition: Any = None) -> RequestRecord:
