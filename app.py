@@ -454,3 +454,109 @@ def uploads_worker(event, context):
     from chalicelib.delivery import service
 
     return sqs_batch(event, service.handle_upload_event, "uploads")
+
+
+# --- beyond the original system (issue 12) ---------------------------------------------------------------
+# Release calendar, subscriptions of regular consumers, privacy (export, erasure), FAQ from answers.
+ReleasesQuery, ReleaseCalendar = lazy("chalicelib.catalog.schemas", "ReleasesQuery", "ReleaseCalendar")
+sb = lazy_module("chalicelib.subscriptions.schemas")
+pv = lazy_module("chalicelib.privacy.schemas")
+fq = lazy_module("chalicelib.faq.schemas")
+PRODUCER = ("producer", "admin")
+
+
+@api.route("/catalog/releases", roles=None, query=ReleasesQuery, response=ReleaseCalendar, tag="catalog",
+           summary="Release calendar: planned and published releases of a period (at most 13 months)")
+def catalog_releases(ctx: Ctx, query: ReleasesQuery):
+    from chalicelib.catalog import releases
+
+    return releases.calendar(query.from_, query.to, query.status, query.type, query.subject)
+
+
+@api.route("/ops/catalog/items/{item_id}/publish", "POST", roles=PRODUCER, response=CatalogItemOut, tag="catalog",
+           summary="Publish a planned item now (re-indexed; its subscribers are told)")
+def catalog_publish(ctx: Ctx, item_id: str):
+    from chalicelib.catalog import releases
+
+    return releases.to_out(releases.publish(item_id, ctx.user.sub))
+
+
+@api.route("/me/subscriptions", roles=CONSUMER + STAFF, response=list[sb.SubscriptionOut], tag="subscriptions",
+           summary="The caller's subscriptions (series and saved searches)")
+def my_subscriptions(ctx: Ctx):
+    from chalicelib.subscriptions import service
+
+    return service.list_for(ctx.user.sub)
+
+
+@api.route("/me/subscriptions", "POST", roles=CONSUMER + STAFF, body=sb.SubscriptionIn, response=sb.SubscriptionOut,
+           status=201, tag="subscriptions", summary="Subscribe to a series or a saved search")
+def subscribe(ctx: Ctx, body: sb.SubscriptionIn):
+    from chalicelib.subscriptions import service
+
+    return service.subscribe(ctx.user, body)
+
+
+@api.route("/me/subscriptions/{subscription_id}", "DELETE", roles=CONSUMER + STAFF, status=204,
+           tag="subscriptions", summary="Unsubscribe")
+def unsubscribe(ctx: Ctx, subscription_id: str):
+    from chalicelib.subscriptions import service
+
+    service.unsubscribe(ctx.user.sub, subscription_id)
+
+
+@api.route("/me/export", roles=CONSUMER + STAFF, response=pv.PrivacyExport, tag="privacy",
+           summary="All the caller's personal data (profile, requests with messages, notifications, "
+                   "subscriptions, download log)")
+def export_me(ctx: Ctx):
+    from chalicelib.privacy import service
+
+    return service.export(ctx.user)
+
+
+@api.route("/me", "DELETE", roles=CONSUMER, response=pv.AnonymizedOut, tag="privacy",
+           summary="Erase the caller's personal data (anonymized; financial records and the audit trail kept)")
+def delete_me(ctx: Ctx):
+    from chalicelib.privacy import service
+
+    return service.anonymize(ctx.user)
+
+
+@api.route("/ops/requests/{request_id}/faq", roles=OPS, response=fq.FaqDraft, tag="faq",
+           summary="The FAQ draft of a consultation (prefilled question and answer) and its entry, if any")
+def ops_faq_draft(ctx: Ctx, request_id: str):
+    from chalicelib.faq import service
+
+    return service.draft(request_id)
+
+
+@api.route("/ops/requests/{request_id}/faq", "POST", roles=OPS, body=fq.FaqProposeIn, response=fq.FaqOpsOut,
+           status=201, tag="faq", summary="Propose a resolved consultation's answer as a public FAQ entry")
+def ops_faq_propose(ctx: Ctx, request_id: str, body: fq.FaqProposeIn):
+    from chalicelib.faq import service
+
+    return service.to_ops(service.propose(ctx.user, request_id, body))
+
+
+@api.route("/ops/faq", roles=STAFF, query=fq.FaqOpsQuery, response=fq.FaqPage, tag="faq",
+           summary="FAQ entries of one status (default: proposed, the review queue)")
+def ops_faq_list(ctx: Ctx, query: fq.FaqOpsQuery):
+    from chalicelib.faq import service
+
+    return service.list_ops(query)
+
+
+@api.route("/ops/faq/{faq_id}/review", "POST", roles=SUPERVISOR, body=fq.FaqReviewIn, response=fq.FaqOpsOut,
+           tag="faq", summary="Approve (publish) or reject a proposed FAQ entry")
+def ops_faq_review(ctx: Ctx, faq_id: str, body: fq.FaqReviewIn):
+    from chalicelib.faq import service
+
+    return service.to_ops(service.review(ctx.user, faq_id, body))
+
+
+@api.route("/faq", roles=None, query=fq.FaqPublicQuery, response=fq.FaqPublicList, tag="faq",
+           summary="Approved FAQ entries, matching `q` when given")
+def faq_public(ctx: Ctx, query: fq.FaqPublicQuery):
+    from chalicelib.faq import service
+
+    return service.public(query.q, query.limit)

@@ -30,4 +30,10 @@ def tick() -> dict[str, Any]:
         reminders = None
     if reminders is not None:
         _step("reminders", reminders.run, out)
+    # beyond the original system (issue 12): planned releases whose day has come; the daily retention run
+    from chalicelib.catalog import releases
+    from chalicelib.privacy import service as privacy
+
+    _step("releases", releases.publish_due, out)
+    _step("retention", privacy.retention_tick, out)
     return out

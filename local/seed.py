@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 log = logging.getLogger("silastik.seed")
 
@@ -48,19 +48,71 @@ def seed_operators() -> int:
     return len(ops)
 
 
+def release_items(today: date | None = None) -> list[dict]:
+    """The release calendar of the demo (issue 12): monthly inflation and CPI releases of three series on the
+    first days of this month (published) and of the next three months (planned), a few planned publications
+    and microdata, and one planned release due today (the first tick publishes it)."""
+    from chalicelib.catalog.releases import today as local_today
+    from chalicelib.core.fmt import MONTHS_ID
+
+    today = today or local_today()
+    series = [
+        ("INFLASI-BULANAN-0000", "Inflasi Bulanan (m-to-m) Menurut Kelompok Pengeluaran, Indonesia, {p}", "0000",
+         "Indonesia", "nasional", 0),
+        ("INFLASI-BULANAN-31", "Inflasi Bulanan (m-to-m) Menurut Kelompok Pengeluaran, Provinsi DKI Jakarta, {p}",
+         "31", "DKI Jakarta", "provinsi", 25000),
+        ("IHK-BULANAN-1275", "Indeks Harga Konsumen Kota Medan {p}", "1275", "Kota Medan", "kabupaten_kota", 50000),
+    ]
+    out: list[dict] = []
+    for offset in range(4):
+        y, m = today.year + (today.month - 1 + offset) // 12, (today.month - 1 + offset) % 12 + 1
+        py, pm = (y, m - 1) if m > 1 else (y - 1, 12)
+        period = f"{MONTHS_ID[pm - 1]} {py}"
+        day = date(y, m, 2 if offset else 1)
+        for n, (sid, title, code, region, level, price) in enumerate(series):
+            out.append({"id": f"RL-{sid}-{py}{pm:02d}", "type": "table_static", "title": title.format(p=period),
+                        "abstract": f"Rilis bulanan {title.format(p=period)} dari Survei Harga Konsumen.",
+                        "subject": "Inflasi", "region_code": code, "region": region, "level": level, "year": py,
+                        "period": period, "format": "xlsx", "size_bytes": 48_000, "price_idr": price,
+                        "access": "paid" if price else "open", "release_date": (day + timedelta(days=n % 2)).isoformat(),
+                        "series_id": sid, "status": "published" if offset == 0 else "planned"})
+    nxt = date(today.year + today.month // 12, today.month % 12 + 1, 15)
+    out += [
+        {"id": "RL-SUSENAS-KOR-2026", "type": "microdata", "title": "Survei Sosial Ekonomi Nasional (Susenas) Maret 2026 Kor",
+         "abstract": "Mikrodata Susenas Maret 2026 modul Kor: karakteristik rumah tangga dan individu.",
+         "subject": "Kemiskinan", "region_code": "0000", "region": "Indonesia", "level": "nasional", "year": 2026,
+         "period": "Maret 2026", "format": "sav", "size_bytes": 850_000_000, "price_idr": 500_000,
+         "access": "restricted", "release_date": nxt.isoformat(), "series_id": "SUSENAS-KOR-0000", "status": "planned"},
+        {"id": "RL-STATISTIK-INDONESIA-2027", "type": "publication", "title": "Statistik Indonesia 2027",
+         "abstract": "Publikasi tahunan yang menyajikan data statistik di semua bidang.", "subject": "Statistik Umum",
+         "region_code": "0000", "region": "Indonesia", "level": "nasional", "year": 2027, "period": "2027",
+         "format": "pdf", "size_bytes": 40_000_000, "price_idr": 0, "access": "open",
+         "release_date": (nxt + timedelta(days=45)).isoformat(), "series_id": "STATISTIK-INDONESIA-0000",
+         "status": "planned"},
+        {"id": "RL-IHK-KOTA-MEDAN-HARIAN", "type": "table_dynamic",
+         "title": "Indeks Harga Konsumen Kota Medan Menurut Kelompok Pengeluaran (tabel dinamis, pembaruan)",
+         "abstract": "Pembaruan tabel dinamis IHK Kota Medan.", "subject": "Inflasi", "region_code": "1275",
+         "region": "Kota Medan", "level": "kabupaten_kota", "year": today.year, "period": str(today.year),
+         "format": "csv", "size_bytes": 90_000, "price_idr": 0, "access": "open", "release_date": today.isoformat(),
+         "series_id": "IHK-BULANAN-DINAMIS-1275", "status": "planned"},
+    ]
+    return out
+
+
 def seed_catalog(n: int = 3000) -> int:
     from chalicelib.catalog import service
     from chalicelib.catalog.generator import generate_items
     from chalicelib.catalog.models import CatalogRecord
 
     items = list(generate_items(n, seed=7))
+    releases = release_items()
     with CatalogRecord.batch_write() as batch:
-        for it in items:
+        for it in items + releases:
             data = {k: v for k, v in it.items() if k in CatalogRecord.get_attributes()}
             data["release_month"] = str(it.get("release_date", ""))[:7]
             batch.save(CatalogRecord(**data))
-    service.rebuild_index(items)
-    return len(items)
+    service.rebuild_index(items + [r for r in releases if r["status"] == "published"])
+    return len(items) + len(releases)
 
 
 def seed_all(catalog_items: int = 3000) -> dict[str, int]:

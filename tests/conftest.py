@@ -92,6 +92,9 @@ def _reset_caches() -> None:
     from chalicelib.billing import service as billing_service
 
     billing_service._provider.cache_clear()
+    from chalicelib.faq import service as faq_service
+
+    faq_service.invalidate()
 
 
 @pytest.fixture

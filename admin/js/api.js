@@ -110,6 +110,10 @@ const CODE_TEXT = {
   token_expired: "Sesi telah berakhir. Silakan masuk kembali.",
   issuer_unavailable: "Layanan SSO sedang tidak dapat dihubungi.",
   too_many_requests: "Terlalu banyak permintaan. Coba lagi sebentar lagi.",
+  not_planned: "Item ini tidak berstatus direncanakan (sudah terbit atau ditarik).",
+  not_resolved: "Konsultasi belum selesai dijawab; hanya konsultasi yang selesai dapat dijadikan FAQ.",
+  not_a_consultation: "Hanya konsultasi yang dapat dijadikan FAQ.",
+  already_reviewed: "Usulan FAQ ini sudah ditinjau.",
 };
 
 /** Indonesian headline of an error, e.g. "Gagal: Konflik — Data telah berubah …". */

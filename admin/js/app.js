@@ -16,6 +16,8 @@ import * as allRequestsView from "./views/all-requests.js";
 import * as reportsView from "./views/reports.js";
 import * as catalogView from "./views/catalog.js";
 import * as notificationsView from "./views/notifications.js";
+import * as releasesView from "./views/releases.js";
+import * as faqView from "./views/faq.js";
 
 const OPS = ["operator", "supervisor", "admin"];
 const STAFF = ["operator", "supervisor", "producer", "admin"];
@@ -30,6 +32,8 @@ const ROUTES = [
   { path: "forum", view: forumView, roles: STAFF, nav: "Forum petugas", group: "Layanan", icon: "chat" },
   { path: "jadwal", view: rosterView, roles: STAFF, nav: "Jadwal piket", group: "Layanan", icon: "calendar" },
   { path: "notifikasi", view: notificationsView, roles: STAFF, nav: "Notifikasi", group: "Layanan", icon: "bell" },
+  { path: "kalender", view: releasesView, roles: STAFF, nav: "Kalender Rilis", group: "Layanan", icon: "release" },
+  { path: "faq", view: faqView, roles: STAFF, nav: "FAQ", group: "Layanan", icon: "help" },
   { path: "permintaan", view: allRequestsView, roles: SUPERVISOR, nav: "Semua permintaan", group: "Supervisor",
     icon: "list" },
   { path: "operator", view: operatorsView, roles: SUPERVISOR, nav: "Operator & kuota", group: "Supervisor",
@@ -42,6 +46,7 @@ const ROUTES = [
   { path: "eskalasi/:id", view: escalationsView, roles: STAFF },
   { path: "escalations/:id", view: escalationsView, roles: STAFF },
   { path: "katalog/:id", view: catalogView, roles: ADMIN },
+  { path: "faq/usul/:id", view: faqView, roles: OPS },
 ];
 
 const ICONS = {
@@ -55,6 +60,8 @@ const ICONS = {
   users: "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21v-1a6 6 0 0 1 12 0v1M16 3.5a4 4 0 0 1 0 7.5M22 21v-1a6 6 0 0 0-4-5.6",
   chart: "M4 20V10M10 20V4M16 20v-7M22 20H2",
   book: "M4 4h7a2 2 0 0 1 2 2v14a2 2 0 0 0-2-2H4zM20 4h-7a2 2 0 0 0-2 2v14a2 2 0 0 1 2-2h7z",
+  release: "M4 6h16v14H4zM4 10h16M8 3v5M16 3v5M9 15l2 2 4-4",
+  help: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM9.5 9a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .9-1 1.6V14M12 17h.01",
 };
 
 const state = { user: null, config: null, cleanups: [], unread: null, navToken: 0 };
@@ -151,7 +158,7 @@ function buildShell(user) {
 }
 
 const DETAIL_PARENT = { "permintaan/:id": "antrian", "requests/:id": "antrian", "forum/:id": "forum",
-  "eskalasi/:id": "eskalasi", "escalations/:id": "eskalasi", "katalog/:id": "katalog" };
+  "eskalasi/:id": "eskalasi", "escalations/:id": "eskalasi", "katalog/:id": "katalog", "faq/usul/:id": "faq" };
 
 function markActiveNav(routePath) {
   let target = routePath;

@@ -23,7 +23,7 @@ export const OPEN_STATUSES = new Set(["submitted", "awaiting_approval", "awaitin
 export const KIND = { consultation: "Konsultasi", data_order: "Permintaan data", complaint: "Pengaduan" };
 export const TOPIC = { data: "Data", metadata: "Metadata & rekomendasi statistik", classification: "Klasifikasi" };
 export const CHANNEL = { portal: "Portal daring", phone: "Telepon", letter: "Surat", walk_in: "Datang langsung",
-  email: "Email" };
+  email: "Email", subscription: "Langganan (pesanan otomatis)" };
 export const TTYPE = { free: "Gratis", paid: "Berbayar (PNBP)", zero_rupiah: "Nol rupiah", internal: "Internal" };
 export const CATEGORY = { student: "Mahasiswa/pelajar", academic: "Akademisi/peneliti", business: "Bisnis/swasta",
   government: "Pemerintah", citizen: "Masyarakat umum", international: "Lembaga internasional", other: "Lainnya" };

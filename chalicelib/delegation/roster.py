@@ -64,11 +64,12 @@ def get_roster(frm: str | None, to: str | None) -> dict[str, Any]:
     first = start.astimezone(delegation.JAKARTA).date() - timedelta(days=1)  # a shift may start the day before
     last = (stop - timedelta(microseconds=1)).astimezone(delegation.JAKARTA).date()
     days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
-    shifts = [s for s in delegation.shifts_for_days(days) if s.start < hi and s.end > lo]
+    fetched = delegation.shifts_for_days(days)
+    shifts = [s for s in fetched if s.start < hi and s.end > lo]
     shifts.sort(key=lambda s: (s.start, s.operator_id))
     now = clock.iso()
     names = _names({s.operator_id for s in shifts})
-    on_duty = sorted(delegation.on_duty_ids(now))
+    on_duty = sorted(_on_duty_from(fetched, days, now))
     out = RosterOut(
         from_=start.astimezone(delegation.JAKARTA).isoformat(timespec="seconds"),
         to=stop.astimezone(delegation.JAKARTA).isoformat(timespec="seconds"),
@@ -78,6 +79,15 @@ def get_roster(frm: str | None, to: str | None) -> dict[str, Any]:
         on_duty=on_duty,
     )
     return out.model_dump(mode="json", by_alias=True)
+
+
+def _on_duty_from(fetched: list[ShiftRecord], days: list[str], now: str) -> set[str]:
+    """Who is on duty `now`, from the shifts already read when they cover today and yesterday (a shift lasts at
+    most 24 hours) — as `delegation.on_duty_ids`, without querying those two days again."""
+    today, yesterday = delegation.local_day(now), delegation.local_day(clock.parse_iso(now) - timedelta(days=1))
+    if today not in days or yesterday not in days:
+        return delegation.on_duty_ids(now)
+    return {s.operator_id for s in fetched if s.day in (today, yesterday) and s.start <= now < s.end}
 
 
 def _validate(body: RosterIn) -> list[ShiftRecord]:
@@ -153,16 +163,22 @@ def patch_operator(p: Principal, operator_id: str, body: OperatorPatchIn) -> Ope
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if not changes:
         raise BadRequest("nothing to change: give quota, active and/or services")
-    current = delegation.get_operator(operator_id)
-    old_quota, old_active, old_services = int(current.quota or 0), bool(current.active), list(current.services or [])
+    now = clock.iso()
     actions = [getattr(OperatorRecord, k).set(v) for k, v in changes.items()]
-    actions += [OperatorRecord.updated_at.set(clock.iso())]
+    actions += [OperatorRecord.updated_at.set(now)]
     try:
-        current.update(actions=actions, condition=OperatorRecord.operator_id.exists())  # refreshes `current`
+        # one call, no read before the write: the update answers with the operator as it was (ALL_OLD)
+        data = OperatorRecord._get_connection().update_item(
+            operator_id, actions=actions, condition=OperatorRecord.operator_id.exists(), return_values="ALL_OLD")
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise NotFound("operator not found") from exc
         raise
+    old = OperatorRecord.from_raw_data(data["Attributes"])
+    old_quota, old_active, old_services = int(old.quota or 0), bool(old.active), list(old.services or [])
+    current = OperatorRecord.from_raw_data(data["Attributes"])
+    for k, v in {**changes, "updated_at": now}.items():
+        setattr(current, k, v)
     frees = (int(current.quota or 0) > old_quota or (bool(current.active) and not old_active)
              or ("services" in changes and list(current.services or []) != old_services))
     if frees:

@@ -8,7 +8,7 @@ The idempotency of sending lives in the idempotency table (`notif#<key>`), not h
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from chalicelib.core.db import meta
@@ -31,3 +31,4 @@ class NotificationRecord(Model):
     read_at = UnicodeAttribute(null=True)
     key_digest = UnicodeAttribute(default="")
     message_id = UnicodeAttribute(null=True)  # the channel's id (SES MessageId)
+    expiration = NumberAttribute(null=True)  # DynamoDB TTL (epoch s): RETENTION_DAYS_NOTIFICATIONS after sending

@@ -259,7 +259,8 @@ def store(user_id: str, event: str, channel: str, delivery: str, rendered: Rende
         user_id=user_id, notif_id=f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{digest}", event=event,
         channel=channel, delivery=delivery, request_id=ctx.get("request_id") or None, subject=rendered.subject,
         body=rendered.text, url=str(ctx.get("request_url") or "") or None, created_at=clock.iso(now),
-        key_digest=digest, message_id=message_id or None)
+        key_digest=digest, message_id=message_id or None,
+        expiration=int(now.timestamp()) + get_settings().retention_days_notifications * 86400)
     rec.save()
     return rec
 

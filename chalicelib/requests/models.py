@@ -176,6 +176,8 @@ class RequestRecord(Model):
     execution_name = UnicodeAttribute(null=True)
     problem = UnicodeAttribute(null=True)
     escalation_id = UnicodeAttribute(null=True)
+    legacy_id = UnicodeAttribute(null=True)  # imported from the old system (scripts/migrate_legacy.py)
+    legacy = MapAttribute(null=True)  # what the old system knew that has no field here (operator, ...)
 
     audit_seq = NumberAttribute(default=0)
     audit_head = UnicodeAttribute(default="")
@@ -204,3 +206,4 @@ class MessageRecord(Model):
     body = UnicodeAttribute()
     internal = BooleanAttribute(default=False)
     attachments = ListAttribute(default=list)
+    redacted_at = UnicodeAttribute(null=True)  # body removed (retention policy, or the author's erasure request)

@@ -180,6 +180,7 @@ class OpsRequestOut(RequestOut):
     overdue: bool = False
     problem: str | None = None
     sla_days: int = 0
+    legacy_id: str | None = None  # the old system's id of a migrated request (scripts/migrate_legacy.py)
 
 
 class RequestPage(BaseModel):

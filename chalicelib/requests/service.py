@@ -66,7 +66,7 @@ def to_ops_out(rec: RequestRecord) -> OpsRequestOut:
         abstract=rec.abstract, zero_rupiah_justification=rec.zero_rupiah_justification,
         approval=({"decision": rec.approval.decision, "by": rec.approval.by, "at": rec.approval.at,
                    "reason": rec.approval.reason} if rec.approval else None),
-        overdue=overdue, problem=rec.problem, sla_days=int(rec.sla_days or 0),
+        overdue=overdue, problem=rec.problem, sla_days=int(rec.sla_days or 0), legacy_id=rec.legacy_id,
     )
 
 

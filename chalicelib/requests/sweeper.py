@@ -42,6 +42,8 @@ def sweep(grace_s: int = 300, limit: int = 100) -> dict[str, int]:
     cutoff = clock.iso(clock.now() - timedelta(seconds=grace_s))
     submitted, _ = repo.by_status(lc.SUBMITTED, limit)
     for rec in submitted:
+        if rec.legacy_id:
+            continue  # imported from the old system: never started here (scripts/migrate_legacy.py)
         if rec.created_at <= cutoff and _execution_status(rec.request_id) is None and workflow.start(rec.request_id):
             out["restarted"] += 1
     for status in WAITING:

@@ -23,9 +23,13 @@ def _forget_in_process_clients() -> None:
     still point at that one: drop them so the seed reaches the new stack."""
     from pynamodb.models import Model
 
+    from chalicelib.core import db
     from tests.conftest import _reset_caches
 
     _reset_caches()
+    # the DynamoDB client every model shares (chalicelib.core.db) was created for the other stack's endpoint
+    db._clients.clear()
+    db.botocore_session.cache_clear()
     todo = list(Model.__subclasses__())
     while todo:
         cls = todo.pop()

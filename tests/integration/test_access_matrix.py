@@ -26,7 +26,8 @@ def ids(api, worker):
     st, thread = api.post("/ops/forum/threads", "operator1", {"title": "Format data", "body": "Bagaimana?"})
     thread_id = (thread or {}).get("thread_id", "T-none") if st == 201 else "T-none"
     return {"request_id": rid, "item_id": "TS-FREE1", "operator_id": "operator1", "thread_id": thread_id,
-            "escalation_id": "E-none", "deliverable_id": "D-none", "notif_id": "N-none"}
+            "escalation_id": "E-none", "deliverable_id": "D-none", "notif_id": "N-none",
+            "subscription_id": "SUB-none", "faq_id": "FAQ-none"}
 
 
 def test_access_matrix(api, ids):
@@ -76,5 +77,5 @@ def test_unauthenticated_access_is_401_except_public(api):
 
     public = {(r.method, r.path) for r in app_module.api.routes if r.roles is None}
     assert public == {("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/catalog/search"),
-                      ("GET", "/catalog/items/{item_id}"), ("POST", "/webhooks/billing")} | {
+                      ("GET", "/catalog/items/{item_id}"), ("POST", "/webhooks/billing"), ("GET", "/faq")} | {
         (r.method, r.path) for r in app_module.api.routes if r.roles is None and r.path.startswith("/catalog/")}

@@ -30,6 +30,9 @@ def full_ctx(**overrides: Any) -> dict[str, Any]:
         "reason": "Data belum tersedia pada tingkat desa",
         "hours_left": 24,
         "thread_title": "Permintaan data SUSENAS tingkat kecamatan",
+        "item_title": "Inflasi Bulanan Kota Medan, November 2026",
+        "release_date": "2026-12-01",
+        "subscription_label": "Seri INFLASI-BULANAN-1275",
     }
     ctx.update(overrides)
     return ctx
@@ -59,7 +62,7 @@ def parse_html(doc: str) -> _TextAndTags:
 
 def test_events_and_templates_match() -> None:
     assert set(EVENTS) == set(TEMPLATES)
-    assert len(EVENTS) == 18
+    assert len(EVENTS) == 19
 
 
 @pytest.mark.parametrize("event", EVENTS)
@@ -76,7 +79,11 @@ def test_every_event_renders_with_full_context(event: str) -> None:
     assert URL in parsed.hrefs
     assert "script" not in parsed.tags
     assert email.html.startswith("<!DOCTYPE html>")
-    if event != "forum_mention":
+    if event == "subscription_release":
+        assert "Inflasi Bulanan Kota Medan, November 2026" in email.subject
+        assert "pesanan data REQ-20261129-0042 sebesar Rp 1.250.000 telah dibuat" in email.text
+        assert "Selasa, 1 Desember 2026" in email.text
+    elif event != "forum_mention":
         assert "REQ-20261129-0042" in email.subject
         assert "REQ-20261129-0042" in email.text
     else:
@@ -203,3 +210,13 @@ def test_long_message_excerpt_is_truncated() -> None:
     assert quoted is not None
     assert len(quoted.group(1)) <= 500
     assert quoted.group(1).endswith("\u2026")
+
+
+def test_subscription_release_without_an_order() -> None:
+    ctx = {k: v for k, v in full_ctx().items() if k not in ("request_id", "amount_idr")}
+    email = render("subscription_release", ctx)
+    assert "pesanan data" not in email.text
+    assert "Langganan: Seri INFLASI-BULANAN-1275" in email.text
+    ctx["amount_idr"] = None
+    email = render("subscription_release", {**ctx, "request_id": "R261201-ABCDEF"})
+    assert "pesanan data R261201-ABCDEF telah dibuat" in email.text

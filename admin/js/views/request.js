@@ -223,6 +223,13 @@ export async function render(view, params, ctx) {
     if (supervisor && fmt.OPEN_STATUSES.has(rec.status)) {
       parts.push(supervisorForm(rec, act));
     }
+    if (rec.kind === "consultation" && ["delivered", "completed"].includes(rec.status)
+        && hasRole(user, "operator", "supervisor", "admin")) {
+      parts.push(h("div", { class: "action-row" },
+        link(["faq", "usul", rec.request_id], "Usulkan jawaban sebagai FAQ", { class: "btn btn-secondary", id: "action-faq" }),
+        h("p", { class: "hint" }, "Setelah disetujui supervisor, pertanyaan dan jawaban ini tampil sebagai FAQ publik "
+          + "di hasil pencarian.")));
+    }
     if (!parts.length) {
       parts.push(h("p", { class: "muted" }, rec.assignee && rec.assignee !== user.sub && !supervisor
         ? `Permintaan ini ditangani oleh ${rec.assignee}.`

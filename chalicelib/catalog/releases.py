@@ -1,0 +1,186 @@
+"""Release calendar (issue 12): planned and published releases by month, publishing a planned item (by a
+producer, or by the scheduled tick once its release date has come), and the hand-off to subscriptions.
+
+Access pattern: GSI `by_release_month` (release_month = ``YYYY-MM``, release_date = ``YYYY-MM-DD``), one
+Query per month of the requested range — never a Scan. Release dates are calendar days in Asia/Jakarta.
+
+Publishing is a conditional update (``status = planned`` → ``published``), so a producer's click and the
+tick racing on the same item publish it once; the winner queues the search-index update
+(`service.queue_index_update`) and the release fan-out to subscribers (a ``{"task": "release"}``
+message on the workflow queue, handled by `chalicelib.subscriptions.service.on_release`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.catalog.models import CatalogRecord
+from chalicelib.catalog.repository import CatalogRepository
+from chalicelib.core import clock, obs
+from chalicelib.core.config import get_settings
+from chalicelib.core.errors import BadRequest, Conflict
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+#: most items one calendar answer lists (a month of a national office can hold hundreds of releases)
+MAX_ITEMS = 2000
+#: months looked back by the scheduled publisher (a planned item whose day passed while the tick was down)
+CATCH_UP_MONTHS = 2
+RELEASE_FIELDS = ("id", "type", "title", "subject", "region", "region_code", "level", "year", "period", "series_id",
+                  "release_date", "status", "access", "price_idr", "format")
+
+
+def today() -> date:
+    """Today's date in Asia/Jakarta (release dates are local calendar days)."""
+    return clock.now().astimezone(JAKARTA).date()
+
+
+def months_between(frm: date, to: date) -> list[str]:
+    out = []
+    y, m = frm.year, frm.month
+    while (y, m) <= (to.year, to.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _month_end(d: date) -> date:
+    nxt = date(d.year + (d.month == 12), 1 if d.month == 12 else d.month + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def default_range() -> tuple[date, date]:
+    """This month and the next two (what a consumer planning ahead wants to see)."""
+    t = today()
+    start = t.replace(day=1)
+    end = start
+    for _ in range(2):
+        end = _month_end(end) + timedelta(days=1)
+    return start, _month_end(end)
+
+
+def to_out(rec: CatalogRecord) -> Any:
+    from chalicelib.catalog.schemas import CatalogItemOut
+
+    return CatalogItemOut(**rec.to_dict())
+
+
+def release_out(rec: CatalogRecord) -> dict[str, Any]:
+    out = {f: getattr(rec, f) for f in RELEASE_FIELDS}
+    for f in ("year", "price_idr"):
+        out[f] = int(out[f] or 0)
+    return out
+
+
+def calendar(frm: date | None, to: date | None, status: str | None = None, type_: str | None = None,
+             subject: str | None = None) -> dict[str, Any]:
+    """Planned and published releases between `frm` and `to` (inclusive), oldest first; withdrawn items never."""
+    if frm is None and to is None:
+        frm, to = default_range()
+    elif frm is None:
+        assert to is not None
+        frm = to.replace(day=1)
+    elif to is None:
+        to = _month_end(frm) if frm < date(9999, 12, 1) else date(9999, 12, 31)
+    if to < frm:
+        raise BadRequest("'to' must not be before 'from'")
+    months = months_between(frm, to)
+    limit = get_settings().releases_max_months
+    if len(months) > limit:
+        raise BadRequest(f"the range spans {len(months)} months; at most {limit} are allowed",
+                         details={"months": len(months), "max_months": limit})
+    lo, hi = frm.isoformat(), to.isoformat()
+    cond = CatalogRecord.status.is_in(status) if status else CatalogRecord.status.is_in("planned", "published")
+    if type_:
+        cond = cond & (CatalogRecord.type == type_)
+    subject_fold = subject.strip().casefold() if subject else None
+    items: list[dict[str, Any]] = []
+    per_month: dict[str, dict[str, int]] = {}
+    truncated = False
+    for month in months:
+        counts = per_month.setdefault(month, {"planned": 0, "published": 0})
+        for rec in CatalogRecord.by_release_month.query(month, CatalogRecord.release_date.between(lo, hi),
+                                                        filter_condition=cond):
+            if subject_fold and (rec.subject or "").casefold() != subject_fold:
+                continue
+            counts[rec.status] = counts.get(rec.status, 0) + 1
+            if len(items) >= MAX_ITEMS:
+                truncated = True
+                continue
+            items.append(release_out(rec))
+    items.sort(key=lambda x: (x["release_date"], x["status"] != "published", x["title"]))
+    return {"from": lo, "to": hi, "total": sum(sum(c.values()) for c in per_month.values()), "truncated": truncated,
+            "months": per_month, "items": items}
+
+
+# --- publishing ----------------------------------------------------------------------------------------------
+def _mark_published(rec: CatalogRecord, actor: str, release_date: str) -> CatalogRecord:
+    from pynamodb.exceptions import UpdateError
+
+    now = clock.iso()
+    try:
+        rec.update(actions=[CatalogRecord.status.set("published"), CatalogRecord.release_date.set(release_date),
+                            CatalogRecord.release_month.set(release_date[:7]), CatalogRecord.updated_at.set(now),
+                            CatalogRecord.updated_by.set(actor)],
+                   condition=CatalogRecord.status == "planned")
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("the item is not planned (already published or withdrawn)", code="not_planned") from exc
+        raise
+    return rec
+
+
+def queue_release(item_id: str) -> None:
+    """Tell the subscribers (asynchronously, on the workflow queue; the handler is idempotent per subscriber)."""
+    from chalicelib.core import queues
+
+    queues.send(queues.WORKFLOW, {"task": "release", "item_id": item_id})
+
+
+def announce(item_id: str) -> None:
+    """After an item became published: re-index it and queue the fan-out to its subscribers."""
+    from chalicelib.catalog import service
+
+    service.queue_index_update([item_id])
+    queue_release(item_id)
+
+
+def publish(item_id: str, actor: str) -> CatalogRecord:
+    """A producer publishes a planned item now. Published early, its release date becomes today's date (the
+    calendar then shows when it really came out); published on or after the planned day, the date stays."""
+    rec = CatalogRepository().get(item_id)
+    if rec.status != "planned":
+        raise Conflict(f"the item is {rec.status}, not planned", code="not_planned")
+    day = today().isoformat()
+    release_date = min(rec.release_date, day) if rec.release_date else day
+    rec = _mark_published(rec, actor, release_date)
+    announce(item_id)
+    obs.count("ReleasePublished")
+    return rec
+
+
+def publish_due(limit: int = 500) -> dict[str, int]:
+    """Scheduled: publish every planned item whose release date has come (GSI by month, this month and the
+    previous ones of CATCH_UP_MONTHS — a Query per month, filtered on status, never a Scan)."""
+    t = today()
+    start = t.replace(day=1)
+    for _ in range(CATCH_UP_MONTHS - 1):
+        start = (start - timedelta(days=1)).replace(day=1)
+    out = {"published": 0, "conflicts": 0}
+    day = t.isoformat()
+    for month in months_between(start, t):
+        for rec in CatalogRecord.by_release_month.query(month, CatalogRecord.release_date <= day,
+                                                        filter_condition=CatalogRecord.status == "planned"):
+            if out["published"] >= limit:
+                return out
+            try:
+                _mark_published(rec, "system", rec.release_date)
+            except Conflict:
+                out["conflicts"] += 1  # a producer published it a moment ago
+                continue
+            announce(rec.id)
+            out["published"] += 1
+    if out["published"]:
+        obs.count("ReleasePublished", out["published"])
+    return out

@@ -1,0 +1,141 @@
+"""AWS call budgets per request (README "Performance"): every route of the API, called warm with real ids and a
+valid body against moto in-process, may make at most its budgeted number of DynamoDB calls, and no route makes a
+Scan. A single-item route gets 3 (read, one TransactWrite that also carries the timeline, the audit chain and the
+counters, and one more read or write); a list route one Query per page. Routes that need more have their budget
+and its reason below. The calls are counted on botocore's `_make_api_call` (bench/aws_calls.py, which also writes
+the table bench/aws_calls.md for `make bench`).
+
+A new route fails `test_every_route_is_measured` until bench/aws_calls.py has a case for it and BUDGETS a budget."""
+
+from __future__ import annotations
+
+#: "METHOD path [variant]" -> (max DynamoDB calls, why more than 3 / what the calls are)
+BUDGETS: dict[str, tuple[int, str]] = {
+    # public
+    "GET /health": (0, ""),
+    "GET /openapi.json": (0, ""),
+    "GET /catalog/search": (0, "served from the search snapshot in memory (S3 only at load and refresh)"),
+    "GET /catalog/items/{item_id}": (1, ""),
+    "POST /webhooks/billing": (4, "the event id (a replay answers 200 'duplicate'), the billing, the request, then "
+                                  "ONE TransactWrite: event claim + billing paid + PNBP ledger + request + audit"),
+    # consumer
+    "GET /me": (1, ""),
+    "PUT /me": (2, ""),
+    "POST /requests [consultation]": (2, "profile + TransactWrite (request + audit)"),
+    "POST /requests [data_order]": (3, "profile + BatchGet of the catalog items + TransactWrite"),
+    "POST /requests [complaint]": (3, "profile + the request complained about + TransactWrite"),
+    "GET /requests": (1, "one Query per page"),
+    "GET /requests/{request_id}": (1, ""),
+    "POST /requests/{request_id}/cancel": (3, "request + TransactWrite + closing its billing"),
+    "GET /requests/{request_id}/messages": (2, ""),
+    "POST /requests/{request_id}/messages": (2, ""),
+    "POST /requests/{request_id}/rating": (2, "request + TransactWrite (with the rating aggregate)"),
+    "GET /requests/{request_id}/billing": (2, ""),
+    "GET /requests/{request_id}/invoice": (2, ""),
+    "GET /requests/{request_id}/receipt": (2, ""),
+    "GET /me/notifications": (1, "one Query per page"),
+    "POST /me/notifications/{notif_id}/read": (1, ""),
+    "GET /requests/{request_id}/deliverables": (3, "request + its files + TransactWrite (download log + audit)"),
+    # operators
+    "GET /ops/queue": (1, "one Query"),
+    "GET /ops/requests": (1, "one Query per page"),
+    "GET /ops/requests [status]": (1, "one Query per page"),
+    "GET /ops/requests [operator]": (1, "one Query per page"),
+    "POST /ops/requests": (3, "consumer by email (Query) + offline profile + TransactWrite"),
+    "GET /ops/requests/{request_id}": (1, ""),
+    "PATCH /ops/requests/{request_id} [due_at]": (2, ""),
+    "PATCH /ops/requests/{request_id} [assignee]": (3, "request + the new operator + TransactWrite (both loads)"),
+    "POST /ops/requests/{request_id}/start": (2, ""),
+    "POST /ops/requests/{request_id}/complete": (2, "request + TransactWrite (load, audit, report aggregates)"),
+    "POST /ops/requests/{request_id}/approval": (2, ""),
+    "GET /ops/requests/{request_id}/billing": (2, ""),
+    "GET /ops/requests/{request_id}/messages": (2, ""),
+    "POST /ops/requests/{request_id}/messages": (2, ""),
+    "POST /ops/requests/{request_id}/deliverables": (3, "request + its files (the 50-file cap) + TransactWrite"),
+    "GET /ops/requests/{request_id}/deliverables": (2, ""),
+    "DELETE /ops/requests/{request_id}/deliverables/{deliverable_id}": (3, ""),
+    "GET /ops/requests/{request_id}/downloads": (2, ""),
+    "POST /ops/requests/{request_id}/escalations": (3, "request + TransactWrite (escalation + request) + the "
+                                                       "unit's producers to notify"),
+    "GET /ops/escalations": (5, "the escalations are partitioned by unit (by_unit GSI): one Query per unit the "
+                                "caller sees (5 units), merged newest first; 1 with ?unit="),
+    "GET /ops/escalations [unit]": (1, "one Query per page"),
+    "GET /ops/escalations/{escalation_id}": (2, "escalation + the caller's unit memberships"),
+    "POST /ops/escalations/{escalation_id}/answer": (4, "escalation, the producer's unit membership, the request, "
+                                                        "then ONE TransactWrite: answer + message + request + audit"),
+    "GET /ops/forum/threads": (1, "one Query per page"),
+    "POST /ops/forum/threads": (3, "linked request + mentioned operators (BatchGet) + TransactWrite"),
+    "GET /ops/forum/threads/{thread_id}": (1, "one Query: the thread and its posts"),
+    "POST /ops/forum/threads/{thread_id}/posts": (3, "thread + mentioned operators + TransactWrite"),
+    "GET /ops/roster": (9, "shifts are keyed by local day: one Query per day shown — the default week plus the day "
+                           "before (a shift may start then) = 8 — and one BatchGet for the operators' names"),
+    "PUT /ops/roster": (6, "a bulk replace, here of one day: operators (BatchGet), the day's old shifts (Query), "
+                           "one BatchWrite per 25 shifts, then the roster of the days read back (2 Queries + names)"),
+    "GET /ops/operators": (3, "operators (one Query) + who is on duty now (today's and yesterday's shifts)"),
+    "PATCH /ops/operators/{operator_id}": (3, "UpdateItem answering the old values + on duty now (2 Queries)"),
+    "GET /ops/reports/summary": (3, "per month of the period: the aggregates, the PNBP ledger; + the operators"),
+    "GET /ops/reports/ledger.csv": (1, "one Query per month of the period"),
+    # admin
+    "POST /ops/catalog/items": (1, ""),
+    "PUT /ops/catalog/items/{item_id}": (2, ""),
+    # release calendar, subscriptions, privacy, FAQ
+    "GET /catalog/releases": (3, "one Query per month of the period (default: this month and the next two)"),
+    "POST /ops/catalog/items/{item_id}/publish": (3, "item + conditional update + the published item read back"),
+    "GET /me/subscriptions": (1, "one Query"),
+    "POST /me/subscriptions": (3, "profile + the caller's subscriptions (the cap) + PutItem"),
+    "DELETE /me/subscriptions/{subscription_id}": (1, ""),
+    "GET /ops/requests/{request_id}/faq": (4, "request + its FAQ entry, and to prefill the answer the "
+                                              "conversation (Query) and, without a staff reply, the escalation "
+                                              "answers (Query)"),
+    "POST /ops/requests/{request_id}/faq": (3, ""),
+    "GET /ops/faq": (1, "one Query per page"),
+    "POST /ops/faq/{faq_id}/review": (2, ""),
+    "GET /faq": (1, "approved entries cached in memory: 0 warm, one Query when the cache refreshes"),
+    "GET /me/export": (7, "a bulk export, measured for a caller with one request: profile, requests (Query), "
+                          "notifications, subscriptions, and per request its messages and download log (2 Queries) "
+                          "and its billing: 5 + 2 per request (+1 per billed request)"),
+    "DELETE /me": (10, "a bulk erasure, measured for a caller with one closed request: grows with the caller's "
+                       "requests, messages and notifications"),
+}
+
+#: cases that read or change one item (max_dynamodb_calls_single_item_route); the rest are lists or bulk
+NOT_SINGLE_ITEM = {
+    "GET /health", "GET /openapi.json", "GET /catalog/search", "GET /requests", "GET /me/notifications",
+    "GET /ops/queue", "GET /ops/requests", "GET /ops/requests [status]", "GET /ops/requests [operator]",
+    "GET /ops/escalations", "GET /ops/escalations [unit]", "GET /ops/forum/threads", "GET /ops/roster",
+    "PUT /ops/roster", "GET /ops/operators", "GET /ops/reports/summary", "GET /ops/reports/ledger.csv",
+    "GET /catalog/releases", "GET /me/subscriptions", "GET /ops/faq", "GET /faq", "GET /me/export", "DELETE /me",
+}
+SINGLE_ITEM = set(BUDGETS) - NOT_SINGLE_ITEM
+
+
+def test_every_route_is_measured_and_budgeted():
+    from bench import aws_calls
+
+    cases = aws_calls.cases()
+    covered = {(c.method, c.path) for c in cases}
+    assert aws_calls.route_keys() - covered == set(), "routes without a case in bench/aws_calls.py"
+    keys = {c.key for c in cases}
+    assert keys - set(BUDGETS) == set(), "cases without a budget"
+    assert set(BUDGETS) - keys == set(), "budgets of unknown cases"
+
+
+def test_aws_calls_per_route_within_budget(api, worker):
+    from bench import aws_calls
+
+    results = aws_calls.measure(api, worker)
+    over, scans, lines = [], [], []
+    for r in results:
+        budget, why = BUDGETS[r.case.key]
+        lines.append(f"{r.case.key}: {r.rec.dynamodb} DynamoDB (budget {budget}): {r.rec.summary()}")
+        if r.rec.dynamodb > budget:
+            over.append(f"{r.case.key}: {r.rec.dynamodb} DynamoDB calls > budget {budget} ({r.rec.summary()})")
+        if r.rec.scans:
+            scans.append(f"{r.case.key}: {r.rec.scans} Scan(s)")
+        if r.case.key not in SINGLE_ITEM and why.startswith("one Query"):
+            queries = [c for c in r.rec.of("dynamodb") if c.operation == "Query"]
+            assert len(queries) == r.rec.dynamodb, f"{r.case.key}: a list page must be Queries only"
+    assert not scans, "Scans on request paths:\n" + "\n".join(scans)
+    assert not over, "over budget:\n" + "\n".join(over) + "\n\nall:\n" + "\n".join(lines)
+    single = max(r.rec.dynamodb for r in results if r.case.key in SINGLE_ITEM)
+    assert single <= max(BUDGETS[k][0] for k in SINGLE_ITEM)
