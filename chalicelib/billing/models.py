@@ -7,24 +7,20 @@ reconciliation and expiry reminders (GSI by_status: status, created_at); ledger 
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.core.db import meta
+from chalicelib.core.db import index_meta, meta
 
 
 class BillingByRequest(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_request"
-        projection = AllProjection()
+    Meta = index_meta("by_request")
 
     request_id = UnicodeAttribute(hash_key=True)
 
 
 class BillingByStatus(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_status"
-        projection = AllProjection()
+    Meta = index_meta("by_status")
 
     status = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.core.db import meta
+from chalicelib.core.db import index_meta, meta
 
 
 class BySeries(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_series"
-        projection = AllProjection()
+    Meta = index_meta("by_series")
 
     series_id = UnicodeAttribute(hash_key=True)
     release_date = UnicodeAttribute(range_key=True)
 
 
 class ByReleaseMonth(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_release_month"
-        projection = AllProjection()
+    Meta = index_meta("by_release_month")
 
     release_month = UnicodeAttribute(hash_key=True)
     release_date = UnicodeAttribute(range_key=True)

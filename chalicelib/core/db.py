@@ -30,6 +30,17 @@ def meta(name: str) -> Any:
     return LazyMeta(name)
 
 
+def index_meta(name: str) -> Any:
+    """`Meta` of a global secondary index projecting all attributes."""
+    from pynamodb.indexes import AllProjection
+
+    class IndexMeta:
+        index_name = name
+        projection = AllProjection()
+
+    return IndexMeta
+
+
 class IsoDateTimeAttribute(UnicodeAttribute):
     """Stores an ISO-8601 UTC string; sortable, readable in the console, usable as a GSI range key."""
 

@@ -5,16 +5,14 @@ Access patterns: operator by id (GetItem/BatchGet); shifts by local day (Query o
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.core.db import meta
+from chalicelib.core.db import index_meta, meta
 
 
 class AllOperators(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "all_operators"
-        projection = AllProjection()
+    Meta = index_meta("all_operators")
 
     gsi_all = UnicodeAttribute(hash_key=True)
 

@@ -10,25 +10,21 @@ One table (`escalations`), two kinds of item kept apart by key space:
 from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.core.db import meta
+from chalicelib.core.db import index_meta, meta
 
 
 class ByUnit(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_unit"
-        projection = AllProjection()
+    Meta = index_meta("by_unit")
 
     unit = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
 
 
 class ByRequest(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_request"
-        projection = AllProjection()
+    Meta = index_meta("by_request")
 
     request_id = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
@@ -60,9 +56,7 @@ class EscalationRecord(Model):
 class MembersByUnit(GlobalSecondaryIndex):
     """The same by_unit index, declared again: PynamoDB binds an index class to one model."""
 
-    class Meta:
-        index_name = "by_unit"
-        projection = AllProjection()
+    Meta = index_meta("by_unit")
 
     unit = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)

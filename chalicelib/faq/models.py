@@ -8,19 +8,17 @@ newest first — the review queue (`proposed`) and the public list (`approved`) 
 from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.core.db import meta
+from chalicelib.core.db import index_meta, meta
 
 PROPOSED, APPROVED, REJECTED = "proposed", "approved", "rejected"
 STATUSES = (PROPOSED, APPROVED, REJECTED)
 
 
 class ByStatus(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_status"
-        projection = AllProjection()
+    Meta = index_meta("by_status")
 
     status = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)

@@ -5,18 +5,16 @@ the sparse GSI `threads` (gsi_all, last_post_at) lists threads, most recently ac
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.core.db import meta
+from chalicelib.core.db import index_meta, meta
 
 THREAD_ITEM = "#thread"
 
 
 class Threads(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "threads"
-        projection = AllProjection()
+    Meta = index_meta("threads")
 
     gsi_all = UnicodeAttribute(hash_key=True)
     last_post_at = UnicodeAttribute(range_key=True)

@@ -21,58 +21,50 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.core.db import meta
-
-
-def _index(name: str) -> object:
-    class M:
-        index_name = name
-        projection = AllProjection()
-
-    return M
+from chalicelib.core.db import index_meta, meta
 
 
 class ByConsumer(GlobalSecondaryIndex):
-    Meta = _index("by_consumer")
+    Meta = index_meta("by_consumer")
     consumer_id = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
 
 
 class ByStatus(GlobalSecondaryIndex):
-    Meta = _index("by_status")
+    Meta = index_meta("by_status")
     status = UnicodeAttribute(hash_key=True)
     due_sort = UnicodeAttribute(range_key=True)
 
 
 class ByAssignee(GlobalSecondaryIndex):
-    Meta = _index("by_assignee")
+    Meta = index_meta("by_assignee")
     assignee = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
 
 
 class ByActiveAssignee(GlobalSecondaryIndex):
-    Meta = _index("by_active_assignee")
+    Meta = index_meta("by_active_assignee")
     active_assignee = UnicodeAttribute(hash_key=True)
     due_sort = UnicodeAttribute(range_key=True)
 
 
 class OpenDue(GlobalSecondaryIndex):
-    Meta = _index("open_due")
+    Meta = index_meta("open_due")
     open_shard = UnicodeAttribute(hash_key=True)
     due_at = UnicodeAttribute(range_key=True)
 
 
 class ByDelivered(GlobalSecondaryIndex):
-    Meta = _index("by_delivered")
+    Meta = index_meta("by_delivered")
     delivered_shard = UnicodeAttribute(hash_key=True)
     delivered_at = UnicodeAttribute(range_key=True)
 
 
 class AllRequests(GlobalSecondaryIndex):
-    Meta = _index("all_requests")
+    Meta = index_meta("all_requests")
     gsi_all = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
 

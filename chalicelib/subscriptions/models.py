@@ -13,27 +13,23 @@ candidate's whole query against the item — a handful of Queries, never a Scan 
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.core.db import meta
+from chalicelib.core.db import index_meta, meta
 
 SERIES, SEARCH = "series", "search"
 
 
 class BySeries(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_series"
-        projection = AllProjection()
+    Meta = index_meta("by_series")
 
     series_id = UnicodeAttribute(hash_key=True)
     subscription_id = UnicodeAttribute(range_key=True)
 
 
 class ByAnchor(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_anchor"
-        projection = AllProjection()
+    Meta = index_meta("by_anchor")
 
     anchor = UnicodeAttribute(hash_key=True)
     subscription_id = UnicodeAttribute(range_key=True)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.core.db import meta
+from chalicelib.core.db import index_meta, meta
 
 
 class ByEmail(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_email"
-        projection = AllProjection()
+    Meta = index_meta("by_email")
 
     email = UnicodeAttribute(hash_key=True)
 
