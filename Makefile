@@ -47,9 +47,9 @@ bench: $(STAMP)
 ## make package: CloudFormation/SAM template for AWS in build/ (chalice package --merge-template infra/resources.json)
 package: $(STAMP)
 	rm -rf build && mkdir -p build
-	$(BIN)/chalice package --stage prod --merge-template infra/resources.json build/
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-ap-southeast-3} $(BIN)/chalice package --stage prod --merge-template infra/resources.json build/
 	cp -r statemachines build/
-	$(BIN)/cfn-lint build/sam.json
+	cd build && ../$(BIN)/cfn-lint sam.json
 
 ## make fuzz: a longer schemathesis run against a fresh local stack (FUZZ_EXAMPLES per operation and role)
 fuzz: $(STAMP)
