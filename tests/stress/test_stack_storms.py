@@ -3,8 +3,8 @@ worker, billing simulator), over HTTP. Not part of `make test` (minutes, not sec
 
 (a) N_BILLINGS paid orders; their payment webhooks delivered up to 3 times each, shuffled, from 8 threads →
     every billing paid exactly once, every request moved on exactly once.
-(b) N_REQUESTS consultations against 5 operators with quota 10 → no quota exceeded, no request lost, and the
-    queue drains as work completes."""
+(b) N_REQUESTS consultations against the 4 demo operators on duty, quota 10 each → no quota exceeded, no request lost, and the
+    queue drains as work completes. It runs first: it needs the operators' capacity free."""
 
 from __future__ import annotations
 
@@ -29,6 +29,51 @@ def wait(pred, timeout_s=300.0, interval=1.0):
             return v
         time.sleep(interval)
     return pred()
+
+
+@pytest.mark.e2e
+def test_delegation_storm_against_the_stack(stack, http):
+    ops = ["operator1", "operator2", "operator3", "supervisor1"]
+    for op in ops:
+        assert http.call("PATCH", f"/ops/operators/{op}", "supervisor1", {"quota": 10, "active": True})[0] == 200
+    rids = []
+
+    def create(i):
+        st, r = http.call("POST", "/requests", "consumer2",
+                          {"kind": "consultation", "topic": "data", "subject": f"Stres {i}", "question": "?"})
+        assert st == 201
+        return r["request_id"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        rids = list(pool.map(create, range(N_REQUESTS)))
+    time.sleep(5)
+
+    def snapshot():
+        st, operators = http.call("GET", "/ops/operators", "supervisor1")
+        return {o["operator_id"]: (o["load"], o["quota"]) for o in operators if o["operator_id"] in ops}
+
+    def settled():
+        statuses = [http.call("GET", f"/requests/{r}", "consumer2")[1]["status"] for r in rids]
+        return all(s in ("assigned", "queued") for s in statuses) and statuses
+
+    statuses = wait(settled, timeout_s=600, interval=3)
+    assert statuses, "every request reached assigned or queued"
+    loads = snapshot()
+    assert all(load <= quota for load, quota in loads.values()), loads
+    print(f"STRESS delegation requests={N_REQUESTS} assigned={statuses.count('assigned')} "
+          f"queued={statuses.count('queued')} loads={loads}")
+    # complete assigned ones; the queue drains
+    for rid in rids:
+        st, r = http.call("GET", f"/requests/{rid}", "consumer2")
+        if r["status"] == "assigned":
+            op = r["assignee"]
+            http.call("POST", f"/ops/requests/{rid}/start", op, {})
+            http.call("POST", f"/ops/requests/{rid}/complete", op, {"note": "selesai"})
+    assert wait(lambda: all(v[0] <= v[1] for v in snapshot().values()))
+    queued_after = wait(lambda: sum(http.call("GET", f"/requests/{r}", "consumer2")[1]["status"] == "queued"
+                                    for r in rids) < statuses.count("queued") or None, timeout_s=120)
+    assert queued_after, ("the queue drained after completions", snapshot(),
+                          [http.call("GET", f"/requests/{r}", "consumer2")[1]["status"] for r in rids])
 
 
 @pytest.mark.e2e
@@ -87,49 +132,3 @@ def test_webhook_storm_against_the_stack(stack, http):
         assert r, rid
         assert sum("pembayaran diterima" in t["note"] for t in r["timeline"]) == 1
     print(f"STRESS webhooks deliveries={len(deliveries)} billings={N_BILLINGS} applied={results.count('applied')}")
-
-
-@pytest.mark.e2e
-def test_delegation_storm_against_the_stack(stack, http):
-    ops = ["operator1", "operator2", "operator3", "supervisor1"]
-    for op in ops:
-        assert http.call("PATCH", f"/ops/operators/{op}", "supervisor1", {"quota": 10, "active": True})[0] == 200
-    # finish whatever the webhook storm left queued/assigned so the counts below are this test's
-    rids = []
-
-    def create(i):
-        st, r = http.call("POST", "/requests", "consumer2",
-                          {"kind": "consultation", "topic": "data", "subject": f"Stres {i}", "question": "?"})
-        assert st == 201
-        return r["request_id"]
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        rids = list(pool.map(create, range(N_REQUESTS)))
-    time.sleep(5)
-
-    def snapshot():
-        st, operators = http.call("GET", "/ops/operators", "supervisor1")
-        return {o["operator_id"]: (o["load"], o["quota"]) for o in operators if o["operator_id"] in ops}
-
-    def settled():
-        statuses = [http.call("GET", f"/requests/{r}", "consumer2")[1]["status"] for r in rids]
-        return all(s in ("assigned", "queued") for s in statuses) and statuses
-
-    statuses = wait(settled, timeout_s=600, interval=3)
-    assert statuses, "every request reached assigned or queued"
-    loads = snapshot()
-    assert all(load <= quota for load, quota in loads.values()), loads
-    print(f"STRESS delegation requests={N_REQUESTS} assigned={statuses.count('assigned')} "
-          f"queued={statuses.count('queued')} loads={loads}")
-    # complete assigned ones; the queue drains
-    for rid in rids:
-        st, r = http.call("GET", f"/requests/{rid}", "consumer2")
-        if r["status"] == "assigned":
-            op = r["assignee"]
-            http.call("POST", f"/ops/requests/{rid}/start", op, {})
-            http.call("POST", f"/ops/requests/{rid}/complete", op, {"note": "selesai"})
-    assert wait(lambda: all(v[0] <= v[1] for v in snapshot().values()))
-    queued_after = wait(lambda: sum(http.call("GET", f"/requests/{r}", "consumer2")[1]["status"] == "queued"
-                                    for r in rids) < statuses.count("queued") or None, timeout_s=120)
-    assert queued_after, ("the queue drained after completions", snapshot(),
-                          [http.call("GET", f"/requests/{r}", "consumer2")[1]["status"] for r in rids])
