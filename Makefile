@@ -53,12 +53,12 @@ package: $(STAMP)
 
 ## make fuzz: a longer schemathesis run against a fresh local stack (FUZZ_EXAMPLES per operation and role)
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest tests/e2e/test_zz_fuzz.py -s -q
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest tests/e2e/test_zz_fuzz.py -s
 
 ## make stress: the storms at full size — in-process (STORM_SCALE) and against the whole local stack over HTTP
 stress: $(STAMP)
-	STORM_SCALE=$${STORM_SCALE:-3.4} $(BIN)/python -m pytest tests/integration/test_storms.py -s -q
-	$(BIN)/python -m pytest tests/stress -s -q
+	STORM_SCALE=$${STORM_SCALE:-3.4} $(BIN)/python -m pytest tests/integration/test_storms.py -s
+	$(BIN)/python -m pytest tests/stress -s
 
 ## make redrive ARGS=notify: move messages from a queue's DLQ back to the queue (local stack: AWS_ENDPOINT_URL)
 redrive: $(STAMP)
