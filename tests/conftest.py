@@ -217,3 +217,15 @@ def wait_for(predicate: Any, timeout_s: float = 10.0, interval: float = 0.05) ->
             return True
         time.sleep(interval)
     return predicate()
+
+
+@pytest.fixture
+def frozen(aws_env: dict[str, str]) -> Any:
+    """The injectable clock frozen at 09:00 WIB on a future all-working Monday."""
+    from chalicelib.core import clock
+    from chalicelib.core.clock import FrozenClock
+    from tests.factories import future_monday
+
+    fc = FrozenClock(future_monday())
+    clock.set_clock(fc)
+    return fc

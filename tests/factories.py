@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.core import clock
@@ -42,3 +42,16 @@ def put_operator(operator_id: str, quota: int = 5, load: int = 0, active: bool =
         start = now - timedelta(hours=1)
         ShiftRecord(day=local_day(start), slot=f"{clock.iso(start)}#{operator_id}", operator_id=operator_id,
                     start=clock.iso(start), end=clock.iso(now + timedelta(hours=8))).save()
+
+
+def future_monday() -> datetime:
+    """09:00 WIB on a Monday at least a week ahead (the billing simulator runs on real time) whose two
+    weeks are all working days (no holidays)."""
+    from chalicelib.requests.sla import calendar
+
+    cal = calendar()
+    d = date.today() + timedelta(days=7)
+    d += timedelta(days=(7 - d.weekday()) % 7)
+    while not all(cal.is_working_day(d + timedelta(days=i)) for i in (0, 1, 2, 3, 4, 7, 8, 9, 10, 11)):
+        d += timedelta(days=7)
+    return datetime(d.year, d.month, d.day, 2, 0, tzinfo=UTC)

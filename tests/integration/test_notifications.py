@@ -5,38 +5,18 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from chalicelib.core import clock
-from chalicelib.core.clock import FrozenClock
 from chalicelib.core.fmt import format_date_id
 from tests.factories import put_operator, standard_catalog
 from tests.integration.helpers import order, status_of, submit
 
 CONSULT = {"kind": "consultation", "topic": "data", "subject": "Inflasi", "question": "Berapa inflasi Medan 2024?"}
 
-
-def future_monday() -> datetime:
-    """09:00 WIB on a Monday at least a week ahead (the billing simulator runs on real time) whose two
-    weeks are all working days."""
-    from chalicelib.requests.sla import calendar
-
-    cal = calendar()
-    d = date.today() + timedelta(days=7)
-    d += timedelta(days=(7 - d.weekday()) % 7)
-    while not all(cal.is_working_day(d + timedelta(days=i)) for i in (0, 1, 2, 3, 4, 7, 8, 9, 10, 11)):
-        d += timedelta(days=7)
-    return datetime(d.year, d.month, d.day, 2, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen(aws_env: dict[str, str]) -> FrozenClock:
-    fc = FrozenClock(future_monday())
-    clock.set_clock(fc)
-    return fc
 
 
 def sent() -> list[Any]:

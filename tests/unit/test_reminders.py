@@ -4,32 +4,12 @@ queue, once per threshold. The end-to-end path (worker, SES, API) is in tests/in
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from chalicelib.core import clock
-from chalicelib.core.clock import FrozenClock
-
-
-def future_monday() -> datetime:
-    """09:00 WIB on a Monday at least a week ahead whose two weeks are all working days (no holidays)."""
-    from chalicelib.requests.sla import calendar
-
-    cal = calendar()
-    d = date.today() + timedelta(days=7)
-    d += timedelta(days=(7 - d.weekday()) % 7)
-    while not all(cal.is_working_day(d + timedelta(days=i)) for i in (0, 1, 2, 3, 4, 7, 8, 9, 10, 11)):
-        d += timedelta(days=7)
-    return datetime(d.year, d.month, d.day, 2, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen(aws_env: dict[str, str]) -> FrozenClock:
-    fc = FrozenClock(future_monday())
-    clock.set_clock(fc)
-    return fc
 
 
 @pytest.fixture
