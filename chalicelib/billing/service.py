@@ -16,7 +16,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.billing.models import BillingRecord, LedgerRecord
 from chalicelib.core import clock, idem, obs
 from chalicelib.core.config import get_settings
-from chalicelib.core.errors import BadRequest, Conflict, NotFound, Unauthorized
+from chalicelib.core.errors import STALE, BadRequest, Conflict, NotFound, Unauthorized, retry_stale
 from chalicelib.requests import lifecycle as lc
 from chalicelib.requests.models import RequestRecord
 from chalicelib.requests.repository import RequestRepository, connection
@@ -151,6 +151,7 @@ def handle_webhook(raw_body: bytes, headers: Any) -> dict[str, Any]:
     return apply_payment(ev.billing_code, ev.amount_idr, ev.ntpn, ev.paid_at, f"webhook#{ev.event_id}", "provider")
 
 
+@retry_stale
 def apply_payment(code: str, amount: int, ntpn: str, paid_at: str, event_key: str, actor: str) -> dict[str, Any]:
     """Record a payment exactly once. Replays (same event or an already-paid billing) change nothing."""
     if idem.seen(event_key):
@@ -200,12 +201,13 @@ def apply_payment(code: str, amount: int, ntpn: str, paid_at: str, event_key: st
             if rec is not None:
                 repo.update_fields(rec, {"problem": "paid_after_close"} if rec.status in lc.TERMINAL else
                                    {"paid_at": paid_iso})
-    except (TransactWriteError, Conflict):
-        # a concurrent delivery won; re-read and answer as a replay
+    except (TransactWriteError, Conflict) as exc:
+        # a concurrent delivery won (answer as a replay), or the workflow stored its task token in between
+        # (@retry_stale reads everything again, so the token we answer is the one just stored)
         fresh = get_billing(code)
         if fresh is not None and fresh.status == "paid":
             return {"result": "already_paid"}
-        raise
+        raise Conflict("the request was changed concurrently; retry", code=STALE) from exc
     obs.count("PaymentApplied")
     from chalicelib.requests import workflow
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 
 class AppError(Exception):
@@ -68,3 +70,45 @@ def error_body(status: int, code: str, message: str, details: Any = None) -> dic
     if details is not None:
         err["details"] = details
     return {"error": err}
+
+
+STALE = "concurrent_update"
+_T = TypeVar("_T")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def retrying(op: Callable[[], _T], attempts: int = 4) -> _T:
+    """Run `op` again when a concurrent writer changed what it read (Conflict code `concurrent_update`).
+    `op` must re-read what it needs and validate again, so a retry decides on fresh state: another user's
+    conflicting action then surfaces as its own error (illegal transition, already decided...), while a
+    system write in between (the workflow storing its task token) no longer fails the user's action."""
+    for attempt in range(attempts):
+        try:
+            return op()
+        except Conflict as exc:
+            if exc.code != STALE or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class FirstThenFresh(Generic[_T]):
+    """For `retrying`: the record as already read serves the first attempt (no second read on the usual,
+    uncontended path); every retry after a concurrent change reads it again."""
+
+    def __init__(self, first: _T, read: Callable[[], _T]) -> None:
+        self._first: _T | None = first
+        self._read = read
+
+    def __call__(self) -> _T:
+        first, self._first = self._first, None
+        return first if first is not None else self._read()
+
+
+def retry_stale(fn: _F) -> _F:
+    """Decorator form of `retrying` for use cases that read, validate and write in one call."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return retrying(lambda: fn(*args, **kwargs))
+
+    return wrapper  # type: ignore[return-value]

@@ -197,6 +197,8 @@ def reassign(rec: RequestRecord, operator_id: str, actor: str, note: str = "") -
     if rec.assignee != operator_id and int(target.load or 0) >= int(target.quota or 0):
         raise Conflict(f"operator {operator_id} has reached their quota", code="operator_at_quota",
                        details={"load": int(target.load or 0), "quota": int(target.quota or 0)})
+    if rec.assignee == operator_id and rec.status in lc.IN_PROCESS:
+        return rec  # already theirs (e.g. found so on a retry after a concurrent change)
     repo = RequestRepository()
     now = clock.iso()
     if rec.status == lc.QUEUED:

@@ -18,9 +18,8 @@ import hmac
 import json
 import secrets
 import urllib.parse
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
@@ -28,7 +27,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core import clock, obs
 from chalicelib.core.auth import Principal
 from chalicelib.core.config import get_settings
-from chalicelib.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.core.errors import BadRequest, Conflict, FirstThenFresh, Forbidden, NotFound, retrying
 from chalicelib.delivery import s3
 from chalicelib.delivery.models import DELETED, PENDING, READY, REJECTED, DeliverableRecord, DownloadRecord
 from chalicelib.delivery.schemas import (
@@ -42,8 +41,6 @@ from chalicelib.requests import lifecycle as lc
 from chalicelib.requests.models import RequestRecord
 from chalicelib.requests.repository import RequestRepository
 
-T = TypeVar("T")
-
 #: statuses in which files can be uploaded or withdrawn (the request is being worked on)
 UPLOADABLE = (lc.ASSIGNED, lc.IN_PROGRESS, lc.ESCALATED)
 #: statuses in which the consumer can download
@@ -53,7 +50,6 @@ MAX_DELIVERABLES = 50
 KEY_PREFIX = "deliverables/"
 WORKER_ACTOR = "system:uploads"
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-_ATTEMPTS = 4
 
 
 def new_deliverable_id() -> str:
@@ -107,30 +103,6 @@ def to_staff_out(d: DeliverableRecord) -> DeliverableOut:
     )
 
 
-def _retrying(op: Callable[[], T], attempts: int = _ATTEMPTS) -> T:
-    """Run `op` (which re-reads what it needs) again when a concurrent writer moved the request on."""
-    for attempt in range(attempts):
-        try:
-            return op()
-        except Conflict as exc:
-            if exc.code != "concurrent_update" or attempt == attempts - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-class _FirstThenFresh:
-    """The request as already read for the first attempt (no second read on the usual, uncontended path),
-    re-read on every retry after a concurrent change."""
-
-    def __init__(self, rec: RequestRecord, read: Callable[[], RequestRecord]) -> None:
-        self._rec: RequestRecord | None = rec
-        self._read = read
-
-    def __call__(self) -> RequestRecord:
-        rec, self._rec = self._rec, None
-        return rec if rec is not None else self._read()
-
-
 class DeliveryService:
     def __init__(self, repo: RequestRepository | None = None) -> None:
         self.repo = repo or RequestRepository()
@@ -170,7 +142,7 @@ class DeliveryService:
             created_at=clock.iso(now), upload_expires_at=expires_at,
         )
         form = s3.presigned_post(key, body.content_type, body.size_bytes, ttl)
-        request = _FirstThenFresh(rec, lambda: self.repo.get(request_id))
+        request = FirstThenFresh(rec, lambda: self.repo.get(request_id))
 
         def write() -> None:
             current = request()
@@ -184,7 +156,7 @@ class DeliveryService:
                 also=lambda tx: tx.save(d, condition=DeliverableRecord.deliverable_id.does_not_exist()),
             )
 
-        _retrying(write)
+        retrying(write)
         obs.count("DeliverableUploadIssued")
         obs.logger().info("upload url issued", extra={"request_id": request_id, "deliverable_id": did})
         return UploadOut(deliverable_id=did, filename=body.filename, status=PENDING, upload=form,
@@ -219,7 +191,7 @@ class DeliveryService:
             )
             return d
 
-        d = _retrying(write)
+        d = retrying(write)
         removed = s3.delete_all_versions(d.s3_key)
         obs.count("DeliverableDeleted")
         obs.logger().info("deliverable deleted", extra={"request_id": request_id, "deliverable_id": deliverable_id,
@@ -262,7 +234,7 @@ class DeliveryService:
 
     def issue_downloads(self, p: Principal, request_id: str) -> list[DownloadLinkOut]:
         rec = self._own(p, request_id)
-        request = _FirstThenFresh(rec, lambda: self._own(p, request_id))
+        request = FirstThenFresh(rec, lambda: self._own(p, request_id))
         self.check_downloadable(rec)
         ready = sorted((d for d in deliverables(request_id) if d.status == READY),
                        key=lambda d: (d.created_at, d.deliverable_id))
@@ -297,7 +269,7 @@ class DeliveryService:
                 condition=RequestRecord.status.is_in(*DOWNLOADABLE), also=save_logs,
             )
 
-        _retrying(write)
+        retrying(write)
         obs.count("DownloadLinkIssued", len(links))
         obs.logger().info("download links issued", extra={"request_id": request_id, "links": len(links)})
         return links
@@ -443,7 +415,7 @@ def _decide(d: DeliverableRecord, version: str | None, uploaded_at: str, verdict
                           also=lambda tx: tx.update(current, actions=list(actions),
                                                     condition=DeliverableRecord.status == PENDING))
 
-    _retrying(write)
+    retrying(write)
     if raced:
         # a concurrent event or a withdrawal decided first: treat this version against that decision
         current = raced[0]

@@ -10,7 +10,15 @@ from typing import Any
 from chalicelib.core import clock, obs
 from chalicelib.core.auth import Principal
 from chalicelib.core.config import get_settings
-from chalicelib.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.core.errors import (
+    BadRequest,
+    Conflict,
+    FirstThenFresh,
+    Forbidden,
+    NotFound,
+    retry_stale,
+    retrying,
+)
 from chalicelib.requests import lifecycle as lc
 from chalicelib.requests.models import Contact, MessageRecord, OrderItem, Rating, RequestRecord
 from chalicelib.requests.repository import RequestRepository
@@ -272,6 +280,7 @@ class RequestService:
                           author_role=role, body=body, internal=internal)
 
     # --- consumer actions --------------------------------------------------------------------------
+    @retry_stale
     def cancel(self, p: Principal, request_id: str) -> RequestRecord:
         from chalicelib.requests import workflow
 
@@ -289,6 +298,7 @@ class RequestService:
         billing.on_request_closed(rec)
         return rec
 
+    @retry_stale
     def rate(self, p: Principal, request_id: str, score: int, comment: str | None) -> RequestRecord:
         rec = self.get_own(p, request_id)
         if rec.rating is not None:
@@ -308,11 +318,13 @@ class RequestService:
         if rec.assignee != p.sub and not p.is_supervisor:
             raise Forbidden("only the assignee or a supervisor can do this")
 
+    @retry_stale
     def start(self, p: Principal, request_id: str) -> RequestRecord:
         rec = self.ops_get(p, request_id)
         self._check_actor(p, rec)
         return self.repo.transition(rec, lc.IN_PROGRESS, p.sub, "mulai dikerjakan", set_={"started_at": clock.iso()})
 
+    @retry_stale
     def complete(self, p: Principal, request_id: str, note: str) -> RequestRecord:
         from chalicelib.delegation import service as delegation
         from chalicelib.requests import workflow
@@ -339,6 +351,7 @@ class RequestService:
         delegation.request_drain()
         return rec
 
+    @retry_stale
     def approval(self, p: Principal, request_id: str, decision: str, reason: str) -> RequestRecord:
         from chalicelib.requests import workflow
 
@@ -377,24 +390,30 @@ class RequestService:
         return rec
 
     def patch(self, p: Principal, request_id: str, body: PatchRequestIn) -> RequestRecord:
-        rec = self.ops_get(p, request_id)
         if body.due_at is None and body.assignee is None:
             raise BadRequest("nothing to change: give due_at and/or assignee")
+        due = None
         if body.due_at is not None:
             try:
-                due = clock.parse_iso(body.due_at)
+                due = clock.iso(clock.parse_iso(body.due_at))
             except ValueError as exc:
                 raise BadRequest("due_at must be an ISO-8601 timestamp") from exc
-            if rec.status not in lc.OPEN:
-                raise Conflict("the request is closed")
-            rec = self.repo.transition(rec, rec.status, p.sub, body.note or f"tenggat diubah ke {clock.iso(due)}",
-                                       set_={"due_at": clock.iso(due)}, action="request.due_changed",
-                                       audit_data={"due_at": clock.iso(due)})
+        rec = self.ops_get(p, request_id)
+        if due is not None:
+            read = FirstThenFresh(rec, lambda: self.ops_get(p, request_id))
+            rec = retrying(lambda: self._change_due(read(), p.sub, due, body.note))
         if body.assignee is not None and body.assignee != rec.assignee:
             from chalicelib.delegation import service as delegation
 
-            rec = delegation.reassign(rec, body.assignee, p.sub, body.note)
+            read = FirstThenFresh(rec, lambda: self.ops_get(p, request_id))
+            rec = retrying(lambda: delegation.reassign(read(), str(body.assignee), p.sub, body.note))
         return rec
+
+    def _change_due(self, rec: RequestRecord, actor: str, due: str, note: str) -> RequestRecord:
+        if rec.status not in lc.OPEN:
+            raise Conflict("the request is closed")
+        return self.repo.transition(rec, rec.status, actor, note or f"tenggat diubah ke {due}",
+                                    set_={"due_at": due}, action="request.due_changed", audit_data={"due_at": due})
 
     def escalate_status(self, rec: RequestRecord, actor: str, note: str, escalation_id: str,
                         also: Any = None) -> RequestRecord:

@@ -1,0 +1,109 @@
+"""The workflow stores a task token on the request while a user acts on it (issue 10; seen in CI as a 409 on
+an operator's "complete" and, under load, as a payment whose execution never moved on).
+
+Each test holds back the workflow's wait task, lets the user's action read the request, stores the token
+right then (exactly what the worker does concurrently), and checks that the action still succeeds and that
+it answers the token it did not see on its first read, so the execution moves on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.factories import put_operator, standard_catalog
+from tests.integration.helpers import order, paid_event, signed_webhook, status_of, submit
+
+
+@pytest.fixture
+def held(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Hold the workflow's wait tasks: the worker records (task, token) instead of storing the token."""
+    from chalicelib.requests import workflow
+
+    stash: dict[str, Any] = {}
+    for task in ("await_payment", "await_fulfilment"):
+        monkeypatch.setitem(workflow.TOKEN_TASKS, task,
+                            lambda rec, token, task=task: stash.__setitem__(task, (rec.request_id, token)))
+    return stash
+
+
+def store_token_after_first_read(monkeypatch: pytest.MonkeyPatch, task: str, stash: dict[str, Any]) -> dict[str, int]:
+    """The interleaving: the action's first read of the request returns, then the worker stores its token."""
+    from chalicelib.requests import workflow
+    from chalicelib.requests.repository import RequestRepository
+
+    real_find = RequestRepository.find
+    real_task = getattr(workflow, task)
+    seen = {"reads": 0}
+
+    def find(self: Any, request_id: str) -> Any:
+        rec = real_find(self, request_id)
+        seen["reads"] += 1
+        if seen["reads"] == 1:
+            rid, token = stash[task]
+            real_task(RequestRepository().get(rid), token)  # stores the token: the version moves on
+        return rec
+
+    monkeypatch.setattr(RequestRepository, "find", find)
+    return seen
+
+
+def execution_status(rid: str) -> str:
+    from chalicelib.requests import sweeper
+
+    sfn = boto3.client("stepfunctions", region_name="ap-southeast-3")
+    return sfn.describe_execution(executionArn=sweeper.execution_arn(rid))["status"]
+
+
+def test_complete_succeeds_when_the_fulfilment_token_is_stored_meanwhile(api, worker, held, monkeypatch):
+    from chalicelib.delegation.models import OperatorRecord
+    from chalicelib.requests.models import RequestRecord
+
+    put_operator("operator1")
+    rid = submit(api, {"kind": "consultation", "topic": "data", "subject": "Upah", "question": "UMR 2025?"})
+    assert worker.run_until(lambda: "await_fulfilment" in held)
+    assert api.post(f"/ops/requests/{rid}/start", "operator1")[0] == 200
+    assert RequestRecord.get(rid).task is None  # the token is not stored yet
+
+    seen = store_token_after_first_read(monkeypatch, "await_fulfilment", held)
+    st, body = api.post(f"/ops/requests/{rid}/complete", "operator1", {"note": "terjawab"})
+    monkeypatch.undo()
+    assert st == 200, body
+    assert seen["reads"] >= 2  # it retried on fresh state instead of answering 409
+    rec = RequestRecord.get(rid)
+    assert rec.status == "delivered" and rec.task is None
+    assert [t.status for t in rec.timeline].count("delivered") == 1
+    assert int(OperatorRecord.get("operator1").load) == 0
+    # the token stored in between was answered: the execution finishes
+    assert worker.run_until(lambda: execution_status(rid) == "SUCCEEDED", timeout_s=20), execution_status(rid)
+
+
+def test_webhook_applies_and_answers_a_payment_token_stored_meanwhile(api, worker, held, monkeypatch):
+    standard_catalog()
+    put_operator("operator1")
+    rid = submit(api, order(["TS-PAID1"]))
+    assert worker.run_until(lambda: "await_payment" in held)
+    st, billing = api.get(f"/requests/{rid}/billing", "consumer1")
+    assert st == 200, billing
+
+    seen = store_token_after_first_read(monkeypatch, "await_payment", held)
+    st, body = signed_webhook(api, paid_event(billing))
+    monkeypatch.undo()
+    assert (st, body.get("result")) == (200, "applied"), body
+    assert seen["reads"] >= 2
+    # the request moves on without any further webhook, reconciliation or sweeper
+    assert worker.run_until(lambda: status_of(api, rid) == "assigned", timeout_s=20), status_of(api, rid)
+    _, ops = api.get(f"/ops/requests/{rid}", "supervisor1")
+    assert ops["paid_at"] and not ops.get("problem")
+
+
+def test_a_real_conflict_is_still_refused(api, worker):
+    """Retrying on fresh state does not turn a genuine double action into two: the second is illegal."""
+    put_operator("operator1")
+    rid = submit(api, {"kind": "consultation", "topic": "data", "subject": "Upah", "question": "UMR 2025?"})
+    assert worker.run_until(lambda: status_of(api, rid) == "assigned")
+    assert api.post(f"/ops/requests/{rid}/start", "operator1")[0] == 200
+    assert api.post(f"/ops/requests/{rid}/complete", "operator1", {"note": "a"})[0] == 200
+    st, body = api.post(f"/ops/requests/{rid}/complete", "operator1", {"note": "b"})
+    assert st == 409 and body["error"]["code"] == "illegal_transition", body
