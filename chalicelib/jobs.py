@@ -23,6 +23,7 @@ def tick() -> dict[str, Any]:
     out: dict[str, Any] = {}
     _step("reconcile", billing.reconcile, out)
     _step("sweep", sweeper.sweep, out)
+    _step("answers", sweeper.confirm_answers, out)
     _step("drain", delegation.drain, out)
     try:
         from chalicelib.notify import reminders

@@ -188,14 +188,17 @@ def apply_payment(code: str, amount: int, ntpn: str, paid_at: str, event_key: st
                   condition=BillingRecord.status == "unpaid")
         tx.save(ledger, condition=LedgerRecord.entry_key.does_not_exist())
 
-    token = rec.task.token if rec and rec.task and rec.task.stage == "payment" else None
+    from chalicelib.requests import workflow
+
+    ans = workflow.Answer.success(rec, "payment", {"paid": True}) if rec is not None else None
     try:
-        if rec is not None and rec.status == lc.AWAITING_PAYMENT and not rec.paid_at:
+        if ans is not None and rec is not None and rec.status == lc.AWAITING_PAYMENT and not rec.paid_at:
             repo.transition(rec, lc.AWAITING_PAYMENT, actor, f"pembayaran diterima, NTPN {ntpn}",
-                            set_={"paid_at": paid_iso}, remove=["task"], action="payment.received",
+                            set_={"paid_at": paid_iso, **ans.sets}, remove=ans.removes, action="payment.received",
                             audit_data={"billing_code": code, "amount_idr": int(amount), "ntpn": ntpn},
                             also=billing_parts)
         else:
+            ans = None
             with TransactWrite(connection=connection()) as tx:
                 billing_parts(tx)
             if rec is not None:
@@ -209,9 +212,8 @@ def apply_payment(code: str, amount: int, ntpn: str, paid_at: str, event_key: st
             return {"result": "already_paid"}
         raise Conflict("the request was changed concurrently; retry", code=STALE) from exc
     obs.count("PaymentApplied")
-    from chalicelib.requests import workflow
-
-    workflow.succeed_task(token, {"paid": True})
+    if ans is not None:
+        ans.send()
     if rec is not None:
         from chalicelib.notify import outbox
 

@@ -95,12 +95,12 @@ def try_assign(rec: RequestRecord, cands: list[Candidate] | None = None, actor: 
 
     repo = RequestRepository()
     cands = candidates() if cands is None else cands
-    token = rec.task.token if rec.task and rec.task.stage == "delegate" else None
     for cand in rank(cands, rec.kind, rec.topic):
         now = clock.iso()
+        ans = workflow.Answer.success(rec, "delegate", {"assignee": cand.operator_id})
         try:
             repo.transition(rec, lc.ASSIGNED, actor, f"didelegasikan ke {cand.operator_id}",
-                            set_={"assignee": cand.operator_id, "assigned_at": now}, remove=["task"],
+                            set_={"assignee": cand.operator_id, "assigned_at": now, **ans.sets}, remove=ans.removes,
                             action="request.assigned", audit_data={"assignee": cand.operator_id},
                             also=take_in(cand.operator_id, now))
         except Conflict:
@@ -109,7 +109,7 @@ def try_assign(rec: RequestRecord, cands: list[Candidate] | None = None, actor: 
                 return None  # the request moved on under us (another delegator took it)
             continue  # that operator just filled up; try the next
         obs.count("RequestAssigned")
-        workflow.succeed_task(token, {"assignee": cand.operator_id})
+        ans.send()
         _notify_assigned(rec)
         return cand.operator_id
     return None
@@ -143,11 +143,12 @@ def delegate(rec: RequestRecord, token: str) -> str | None:
             workflow.succeed_task(token, {"assignee": rec.assignee})
             return rec.assignee
         repo.transition(rec, lc.QUEUED, "system", "menunggu operator yang tersedia",
-                        set_={"task": TaskToken(stage="delegate", token=token, at=clock.iso())})
+                        set_={"task": TaskToken(stage="delegate", token=token, at=clock.iso())},
+                        remove=workflow.ANSWER_MARK)
         obs.count("RequestQueued")
     else:
         repo.update_fields(rec, {"task": TaskToken(stage="delegate", token=token, at=clock.iso())},
-                           condition=RequestRecord.status == lc.QUEUED)
+                           remove=workflow.ANSWER_MARK, condition=RequestRecord.status == lc.QUEUED)
     drain()
     return None
 
@@ -202,12 +203,12 @@ def reassign(rec: RequestRecord, operator_id: str, actor: str, note: str = "") -
     repo = RequestRepository()
     now = clock.iso()
     if rec.status == lc.QUEUED:
-        token = rec.task.token if rec.task and rec.task.stage == "delegate" else None
+        ans = workflow.Answer.success(rec, "delegate", {"assignee": operator_id})
         rec = repo.transition(rec, lc.ASSIGNED, actor, note or f"ditugaskan ke {operator_id}",
-                              set_={"assignee": operator_id, "assigned_at": now}, remove=["task"],
+                              set_={"assignee": operator_id, "assigned_at": now, **ans.sets}, remove=ans.removes,
                               action="request.reassigned", audit_data={"assignee": operator_id},
                               also=take_in(operator_id, now))
-        workflow.succeed_task(token, {"assignee": operator_id})
+        ans.send()
     elif rec.status in lc.IN_PROCESS:
         old = rec.assignee
         rec = repo.transition(rec, rec.status, actor, note or f"dialihkan dari {old} ke {operator_id}",

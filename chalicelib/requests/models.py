@@ -69,6 +69,14 @@ class AllRequests(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class PendingAnswers(GlobalSecondaryIndex):
+    """Sparse: requests whose workflow answer is written but not yet confirmed (sweeper.confirm_answers)."""
+
+    Meta = index_meta("pending_answers")
+    answer_shard = UnicodeAttribute(hash_key=True)
+    answer_pending = UnicodeAttribute(range_key=True)
+
+
 class TimelineEntry(MapAttribute):
     at = UnicodeAttribute()
     status = UnicodeAttribute()
@@ -106,9 +114,15 @@ class Approval(MapAttribute):
 
 
 class TaskToken(MapAttribute):
+    """The workflow's current wait on this request. Once a transition ends the wait, the answer is written
+    here in the same transaction (`answer`, `answered_at`) and sent after the commit; the sweeper re-sends
+    an answer that was never confirmed (workflow.Answer, sweeper.confirm_answers)."""
+
     stage = UnicodeAttribute()
     token = UnicodeAttribute()
     at = UnicodeAttribute()
+    answer = UnicodeAttribute(null=True)  # JSON: {"ok": true, "output": {...}} | {"ok": false, "error", "cause"}
+    answered_at = UnicodeAttribute(null=True)
 
 
 class RequestRecord(Model):
@@ -165,6 +179,8 @@ class RequestRecord(Model):
     timeline = ListAttribute(of=TimelineEntry, default=list)
     rating = Rating(null=True)
     task = TaskToken(null=True)
+    answer_shard = UnicodeAttribute(null=True)  # "A" while an answer awaits confirmation (sparse GSI)
+    answer_pending = UnicodeAttribute(null=True)  # = task.answered_at while unconfirmed
     execution_name = UnicodeAttribute(null=True)
     problem = UnicodeAttribute(null=True)
     escalation_id = UnicodeAttribute(null=True)
@@ -182,6 +198,14 @@ class RequestRecord(Model):
     open_due = OpenDue()
     by_delivered = ByDelivered()
     all_requests = AllRequests()
+    pending_answers = PendingAnswers()
+
+    def waiting_task(self, stage: str | None = None) -> TaskToken | None:
+        """The token the workflow is waiting on (not yet answered), for `stage` or any stage."""
+        t = self.task
+        if t is None or t.answered_at or (stage is not None and t.stage != stage):
+            return None
+        return t
 
 
 class MessageRecord(Model):

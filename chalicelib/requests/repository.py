@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.audit.models import make_record
@@ -210,6 +210,18 @@ class RequestRepository:
                 raise Conflict("the request was changed concurrently", code="concurrent_update") from exc
             raise
         return rec
+
+    def clear_answer(self, rec: RequestRecord) -> bool:
+        """Drop the pending-answer mark (and the answered token, if it is still the current task); conditional
+        on the version read, so a concurrent change wins and the mark is looked at again next time."""
+        actions = [RequestRecord.answer_shard.remove(), RequestRecord.answer_pending.remove()]
+        if rec.task is not None and rec.task.answered_at:
+            actions.append(RequestRecord.task.remove())
+        try:
+            rec.update(actions=actions)
+            return True
+        except UpdateError:
+            return False
 
     # --- queries -----------------------------------------------------------------------------------
     def page(self, result_iter: Any, limit: int) -> tuple[list[RequestRecord], str | None]:

@@ -289,10 +289,10 @@ class RequestService:
             raise Conflict(f"a request in status {rec.status} can no longer be cancelled", code="illegal_transition")
         if rec.paid_at:
             raise Conflict("the request is already paid", code="illegal_transition")
-        token = rec.task.token if rec.task else None
+        ans = workflow.Answer.failure(rec, None, "Cancelled", "cancelled by the consumer")
         rec = self.repo.transition(rec, lc.CANCELLED, p.sub, "dibatalkan oleh pemohon",
-                                   set_={"closed_reason": "cancelled_by_consumer"}, remove=["task"])
-        workflow.fail_task(token, "Cancelled", "cancelled by the consumer")
+                                   set_={"closed_reason": "cancelled_by_consumer", **ans.sets}, remove=ans.removes)
+        ans.send()
         from chalicelib.billing import service as billing
 
         billing.on_request_closed(rec)
@@ -339,15 +339,16 @@ class RequestService:
             delivery.check_ready_for_completion(rec)
         from chalicelib.reports import service as reports
 
-        token = rec.task.token if rec.task and rec.task.stage == "fulfilment" else None
+        ans = workflow.Answer.success(rec, "fulfilment", {"delivered": True})
         now = clock.iso()
-        # the operator's load, the request, its audit record and the report aggregates: one transaction
+        # the operator's load, the request, its audit record, the report aggregates and the workflow's
+        # answer: one transaction
         rec = self.repo.transition(
             rec, lc.DELIVERED, p.sub, note or "selesai dikerjakan",
-            set_={"delivered_at": now}, remove=["task"],
+            set_={"delivered_at": now, **ans.sets}, remove=ans.removes,
             also=delegation.both(delegation.release_in(rec.assignee), reports.delivered_in(rec, now)),
         )
-        workflow.succeed_task(token, {"delivered": True})
+        ans.send()
         delegation.request_drain()
         return rec
 
@@ -365,13 +366,14 @@ class RequestService:
         from chalicelib.requests.models import Approval
 
         appr = Approval(decision=decision, by=p.sub, at=clock.iso(), reason=reason or "")
-        token = rec.task.token if rec.task and rec.task.stage == "approval" else None
         if decision == "reject":
             if not reason:
                 raise BadRequest("a rejection needs a reason")
+            ans = workflow.Answer.failure(rec, "approval", "Rejected", reason)
             rec = self.repo.transition(rec, lc.REJECTED, p.sub, reason, set_={"approval": appr,
-                                       "closed_reason": "rejected"}, remove=["task"], action="request.rejected")
-            workflow.fail_task(token, "Rejected", reason)
+                                       "closed_reason": "rejected", **ans.sets}, remove=ans.removes,
+                                       action="request.rejected")
+            ans.send()
             from chalicelib.notify import outbox
 
             outbox.enqueue("request_rejected", key=f"rejected#{rec.request_id}", to_user=rec.consumer_id,
@@ -384,9 +386,10 @@ class RequestService:
                 from chalicelib.billing import service as billing
 
                 also = billing.zero_rupiah_ledger_in(rec, p.sub)
-            rec = self.repo.transition(rec, rec.status, p.sub, reason or "disetujui", set_={"approval": appr},
-                                       action="request.approved", also=also)
-            workflow.succeed_task(token, {"approved": True})
+            ans = workflow.Answer.success(rec, "approval", {"approved": True})
+            rec = self.repo.transition(rec, rec.status, p.sub, reason or "disetujui",
+                                       set_={"approval": appr, **ans.sets}, action="request.approved", also=also)
+            ans.send()
         return rec
 
     def patch(self, p: Principal, request_id: str, body: PatchRequestIn) -> RequestRecord:

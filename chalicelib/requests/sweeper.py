@@ -2,10 +2,13 @@
 
 - a request still `submitted` minutes after creation with no execution (StartExecution failed) → start it;
 - a request waiting on a task token whose execution is no longer running (token lost: execution aborted,
-  failed or timed out) → flagged `problem=workflow_lost` for a supervisor, visible in the ops views."""
+  failed or timed out) → flagged `problem=workflow_lost` for a supervisor, visible in the ops views;
+- an answer to the workflow written with a transition but not confirmed (the process died after the commit,
+  or Step Functions refused transiently) → sent again (`confirm_answers`)."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -49,12 +52,44 @@ def sweep(grace_s: int = 300, limit: int = 100) -> dict[str, int]:
     for status in WAITING:
         items, _ = repo.by_status(status, limit)
         for rec in items:
-            if rec.task is None or rec.problem or (rec.task.at or "") > cutoff:
+            task = rec.waiting_task()
+            if task is None or rec.problem or (task.at or "") > cutoff:
                 continue
             st = _execution_status(rec.request_id)
             if st != "RUNNING":
                 flag(rec, "workflow_lost", {"execution_status": st})
                 out["flagged"] += 1
+    return out
+
+
+def confirm_answers(grace_s: int = 30, limit: int = 100) -> dict[str, int]:
+    """Answers older than `grace_s` still marked pending: send each again, then clear the mark.
+
+    In the usual case the first send worked and Step Functions refuses the repeat (the token no longer
+    waits): confirmed. If it accepts, the first answer had been lost: resent (logged, counted). A transient
+    failure leaves the mark for the next tick."""
+    from chalicelib.requests import workflow
+
+    repo = RequestRepository()
+    out = {"confirmed": 0, "resent": 0, "failed": 0}
+    cutoff = clock.iso(clock.now() - timedelta(seconds=grace_s))
+    for rec in RequestRecord.pending_answers.query("A", RequestRecord.answer_pending <= cutoff, limit=limit):
+        t = rec.task
+        if t is not None and t.answered_at and t.answered_at == rec.answer_pending:
+            res = workflow.send_answer(t.token, json.loads(t.answer or "{}"))
+            if res == workflow.FAILED:
+                out["failed"] += 1
+                continue
+            if res == workflow.SENT:
+                out["resent"] += 1
+                obs.logger().warning("workflow answer re-sent", extra={"request_id": rec.request_id, "stage": t.stage})
+            else:
+                out["confirmed"] += 1
+        else:
+            out["confirmed"] += 1  # a newer wait replaced the answered token: the execution moved on
+        repo.clear_answer(rec)
+    if out["resent"]:
+        obs.count("WorkflowAnswerResent", out["resent"])
     return out
 
 

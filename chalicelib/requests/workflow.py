@@ -40,22 +40,83 @@ def start(request_id: str) -> bool:
         return False
 
 
-def succeed_task(token: str | None, output: dict[str, Any] | None = None) -> None:
-    if not token:
-        return
+#: Step Functions' answers for a token that no longer waits: already answered, timed out, execution over
+STALE_TOKEN = ("InvalidToken", "TaskDoesNotExist", "TaskTimedOut")
+SENT, STALE, FAILED = "sent", "stale", "failed"
+#: a new wait means the execution got past the previous one: its answer needs no confirming any more
+ANSWER_MARK = ("answer_shard", "answer_pending")
+
+
+def send_answer(token: str, answer: dict[str, Any]) -> str:
+    """Answer a task token: SENT, STALE (nothing waits on it any more) or FAILED (transient: try again)."""
+    sfn = aws.client("stepfunctions")
     try:
-        aws.client("stepfunctions").send_task_success(taskToken=token, output=json.dumps(output or {}))
-    except Exception as exc:  # noqa: BLE001 - a stale/consumed token is not an error for us
-        obs.logger().info("task token not accepted", extra={"reason": type(exc).__name__})
+        if answer.get("ok"):
+            sfn.send_task_success(taskToken=token, output=json.dumps(answer.get("output") or {}))
+        else:
+            sfn.send_task_failure(taskToken=token, error=str(answer.get("error") or "Error"),
+                                  cause=str(answer.get("cause") or "")[:256])
+        return SENT
+    except Exception as exc:  # noqa: BLE001
+        resp = getattr(exc, "response", None)
+        name = (resp.get("Error", {}).get("Code") if isinstance(resp, dict) else None) or type(exc).__name__
+        if any(s in name for s in STALE_TOKEN):
+            obs.logger().info("task token no longer waiting", extra={"reason": name})
+            return STALE
+        obs.logger().warning("task token answer failed", extra={"reason": name})
+        obs.count("TaskAnswerFailed")
+        return FAILED
+
+
+def succeed_task(token: str | None, output: dict[str, Any] | None = None) -> None:
+    """Answer a token carried by a workflow message. A transient failure raises, so SQS redelivers the
+    message and its (idempotent) handler answers again."""
+    if token and send_answer(token, {"ok": True, "output": output or {}}) == FAILED:
+        raise RuntimeError("task answer failed; the message will be redelivered")
 
 
 def fail_task(token: str | None, error: str, cause: str = "") -> None:
-    if not token:
-        return
-    try:
-        aws.client("stepfunctions").send_task_failure(taskToken=token, error=error, cause=cause[:256])
-    except Exception as exc:  # noqa: BLE001
-        obs.logger().info("task token not accepted", extra={"reason": type(exc).__name__})
+    if token and send_answer(token, {"ok": False, "error": error, "cause": cause}) == FAILED:
+        raise RuntimeError("task answer failed; the message will be redelivered")
+
+
+class Answer:
+    """A user's or the system's action ending the workflow's wait on a request (payment received, request
+    delivered, approval decided, operator assigned, cancelled...).
+
+    `sets`/`removes` go into the very transaction that changes the request: the answered token stays on the
+    request with the answer and is marked pending in the sparse `pending_answers` index. `send()` runs after
+    the commit. Should the process die in between, or Step Functions refuse transiently, nothing is lost:
+    `sweeper.confirm_answers` re-sends every answer left pending for a while and then clears the mark."""
+
+    def __init__(self, rec: RequestRecord, stage: str | None, answer: dict[str, Any]) -> None:
+        self.task = rec.waiting_task(stage)
+        self.answer = answer
+        self.at = clock.iso()
+
+    @classmethod
+    def success(cls, rec: RequestRecord, stage: str | None, output: dict[str, Any]) -> Answer:
+        return cls(rec, stage, {"ok": True, "output": output})
+
+    @classmethod
+    def failure(cls, rec: RequestRecord, stage: str | None, error: str, cause: str = "") -> Answer:
+        return cls(rec, stage, {"ok": False, "error": error, "cause": cause[:256]})
+
+    @property
+    def sets(self) -> dict[str, Any]:
+        if self.task is None:
+            return {}
+        t = self.task
+        return {"task": TaskToken(stage=t.stage, token=t.token, at=t.at, answer=json.dumps(self.answer),
+                                  answered_at=self.at),
+                "answer_shard": "A", "answer_pending": self.at}
+
+    @property
+    def removes(self) -> list[str]:
+        return [] if self.task is not None else ["task"]  # an older, answered token: drop it
+
+    def send(self) -> str | None:
+        return send_answer(self.task.token, self.answer) if self.task is not None else None
 
 
 def _notify_received(rec: RequestRecord) -> None:
@@ -72,7 +133,8 @@ def _notify_received(rec: RequestRecord) -> None:
 def _store_token(rec: RequestRecord, stage: str, token: str, condition: Any) -> bool:
     repo = RequestRepository()
     try:
-        repo.update_fields(rec, {"task": TaskToken(stage=stage, token=token, at=clock.iso())}, condition=condition)
+        repo.update_fields(rec, {"task": TaskToken(stage=stage, token=token, at=clock.iso())},
+                           remove=ANSWER_MARK, condition=condition)
         return True
     except Exception as exc:  # noqa: BLE001
         from chalicelib.core.errors import Conflict

@@ -64,7 +64,7 @@ def test_complete_succeeds_when_the_fulfilment_token_is_stored_meanwhile(api, wo
     rid = submit(api, {"kind": "consultation", "topic": "data", "subject": "Upah", "question": "UMR 2025?"})
     assert worker.run_until(lambda: "await_fulfilment" in held)
     assert api.post(f"/ops/requests/{rid}/start", "operator1")[0] == 200
-    assert RequestRecord.get(rid).task is None  # the token is not stored yet
+    assert RequestRecord.get(rid).waiting_task() is None  # the fulfilment token is not stored yet
 
     seen = store_token_after_first_read(monkeypatch, "await_fulfilment", held)
     st, body = api.post(f"/ops/requests/{rid}/complete", "operator1", {"note": "terjawab"})
@@ -72,7 +72,7 @@ def test_complete_succeeds_when_the_fulfilment_token_is_stored_meanwhile(api, wo
     assert st == 200, body
     assert seen["reads"] >= 2  # it retried on fresh state instead of answering 409
     rec = RequestRecord.get(rid)
-    assert rec.status == "delivered" and rec.task is None
+    assert rec.status == "delivered" and rec.waiting_task() is None
     assert [t.status for t in rec.timeline].count("delivered") == 1
     assert int(OperatorRecord.get("operator1").load) == 0
     # the token stored in between was answered: the execution finishes
