@@ -98,7 +98,8 @@ class Stack:
                              "Stop it, or set MOTO_PORT/SSO_PORT/BILLING_PORT/API_PORT/ADMIN_PORT.")
         t0 = time.monotonic()
         env = self.base_env()
-        self.spawn("moto", [str(Path(PY).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(self.ports["moto"])], env)
+        # moto's server with one API call at a time: DynamoDB's atomic conditions hold (local/moto_server.py)
+        self.spawn("moto", [PY, "-m", "local.moto_server", "-H", "127.0.0.1", "-p", str(self.ports["moto"])], env)
         wait_http(self.url["moto"] + "/moto-api/")
         req = urllib.request.Request(self.url["moto"] + "/moto-api/config", method="POST",
                                      data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),

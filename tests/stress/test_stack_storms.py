@@ -31,6 +31,35 @@ def wait(pred, timeout_s=300.0, interval=1.0):
     return pred()
 
 
+def diagnose(http, rid):
+    """What a stuck request looks like: its ops view and its execution's last events."""
+    import boto3
+
+    _, ops = http.call("GET", f"/ops/requests/{rid}", "supervisor1")
+    sfn = boto3.client("stepfunctions")
+    arn = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    ex_arn = arn.replace(":stateMachine:", ":execution:") + f":{rid}"
+    try:
+        status = sfn.describe_execution(executionArn=ex_arn)["status"]
+        events = sfn.get_execution_history(executionArn=ex_arn, reverseOrder=True, maxResults=12)["events"]
+        history = [(e["type"], str(e.get("stateEnteredEventDetails", {}).get("name", ""))) for e in events]
+    except Exception as exc:  # noqa: BLE001
+        status, history = f"error {exc}", []
+    try:
+        from chalicelib.requests.models import RequestRecord
+
+        rec = RequestRecord.get(rid)
+        task = rec.task.as_dict() if rec.task else None
+        if task:
+            task["token"] = task["token"][:8]
+        stored = {"task": task, "answer_pending": rec.answer_pending, "version": rec.version}
+    except Exception as exc:  # noqa: BLE001
+        stored = {"error": str(exc)}
+    return {"request": rid, "stored": stored, "status": ops.get("status"), "paid_at": ops.get("paid_at"), "problem": ops.get("problem"),
+            "timeline": [(t["at"], t["status"], t["actor"], t["note"]) for t in ops.get("timeline", [])],
+            "execution": status, "history": history}
+
+
 @pytest.mark.e2e
 def test_delegation_storm_against_the_stack(stack, http):
     ops = ["operator1", "operator2", "operator3", "supervisor1"]
@@ -129,6 +158,6 @@ def test_webhook_storm_against_the_stack(stack, http):
 
     for rid in rids:
         r = wait(lambda x=rid: moved(x))
-        assert r, rid
+        assert r, diagnose(http, rid)
         assert sum("pembayaran diterima" in t["note"] for t in r["timeline"]) == 1
     print(f"STRESS webhooks deliveries={len(deliveries)} billings={N_BILLINGS} applied={results.count('applied')}")
