@@ -44,11 +44,10 @@ chromium:
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
-## make package: CloudFormation/SAM template for AWS in build/ (chalice package --merge-template infra/resources.json)
+## make package: CloudFormation/SAM template for AWS in build/ (chalice package --merge-template infra/resources.json,
+## then the stage's API Gateway throttling from .chalice/config.json: scripts/package.py)
 package: $(STAMP)
-	rm -rf build && mkdir -p build
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-ap-southeast-3} $(BIN)/chalice package --stage prod --merge-template infra/resources.json build/
-	cp -r statemachines build/
+	$(BIN)/python -m scripts.package --stage $${STAGE:-prod} build
 	cd build && ../$(BIN)/cfn-lint sam.json
 
 ## make fuzz: a longer schemathesis run against a fresh local stack (FUZZ_EXAMPLES per operation and role)

@@ -4,8 +4,6 @@ cfn-lint, with the data-protection settings SPEC §7 asks for."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,15 +16,12 @@ BIN = Path(sys.executable).parent
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("package")
-    env = {**os.environ, "AWS_DEFAULT_REGION": "ap-southeast-3"}
-    env.pop("AWS_ENDPOINT_URL", None)
-    res = subprocess.run([str(BIN / "chalice"), "package", "--stage", "prod", "--merge-template",
-                          "infra/resources.json", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=600)
-    assert res.returncode == 0, res.stderr[-2000:]
-    shutil.copytree(ROOT / "statemachines", out / "statemachines")
-    return out, json.loads((out / "sam.json").read_text())
+    from scripts.package import package
+
+    out = tmp_path_factory.mktemp("package") / "build"
+    tpl = package("prod", out)
+    assert json.loads((out / "sam.json").read_text()) == tpl
+    return out, tpl
 
 
 def test_cfn_lint_passes(template):
@@ -70,3 +65,24 @@ def test_workers_and_state_machine_wired(template):
     assert sm["DefinitionUri"] == "statemachines/fulfilment.asl.json"
     assert tpl["Globals"]["Function"]["Environment"]["Variables"]["STATE_MACHINE_ARN"] == {"Ref": "FulfilmentStateMachine"}
     assert res["Tick"]["Type"] == "AWS::Serverless::Function"
+
+
+def test_api_throttling_comes_from_the_stage_config(template):
+    """Issue 10: API Gateway throttling is set in .chalice/config.json per stage and lands on every method."""
+    _, tpl = template
+    stage = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]["api_gateway_throttling"]
+    (setting,) = tpl["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    assert (setting["ResourcePath"], setting["HttpMethod"]) == ("/*", "*")
+    assert setting["ThrottlingBurstLimit"] == stage["burst_limit"]
+    assert setting["ThrottlingRateLimit"] == stage["rate_limit"]
+
+
+def test_throttling_per_stage_and_absent_when_unset():
+    from scripts.package import apply_throttling
+
+    config = {"stages": {"a": {"api_gateway_throttling": {"burst_limit": 7, "rate_limit": 3}}, "b": {}}}
+    tpl = {"Resources": {"RestAPI": {"Properties": {}}}}
+    assert apply_throttling(json.loads(json.dumps(tpl)), config, "a")["Resources"]["RestAPI"]["Properties"][
+        "MethodSettings"] == [{"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingBurstLimit": 7,
+                               "ThrottlingRateLimit": 3.0}]
+    assert apply_throttling(json.loads(json.dumps(tpl)), config, "b") == tpl
