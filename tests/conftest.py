@@ -210,11 +210,13 @@ def api(client: Any, tokens: Tokens) -> Api:
     return Api(client, tokens)
 
 
-def wait_for(predicate: Any, timeout_s: float = 10.0, interval: float = 0.05) -> bool:
+def wait_for(predicate: Any, timeout_s: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll until `predicate()` is truthy; returns that value (or the last, falsy one on timeout)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if predicate():
-            return True
+        value = predicate()
+        if value:
+            return value
         time.sleep(interval)
     return predicate()
 

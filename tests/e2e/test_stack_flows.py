@@ -4,22 +4,18 @@ webhook from the simulator) → delegation within seconds; the receipt shows the
 
 from __future__ import annotations
 
+import functools
 import io
 import time
 
 import pytest
 
+from tests.conftest import wait_for
+
 pytestmark = pytest.mark.e2e
 
 
-def wait(predicate, timeout_s=30.0, interval=0.3):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
+wait = functools.partial(wait_for, timeout_s=30.0, interval=0.3)
 
 
 def test_all_services_answer(stack, http):

@@ -8,6 +8,7 @@ worker, billing simulator), over HTTP. Not part of `make test` (minutes, not sec
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -16,19 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.conftest import wait_for
+
 N_BILLINGS = int(os.environ.get("STRESS_BILLINGS", "200"))
 N_DELIVERIES = int(os.environ.get("STRESS_DELIVERIES", "500"))
 N_REQUESTS = int(os.environ.get("STRESS_REQUESTS", "200"))
 
 
-def wait(pred, timeout_s=300.0, interval=1.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(interval)
-    return pred()
+wait = functools.partial(wait_for, timeout_s=300.0, interval=1.0)
 
 
 def diagnose(http, rid):
