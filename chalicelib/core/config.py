@@ -20,6 +20,13 @@ class Settings(BaseModel):
     oidc_audience: str = "silastik"
     oidc_jwks_url: str = ""
     jwks_cache_seconds: int = 3600
+    # identity provider claims -> app roles (chalicelib/core/auth.py; docs/deploy.md "Staff onboarding")
+    oidc_client_id: str = ""  # the app's client at the IdP (Keycloak resource_access.<client>); default: audience
+    oidc_role_claims: list[str] = Field(default_factory=lambda: [
+        "roles", "realm_access.roles", "resource_access.{client}.roles", "cognito:groups"])
+    oidc_role_map: str = ""  # "idp-group=role,other-group=role" (or a JSON object); app role names map to themselves
+    oidc_default_roles: list[str] = Field(default_factory=list)  # roles of every authenticated user, e.g. consumer
+    staff_roles_cache_s: float = 30.0  # how long a container trusts its copy of a user's staff-directory entry
 
     deliverables_bucket: str = ""
     search_bucket: str = ""
@@ -89,7 +96,7 @@ class Settings(BaseModel):
         return self.oidc_jwks_url or ""
 
 
-_LIST_FIELDS = {"cors_origins", "reminder_thresholds_h"}
+_LIST_FIELDS = {"cors_origins", "reminder_thresholds_h", "oidc_role_claims", "oidc_default_roles"}
 
 
 def _from_env(environ: dict[str, str]) -> Settings:
