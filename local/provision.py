@@ -70,8 +70,13 @@ def _client(session: Any, service: str, region: str) -> Any:
 
 def provision(prefix: str = "silastik-local", region: str = "ap-southeast-3", session: Any = None,
               admin_origins: list[str] | None = None, mail_from: str = "no-reply@silastik.example.id",
-              asl_overrides: dict[str, Any] | None = None) -> dict[str, str]:
-    """Create (or leave in place) every resource; returns the environment the app needs."""
+              asl_overrides: dict[str, Any] | None = None,
+              billing_secret: dict[str, str] | None = None) -> dict[str, str]:
+    """Create (or leave in place) every resource; returns the environment the app needs.
+
+    `billing_secret` (e.g. {"webhook_secret": ..., "api_key": ...}) also creates the stack's Secrets Manager
+    secret `<prefix>/billing` and returns its ARN as BILLING_SECRET_ID (how AWS runs); without it the app uses
+    the local-only fallback (BILLING_WEBHOOK_SECRET / BILLING_API_KEY in the environment)."""
     import boto3
 
     session = session or boto3.session.Session()
@@ -185,6 +190,14 @@ def provision(prefix: str = "silastik-local", region: str = "ap-southeast-3", se
                                            type="STANDARD")["stateMachineArn"]
         if path.name == "fulfilment.asl.json":
             env["STATE_MACHINE_ARN"] = arn
+    if billing_secret is not None:
+        sm = _client(session, "secretsmanager", region)
+        name = f"{prefix}/billing"
+        try:
+            env["BILLING_SECRET_ID"] = sm.create_secret(Name=name, SecretString=json.dumps(billing_secret))["ARN"]
+        except sm.exceptions.ResourceExistsException:
+            env["BILLING_SECRET_ID"] = sm.put_secret_value(SecretId=name, SecretString=json.dumps(billing_secret))[
+                "ARN"]
     env["PREFIX"] = prefix
     env["AWS_REGION"] = region
     env["MAIL_FROM"] = mail_from

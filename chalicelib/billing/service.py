@@ -52,8 +52,10 @@ def _provider(kind: str, base_url: str, api_key: str) -> Any:
 
 
 def provider() -> Any:
+    from chalicelib.core.secrets import billing_api_key
+
     s = get_settings()
-    return _provider(s.billing_provider, s.billing_base_url, s.billing_api_key)
+    return _provider(s.billing_provider, s.billing_base_url, billing_api_key())
 
 
 def to_out(b: BillingRecord) -> BillingOut:
@@ -128,13 +130,15 @@ def create_for_request(rec: RequestRecord) -> int:
 # --- payment -----------------------------------------------------------------------------------------
 def verify_webhook(raw_body: bytes, headers: Any) -> WebhookIn:
     from chalicelib.billing.signature import SignatureError, verify
+    from chalicelib.core.secrets import webhook_secrets
 
     s = get_settings()
-    if not s.billing_webhook_secret:
+    accepted = [x.encode() for x in webhook_secrets()]  # current + previous while rotating
+    if not accepted:
         raise Unauthorized("webhook secret not configured", code="invalid_signature")
     header = headers.get("x-signature") or headers.get("X-Signature")
     try:
-        verify(s.billing_webhook_secret.encode(), header, raw_body, int(clock.now().timestamp()),
+        verify(accepted, header, raw_body, int(clock.now().timestamp()),
                tolerance=s.billing_webhook_tolerance_s)
     except SignatureError as exc:
         obs.count("WebhookRejected")

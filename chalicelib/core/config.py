@@ -34,8 +34,13 @@ class Settings(BaseModel):
 
     billing_provider: str = "simulator"
     billing_base_url: str = "http://127.0.0.1:8070"
+    # secrets (chalicelib.core.secrets): in AWS only the Secrets Manager secret's ARN is in the environment;
+    # the three values below are the local-only fallback used when billing_secret_id is empty
+    billing_secret_id: str = ""
+    secrets_max_age_s: int = 300
     billing_api_key: str = ""
     billing_webhook_secret: str = ""  # required; an empty secret refuses every webhook
+    billing_webhook_secret_previous: str = ""  # accepted too while the provider rotates its signing secret
     billing_expiry_days: int = 7
     billing_expiry_s: int = 0  # overrides the days when > 0 (tests, demos)
     billing_webhook_tolerance_s: int = 300
