@@ -13,11 +13,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.catalog.generator import generate_items
 from chalicelib.catalog.search import engine as engine_mod
 from chalicelib.catalog.search import text
 from chalicelib.catalog.search.engine import ITEM_TYPES, SearchIndex
 from chalicelib.catalog.search.snapshot import SearchService, SearchUnavailable, SnapshotStore
+from local.catalog_generator import generate_items
 
 
 def mk(item_id: str, type_: str, title: str, **kw) -> dict:
@@ -118,7 +118,7 @@ def test_stemming_is_cached_and_matches_derivations():
 
 def test_import_is_cheap():
     code = (
-        "import sys; import chalicelib.catalog.search.snapshot, chalicelib.catalog.generator;"
+        "import sys; import chalicelib.catalog.search.snapshot, local.catalog_generator;"
         "print(sorted(m for m in ('tantivy','Sastrawi','boto3','botocore') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -449,7 +449,7 @@ class FakeClock:
 
 def test_snapshot_publish_and_download(s3, tmp_path):
     built = SearchIndex.build(HAND, str(tmp_path / "build"))
-    store = SnapshotStore(s3, "silastik-data")
+    store = SnapshotStore(s3, "silastik-data", compression="gzip")
     assert store.current_version() is None
     version = store.publish(built.directory)
     assert store.current_version() == version
@@ -507,7 +507,39 @@ def test_plain_and_gzip_snapshots_are_interchangeable(s3, tmp_path):
     path = reader.download(version, str(tmp_path / "local"))
     assert SearchIndex.open(path).search("sakernas")["total"] == 1
     with pytest.raises(ValueError):
-        SnapshotStore(s3, "silastik-data", compression="zstd")
+        SnapshotStore(s3, "silastik-data", compression="brotli")
+
+
+def test_zstd_is_the_default_and_every_format_reads_back(s3, tmp_path):
+    built = SearchIndex.build(HAND, str(tmp_path / "build"))
+    store = SnapshotStore(s3, "silastik-data")
+    version = store.publish(built.directory)
+    manifest = json.loads(s3.get_object(Bucket="silastik-data", Key="search/current.json")["Body"].read())
+    assert manifest["compression"] == "zstd" and manifest["key"] == f"search/snapshots/{version}.tar.zst"
+    body = s3.get_object(Bucket="silastik-data", Key=manifest["key"])["Body"].read()
+    assert body[:4] == b"\x28\xb5\x2f\xfd"  # a zstd frame
+    for compression in ("zstd", "gzip", "none"):
+        reader = SnapshotStore(s3, "silastik-data", compression=compression)  # falls back to the .tar.zst
+        path = reader.download(version, str(tmp_path / f"local-{compression}"))
+        assert SearchIndex.open(path).search("sakernas") == built.search("sakernas")
+    # a zstd snapshot cut short is corrupt, not a crash
+    key = store.snapshot_key(version)
+    head = s3.head_object(Bucket="silastik-data", Key=key)
+    s3.put_object(Bucket="silastik-data", Key=key, Body=body[: len(body) // 2], Metadata=head["Metadata"])
+    with pytest.raises(ValueError, match="corrupt"):
+        store.download(version, str(tmp_path / "local-cut"))
+
+
+def test_stored_fields_are_only_what_the_result_list_needs(hand_index):
+    """Schema 2 keeps the index small: the stored document is the id and the title, nothing else."""
+    with open(os.path.join(hand_index.directory, "meta.json"), encoding="utf-8") as fh:
+        meta = json.load(fh)
+    assert meta["index_settings"]["sort_by_field"]["field"] == engine_mod.F_TSY
+    assert meta["index_settings"]["docstore_blocksize"] == engine_mod.DOCSTORE_BLOCKSIZE
+    stored = [f["name"] for f in meta["schema"] if f["options"].get("stored")]
+    assert stored == [engine_mod.F_DOC]
+    item = hand_index.search("sakernas")["items"][0]
+    assert item["id"] == "MD-9000008" and item["price_idr"] == 5_000_000 and item["year"] == 2023
 
 
 def test_search_service_loads_lazily_and_swaps_after_refresh(s3, tmp_path):

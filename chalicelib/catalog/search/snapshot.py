@@ -2,8 +2,8 @@
 
 S3 layout (``prefix`` defaults to ``search/``)::
 
-    search/snapshots/<version>.tar.gz  gzip (level 1) tar of the index directory's files
-                                       (``.tar`` when the store is created with compression="none");
+    search/snapshots/<version>.tar.zst zstd (level 9) tar of the index directory's files
+                                       (``.tar.gz`` with compression="gzip", ``.tar`` with "none");
                                        object metadata ``sha256`` = hex digest of the object
     search/current.json                {"version", "key", "doc_count", "built_at", "size_bytes",
                                         "sha256", "compression"}
@@ -12,10 +12,12 @@ S3 layout (``prefix`` defaults to ``search/``)::
 component. A snapshot is never modified; publishing writes the tar first and then flips
 ``current.json`` (S3 is strongly consistent, so a reader never sees a pointer to a missing tar).
 
-gzip level 1 was chosen by measurement (``bench/bench_search.py``, 1,000,000 items): the tar
-shrinks from 91 to 44 MB (bit-packed postings still compress ~3x), compressing takes ~1-3 s at
-publish time, and extraction (~0.3-0.4 s) is streamed while the object downloads, so a cold Lambda
-reading S3 at 50-100 MB/s gets its index sooner than with the 91 MB plain tar (untar ~0.05 s).
+zstd was chosen by measurement (``bench/bench_search.py``, 1,000,000 items, schema 2): the tar
+shrinks about as much as with gzip-1 (a little more), and it decompresses ~5-10x faster (python
+``zstandard``, a C extension with manylinux wheels for x86_64 and arm64), so the extraction a cold
+Lambda pays — streamed while the object downloads — stays well below the download time itself
+(gzip-1 took 0.4 s on a quiet machine for 91 MB and 2.8 s on a busy one). gzip and plain tars are
+still read (a reader falls back to the other suffixes), so older snapshots stay loadable.
 
 The Lambda side (:class:`SearchService`) extracts a snapshot into ``/tmp/silastik-search/<version>/``
 on first use, checks ``current.json`` at most every ``refresh_seconds`` and swaps to a newer version
@@ -48,7 +50,10 @@ log = logging.getLogger(__name__)
 _VERSION_RE = re.compile(r"^[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}$")
 _SKIP_FILES = frozenset({".tantivy-meta.lock", ".tantivy-writer.lock"})
 _COPY_CHUNK = 1 << 20
-COMPRESSIONS = {"gzip": ".tar.gz", "none": ".tar"}
+COMPRESSIONS = {"zstd": ".tar.zst", "gzip": ".tar.gz", "none": ".tar"}
+ZSTD_LEVEL = 9
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+CONTENT_TYPES = {"zstd": "application/zstd", "gzip": "application/gzip", "none": "application/x-tar"}
 
 
 class SearchUnavailable(RuntimeError):
@@ -66,12 +71,18 @@ def _check_version(version: str) -> str:
     return version
 
 
-def write_tar(index_dir: str, fileobj: IO[bytes], compression: str = "gzip") -> None:
-    """Write the index directory's regular files (sorted, no lock files) as a tar, gzip-1 or plain."""
+def write_tar(index_dir: str, fileobj: IO[bytes], compression: str = "zstd") -> None:
+    """Write the index directory's regular files (sorted, no lock files) as a tar: zstd, gzip-1 or plain."""
     if compression not in COMPRESSIONS:
         raise ValueError(f"compression must be one of {sorted(COMPRESSIONS)}")
-    gz = gzip.GzipFile(fileobj=fileobj, mode="wb", compresslevel=1, mtime=0) if compression == "gzip" else None
-    out: IO[bytes] = gz if gz is not None else fileobj  # type: ignore[assignment]
+    gz: Any = None
+    if compression == "gzip":
+        gz = gzip.GzipFile(fileobj=fileobj, mode="wb", compresslevel=1, mtime=0)
+    elif compression == "zstd":
+        import zstandard  # lazy: only the publisher and a cold load need it
+
+        gz = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True).stream_writer(fileobj, closefd=False)
+    out: IO[bytes] = gz if gz is not None else fileobj
     try:
         with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
             for name in sorted(os.listdir(index_dir)):
@@ -88,9 +99,42 @@ def write_tar(index_dir: str, fileobj: IO[bytes], compression: str = "gzip") -> 
             gz.close()
 
 
+class _Peeked:
+    """A read-only stream with its first bytes already read (to sniff the compression)."""
+
+    def __init__(self, head: bytes, raw: Any) -> None:
+        self._head = head
+        self._raw = raw
+
+    def read(self, n: int = -1) -> bytes:
+        if not self._head:
+            return self._raw.read(n) if n is not None and n >= 0 else self._raw.read()
+        if n is None or n < 0:
+            data, self._head = self._head + self._raw.read(), b""
+            return data
+        data, self._head = self._head[:n], self._head[n:]
+        if len(data) < n:
+            data += self._raw.read(n - len(data))
+        return data
+
+
 def extract_tar(fileobj: IO[bytes], dest: str) -> None:
-    """Extract a snapshot tar stream (plain or gzip) into ``dest``: regular files only, none outside it."""
-    with tarfile.open(fileobj=fileobj, mode="r|*") as tar:
+    """Extract a snapshot tar stream (plain, gzip or zstd) into ``dest``: regular files only, none outside it."""
+    head = fileobj.read(4)
+    stream: Any = _Peeked(head, fileobj)
+    if head != _ZSTD_MAGIC:
+        _extract(stream, dest)
+        return
+    import zstandard
+
+    try:
+        _extract(zstandard.ZstdDecompressor().stream_reader(stream, read_size=_COPY_CHUNK, closefd=False), dest)
+    except zstandard.ZstdError as exc:
+        raise tarfile.ReadError(f"zstd: {exc}") from exc
+
+
+def _extract(stream: Any, dest: str) -> None:
+    with tarfile.open(fileobj=stream, mode="r|*", bufsize=_COPY_CHUNK) as tar:
         for member in tar:
             if not member.isfile() or "/" in member.name or member.name in ("", ".", ".."):
                 raise ValueError(f"unexpected entry in search snapshot: {member.name!r}")
@@ -119,7 +163,7 @@ class _HashingReader:
 class SnapshotStore:
     """S3-backed snapshot store. The boto3 S3 client and the bucket are injected."""
 
-    def __init__(self, s3_client: Any, bucket: str, prefix: str = "search/", compression: str = "gzip") -> None:
+    def __init__(self, s3_client: Any, bucket: str, prefix: str = "search/", compression: str = "zstd") -> None:
         if not bucket:
             raise ValueError("bucket is required")
         if compression not in COMPRESSIONS:
@@ -154,7 +198,7 @@ class SnapshotStore:
             self._s3.upload_fileobj(
                 tmp, self.bucket, key,
                 ExtraArgs={
-                    "ContentType": "application/gzip" if self.compression == "gzip" else "application/x-tar",
+                    "ContentType": CONTENT_TYPES[self.compression],
                     "Metadata": {"sha256": digest.hexdigest()},
                 },
             )
@@ -231,6 +275,28 @@ class SnapshotStore:
                 if i == len(order) - 1 or not _is_not_found(exc):
                     raise
         raise AssertionError("unreachable")
+
+
+def _warm_in_background() -> threading.Thread:
+    """Import Tantivy and load the stemmer's dictionary on a thread while the first snapshot downloads.
+
+    A cold container's first search otherwise pays them after the download (~0.1 s together); the
+    download mostly waits on the network, so the two overlap. Failures are left to the real use.
+    """
+
+    def warm() -> None:
+        try:
+            import tantivy  # noqa: F401
+
+            from chalicelib.catalog.search import text
+
+            text.default_stemmer().warm()
+        except Exception:  # noqa: BLE001 - only a warm-up; the first real use raises properly
+            log.debug("search warm-up failed", exc_info=True)
+
+    thread = threading.Thread(target=warm, name="search-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _is_not_found(exc: Exception) -> bool:  # botocore ClientError without importing botocore
@@ -311,7 +377,10 @@ class SearchService:
                 raise SearchUnavailable("indeks pencarian belum tersedia")
             if version == self._version and self._index is not None:
                 return self._index
+            warm = _warm_in_background() if self._index is None else None
             path = self._store.download(version, self._root)
+            if warm is not None:
+                warm.join()
             new_index = SearchIndex.open(path, parallel=self._parallel)
         except SearchUnavailable:
             raise

@@ -62,6 +62,11 @@ class Stemmer:
                 self._impl = StemmerFactory().create_stemmer()
             return self._impl
 
+    def warm(self) -> None:
+        """Load PySastrawi and its dictionary now (e.g. while a snapshot downloads)."""
+        if self._impl is None:
+            self._load()
+
     def stem(self, token: str) -> str:
         """Stem one folded token (``"kependudukan"`` -> ``"duduk"``); numbers/short tokens unchanged."""
         cached = self._cache.get(token)
