@@ -560,3 +560,71 @@ def faq_public(ctx: Ctx, query: fq.FaqPublicQuery):
     from chalicelib.faq import service
 
     return service.public(query.q, query.limit)
+
+
+# --- staff and units (issue 18) -----------------------------------------------------------------------------
+# Admins manage the staff directory (the staff roles of identity-provider users, by `sub`), operators' quota and
+# services, producer units and their members (chalicelib/staff). The directory is also where chalicelib.core.auth
+# gets staff roles from (setting STAFF_ROLE_SOURCE); GET /me/roles tells a page the caller's effective roles.
+st = lazy_module("chalicelib.staff.schemas")
+
+
+def _staff():
+    from chalicelib.staff.service import StaffService
+
+    return StaffService()
+
+
+@api.route("/me/roles", roles=CONSUMER + STAFF, response=st.MyRolesOut, tag="staff",
+           summary="The caller's effective roles: the identity provider's combined with the staff directory")
+def my_roles(ctx: Ctx):
+    from chalicelib.staff.service import StaffService
+
+    return StaffService.my_roles(ctx.user)
+
+
+@api.route("/ops/staff", roles=ADMIN, response=list[st.StaffOut], tag="staff",
+           summary="The staff directory, with each operator's delegation settings")
+def staff_list(ctx: Ctx):
+    return _staff().list_staff()
+
+
+@api.route("/ops/staff", "POST", roles=ADMIN, body=st.StaffIn, response=st.StaffOut, status=201, tag="staff",
+           summary="Register an identity-provider user (by sub) as staff: roles, quota, services, units")
+def staff_create(ctx: Ctx, body: st.StaffIn):
+    return _staff().create(ctx.user, body)
+
+
+@api.route("/ops/staff/{user_id}", roles=ADMIN, response=st.StaffOut, tag="staff")
+def staff_get(ctx: Ctx, user_id: str):
+    return _staff().get(user_id)
+
+
+@api.route("/ops/staff/{user_id}", "PATCH", roles=ADMIN, body=st.StaffPatchIn, response=st.StaffOut, tag="staff",
+           summary="Change roles, quota, services, units; active=false deactivates (staff roles revoked at once)")
+def staff_update(ctx: Ctx, user_id: str, body: st.StaffPatchIn):
+    return _staff().update(ctx.user, user_id, body)
+
+
+@api.route("/ops/units", roles=STAFF, response=list[st.UnitOut], tag="staff",
+           summary="Producer units (built-in and created), active or not")
+def units_list(ctx: Ctx):
+    return _staff().list_units()
+
+
+@api.route("/ops/units", "POST", roles=ADMIN, body=st.UnitIn, response=st.UnitOut, status=201, tag="staff",
+           summary="Create a producer unit")
+def units_create(ctx: Ctx, body: st.UnitIn):
+    return _staff().create_unit(ctx.user, body)
+
+
+@api.route("/ops/units/{unit_code}", roles=ADMIN, response=st.UnitOut, tag="staff",
+           summary="A producer unit with its members")
+def units_get(ctx: Ctx, unit_code: str):
+    return _staff().get_unit(unit_code)
+
+
+@api.route("/ops/units/{unit_code}", "PATCH", roles=ADMIN, body=st.UnitPatchIn, response=st.UnitOut,
+           tag="staff", summary="Rename or (de)activate a producer unit (an inactive unit takes no escalations)")
+def units_update(ctx: Ctx, unit_code: str, body: st.UnitPatchIn):
+    return _staff().update_unit(ctx.user, unit_code, body)

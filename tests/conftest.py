@@ -95,6 +95,9 @@ def _reset_caches() -> None:
     from chalicelib.faq import service as faq_service
 
     faq_service.invalidate()
+    from chalicelib.escalation import service as escalation_service
+
+    escalation_service.forget_units()  # the unit list is cached per container (units managed by admins)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ Roles (docs/deploy.md "Staff onboarding and identity provider"):
 1. From the token: the configured claims (`roles`, Keycloak `realm_access.roles` and
    `resource_access.<client>.roles`, Cognito `cognito:groups`) mapped through the role map (IdP group name ->
    app role; an app role's own name maps to itself), plus the default roles every authenticated user gets.
-2. From the staff directory (chalicelib/staff, wired in by app.py through `set_role_source`): a user with a
+2. From the staff directory (the role source named by the `staff_role_source` setting, by default
+   `chalicelib.staff.service:grant`; configured, so core does not import a capability): a user with a
    directory entry gets exactly the entry's staff roles (operator, supervisor, producer, admin) instead of
    the token's; a deactivated entry removes every staff role, whatever the IdP says. Users without an entry
    keep the IdP's roles. Entries are cached per container for `staff_roles_cache_s` (default 30 s).
@@ -326,11 +327,34 @@ _grants_lock = threading.Lock()
 _MAX_GRANTS = 10_000
 
 
+_role_source_loaded = ""
+
+
 def set_role_source(source: RoleSource | None) -> None:
-    """Register the staff directory lookup (app.py does, lazily importing chalicelib.staff): `sub` -> grant."""
-    global _role_source
+    """Override the staff directory lookup (`sub` -> grant or None); None: back to the configured one."""
+    global _role_source, _role_source_loaded
     _role_source = source
+    _role_source_loaded = "override" if source is not None else ""
     forget_grant()
+
+
+def _source() -> RoleSource | None:
+    """The configured role source ("module:function"), imported on first use; "" = no staff directory."""
+    global _role_source, _role_source_loaded
+    from chalicelib.core.config import get_settings
+
+    if _role_source_loaded == "override":
+        return _role_source
+    name = get_settings().staff_role_source
+    if name != _role_source_loaded:
+        import importlib
+
+        _role_source = None
+        if name:
+            module, _, attr = name.partition(":")
+            _role_source = getattr(importlib.import_module(module), attr)
+        _role_source_loaded = name
+    return _role_source
 
 
 def forget_grant(sub: str | None = None) -> None:
@@ -343,9 +367,11 @@ def forget_grant(sub: str | None = None) -> None:
 
 
 def grant_for(sub: str) -> StaffGrant | None:
-    if _role_source is None:
-        return None
     from chalicelib.core.config import get_settings
+
+    source = _source()
+    if source is None:
+        return None
 
     ttl = float(get_settings().staff_roles_cache_s)
     now = time.monotonic()
@@ -354,7 +380,7 @@ def grant_for(sub: str) -> StaffGrant | None:
     if hit is not None and hit[0] > now:
         return hit[1]
     try:
-        grant = _role_source(sub)
+        grant = source(sub)
     except Exception as exc:  # noqa: BLE001 - fail closed: without the directory, no roles can be trusted
         raise ServiceUnavailable("staff directory unavailable, try again", code="directory_unavailable") from exc
     with _grants_lock:

@@ -27,6 +27,7 @@ class Settings(BaseModel):
     oidc_role_map: str = ""  # "idp-group=role,other-group=role" (or a JSON object); app role names map to themselves
     oidc_default_roles: list[str] = Field(default_factory=list)  # roles of every authenticated user, e.g. consumer
     staff_roles_cache_s: float = 30.0  # how long a container trusts its copy of a user's staff-directory entry
+    staff_role_source: str = "chalicelib.staff.service:grant"  # "" = roles from the IdP only
 
     deliverables_bucket: str = ""
     search_bucket: str = ""

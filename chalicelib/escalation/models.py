@@ -4,12 +4,14 @@ One table (`escalations`), two kinds of item kept apart by key space:
 - an escalation: `escalation_id` "E…", `unit` the unit code; GSIs by_unit (unit, created_at) and
   by_request (request_id, created_at);
 - a membership: `escalation_id` "member#<unit>#<user>", `unit` "member#<unit>" (its own by_unit partition,
-  so listing a unit's escalations never sees memberships and vice versa); no request_id (sparse by_request).
+  so listing a unit's escalations never sees memberships and vice versa); no request_id (sparse by_request);
+- a producer unit managed in the product (chalicelib/staff): `escalation_id` "unit#<code>", `unit` "units"
+  (one by_unit partition lists every unit).
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -72,3 +74,29 @@ class UnitMemberRecord(Model):
     name = UnicodeAttribute(default="")
 
     by_unit = MembersByUnit()
+
+
+class UnitsIndex(GlobalSecondaryIndex):
+    """The by_unit index once more, for the unit definitions (partition "units")."""
+
+    Meta = index_meta("by_unit")
+
+    unit = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class UnitRecord(Model):
+    """A producer unit as admins manage it (overrides a built-in unit of the same code)."""
+
+    Meta = meta("escalations")
+
+    escalation_id = UnicodeAttribute(hash_key=True)  # "unit#<code>"
+    unit = UnicodeAttribute(default="units")
+    created_at = UnicodeAttribute()
+    code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+    updated_at = UnicodeAttribute(default="")
+    updated_by = UnicodeAttribute(default="")
+
+    by_unit = UnitsIndex()

@@ -6,7 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Unit = Literal["produksi", "sosial", "distribusi", "neraca", "metodologi"]
+#: a unit code: the built-in units (produksi, sosial, distribusi, neraca, metodologi) or one an admin created
+Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=32,
+                                        pattern=r"^[a-z][a-z0-9_-]{1,31}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 

@@ -18,9 +18,10 @@ from chalicelib.core import clock, obs
 from chalicelib.core.auth import Principal
 from chalicelib.core.config import get_settings
 from chalicelib.core.errors import BadRequest, Conflict, Forbidden, NotFound
-from chalicelib.escalation.models import EscalationRecord, UnitMemberRecord
+from chalicelib.escalation.models import EscalationRecord, UnitMemberRecord, UnitRecord
 from chalicelib.escalation.schemas import EscalationIn, EscalationOut, EscalationPage, EscalationQuery
 
+#: the built-in units (the office's directorates); admins add, rename and deactivate units (chalicelib/staff)
 UNITS: dict[str, str] = {
     "produksi": "Statistik Produksi",
     "sosial": "Statistik Sosial",
@@ -28,8 +29,64 @@ UNITS: dict[str, str] = {
     "neraca": "Neraca dan Analisis Statistik",
     "metodologi": "Metodologi dan Informasi Statistik",
 }
+_UNITS_TTL_S = 30.0
+_units_cache: tuple[float, dict[str, tuple[str, bool]]] | None = None
 OPEN, ANSWERED = "open", "answered"
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+# --- units -------------------------------------------------------------------------------------------
+def all_units() -> dict[str, tuple[str, bool]]:
+    """code -> (name, active): the built-in units, overridden and extended by the stored ones (one Query,
+    cached per container for 30 s; `forget_units()` after a change)."""
+    import time
+
+    global _units_cache
+    now = time.monotonic()
+    if _units_cache is not None and _units_cache[0] > now:
+        return _units_cache[1]
+    out = {code: (name, True) for code, name in UNITS.items()}
+    for u in UnitRecord.by_unit.query("units"):
+        out[u.code] = (u.name, bool(u.active))
+    _units_cache = (now + _UNITS_TTL_S, out)
+    return out
+
+
+def forget_units() -> None:
+    global _units_cache
+    _units_cache = None
+
+
+def unit_name(code: str) -> str:
+    return all_units().get(code, (code, False))[0]
+
+
+def save_unit(code: str, name: str, active: bool, actor: str, create: bool) -> UnitRecord:
+    """Create (409 when the code exists, built-in or stored) or change a unit's name and active flag."""
+    now = clock.iso()
+    existing = all_units() if create else {}
+    if create and code in existing:
+        raise Conflict(f"unit {code} already exists", code="duplicate")
+    try:
+        old = UnitRecord.get(f"unit#{code}", consistent_read=True)
+        created = old.created_at
+    except UnitRecord.DoesNotExist:
+        created = now
+    rec = UnitRecord(escalation_id=f"unit#{code}", unit="units", created_at=created, code=code, name=name,
+                     active=active, updated_at=now, updated_by=actor)
+    if create:
+        from pynamodb.exceptions import PutError
+
+        try:
+            rec.save(condition=UnitRecord.escalation_id.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise Conflict(f"unit {code} already exists", code="duplicate") from exc
+            raise
+    else:
+        rec.save()
+    forget_units()
+    return rec
 
 
 # --- membership --------------------------------------------------------------------------------------
@@ -38,16 +95,24 @@ def _member_key(unit: str, user_id: str) -> str:
 
 
 def add_member(unit: str, user_id: str, name: str = "") -> None:
-    if unit not in UNITS:
+    if unit not in all_units():
         raise BadRequest(f"unknown unit {unit}")
     UnitMemberRecord(escalation_id=_member_key(unit, user_id), unit=f"member#{unit}", created_at=clock.iso(),
                      user_id=user_id, name=name or user_id).save()
 
 
+def remove_member(unit: str, user_id: str) -> None:
+    UnitMemberRecord(escalation_id=_member_key(unit, user_id), unit=f"member#{unit}", created_at="",
+                     user_id=user_id).delete()
+
+
 def units_of(user_id: str) -> list[str]:
-    keys = [_member_key(u, user_id) for u in UNITS]
-    found = {m.escalation_id for m in UnitMemberRecord.batch_get(keys)}
-    return [u for u in UNITS if _member_key(u, user_id) in found]
+    units = list(all_units())
+    found: set[str] = set()
+    for i in range(0, len(units), 100):  # BatchGet takes at most 100 keys
+        keys = [_member_key(u, user_id) for u in units[i:i + 100]]
+        found |= {m.escalation_id for m in UnitMemberRecord.batch_get(keys)}
+    return [u for u in units if _member_key(u, user_id) in found]
 
 
 def members(unit: str) -> list[UnitMemberRecord]:
@@ -59,14 +124,14 @@ def _sees_all(p: Principal) -> bool:
 
 
 def _visible_units(p: Principal) -> list[str]:
-    return list(UNITS) if _sees_all(p) else units_of(p.sub)
+    return list(all_units()) if _sees_all(p) else units_of(p.sub)
 
 
 # --- output ------------------------------------------------------------------------------------------
 def to_out(e: EscalationRecord) -> EscalationOut:
     return EscalationOut(
         escalation_id=e.escalation_id, request_id=e.request_id, request_kind=e.request_kind or "", unit=e.unit,
-        unit_name=UNITS.get(e.unit, e.unit), question=e.question, status=e.status, asked_by=e.asked_by,
+        unit_name=unit_name(e.unit), question=e.question, status=e.status, asked_by=e.asked_by,
         asked_by_name=e.asked_by_name or "", created_at=e.created_at, due_at=e.due_at,
         overdue=e.status == OPEN and e.due_at < clock.iso(), answer=e.answer, answered_by=e.answered_by,
         answered_by_name=e.answered_by_name, answered_at=e.answered_at,
@@ -89,6 +154,9 @@ def escalate(p: Principal, request_id: str, body: EscalationIn) -> EscalationOut
 
     svc = RequestService()
     rec = svc.ops_get(p, request_id)
+    units = all_units()
+    if body.unit not in units or not units[body.unit][1]:
+        raise BadRequest(f"unknown or inactive unit {body.unit}", code="unknown_unit")
     if rec.assignee != p.sub and not p.is_supervisor:
         raise Forbidden("only the assignee or a supervisor can escalate this request")
     if rec.status != lc.IN_PROGRESS:
@@ -100,7 +168,7 @@ def escalate(p: Principal, request_id: str, body: EscalationIn) -> EscalationOut
                            request_kind=rec.kind, question=body.question, status=OPEN, asked_by=p.sub,
                            asked_by_name=p.name or p.sub, due_at=clock.iso(due))
     # the escalation and the request's transition in one transaction: never an orphan escalation
-    rec = svc.escalate_status(rec, p.sub, f"dieskalasi ke unit {UNITS[body.unit]}", esc.escalation_id,
+    rec = svc.escalate_status(rec, p.sub, f"dieskalasi ke unit {units[body.unit][0]}", esc.escalation_id,
                               also=lambda tx: tx.save(esc, condition=EscalationRecord.escalation_id.does_not_exist()))
     obs.count("RequestEscalated")
     _notify_unit(esc, rec, p)
@@ -118,7 +186,7 @@ def _notify_unit(esc: EscalationRecord, rec: Any, p: Principal) -> None:
                        ctx={"recipient_name": m.name or m.user_id, "request_id": rec.request_id, "kind": rec.kind,
                             "operator_name": p.name or p.sub, "message_excerpt": esc.question,
                             "due_at": rec.due_at, "escalation_id": esc.escalation_id,
-                            "escalation_due_at": esc.due_at, "unit": esc.unit, "unit_name": UNITS[esc.unit],
+                            "escalation_due_at": esc.due_at, "unit": esc.unit, "unit_name": unit_name(esc.unit),
                             "request_url": _url(f"eskalasi/{esc.escalation_id}")})
 
 
@@ -149,7 +217,7 @@ def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
         raise Conflict("this escalation is already answered", code="already_answered")
     now = clock.iso()
     svc = RequestService()
-    body = f"Jawaban eskalasi dari unit {UNITS[esc.unit]} ({p.name or p.sub}):\n{text}"
+    body = f"Jawaban eskalasi dari unit {unit_name(esc.unit)} ({p.name or p.sub}):\n{text}"
     message = MessageRecord(request_id=esc.request_id, msg_id=f"{now}#{secrets.token_hex(4)}", at=now, author=p.sub,
                             author_name=p.name or p.sub, author_role="producer", body=body, internal=True)
     answered = {"status": ANSWERED, "answer": text, "answered_by": p.sub, "answered_by_name": p.name or p.sub,
@@ -165,9 +233,9 @@ def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
     for attempt in range(3):  # the request may be touched concurrently (a message, a due-date change): retry
         try:
             if rec is not None and rec.status == lc.ESCALATED and rec.escalation_id == esc.escalation_id:
-                rec = svc.resume_from_escalation(rec, p.sub, f"dijawab oleh unit {UNITS[esc.unit]}", also=parts)
+                rec = svc.resume_from_escalation(rec, p.sub, f"dijawab oleh unit {unit_name(esc.unit)}", also=parts)
             else:
-                from chalicelib.requests.repository import connection
+                from chalicelib.core.db import connection
 
                 with TransactWrite(connection=connection()) as tx:
                     parts(tx)
@@ -194,7 +262,7 @@ def _notify_assignee(esc: EscalationRecord, rec: Any, p: Principal, text: str) -
     # the recipient's name is resolved by the notify worker (off the request path)
     outbox.enqueue("new_message", key=f"escalation_answer#{esc.escalation_id}", to_user=rec.assignee,
                    ctx={"request_id": rec.request_id, "kind": rec.kind,
-                        "operator_name": f"{p.name or p.sub} (unit {UNITS[esc.unit]})", "message_excerpt": text,
+                        "operator_name": f"{p.name or p.sub} (unit {unit_name(esc.unit)})", "message_excerpt": text,
                         "escalation_id": esc.escalation_id, "request_url": _url(f"permintaan/{rec.request_id}")})
 
 
