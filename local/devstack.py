@@ -1,9 +1,9 @@
 """`make dev`: the whole local stack of SPEC §6 on this machine, no cloud account.
 
 moto (:5000, Step Functions executing) → provision infra/ + state machines → seed demo data → local SSO
-(:8090) → billing simulator (:8070) → chalice local API (:8000) → worker → admin page (:8080).
-One Ctrl-C stops everything. Ports come from the environment (API_PORT, ADMIN_PORT, MOTO_PORT, SSO_PORT,
-BILLING_PORT)."""
+(:8090) → billing simulator (:8070) → chalice local API (:8000) → worker → admin page (:8080) → public portal
+(:8081). One Ctrl-C stops everything. Ports come from the environment (API_PORT, ADMIN_PORT, PORTAL_PORT,
+MOTO_PORT, SSO_PORT, BILLING_PORT)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ def port_free(port: int) -> bool:
             return False
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def wait_http(url: str, timeout_s: float = 60, method: str = "GET") -> None:
     deadline = time.monotonic() + timeout_s
     last: Exception | None = None
@@ -64,7 +70,10 @@ class Stack:
             "billing": int(os.environ.get("BILLING_PORT", 8070)),
             "api": int(os.environ.get("API_PORT", 8000)),
             "admin": int(os.environ.get("ADMIN_PORT", 8080)),
+            "portal": int(os.environ.get("PORTAL_PORT", 8081)),
         }
+        if "portal" not in self.ports:  # a caller that names its ports but not the portal's: any free one
+            self.ports["portal"] = _free_port()
         self.state = state_dir or STATE
         self.tick_seconds = tick_seconds
         self.url = {k: f"http://127.0.0.1:{p}" for k, p in self.ports.items()}
@@ -95,7 +104,7 @@ class Stack:
         busy = [f"{k}:{p}" for k, p in self.ports.items() if not port_free(p)]
         if busy:
             raise SystemExit(f"ports in use: {', '.join(busy)} — is another `make dev` running? "
-                             "Stop it, or set MOTO_PORT/SSO_PORT/BILLING_PORT/API_PORT/ADMIN_PORT.")
+                             "Stop it, or set MOTO_PORT/SSO_PORT/BILLING_PORT/API_PORT/ADMIN_PORT/PORTAL_PORT.")
         t0 = time.monotonic()
         env = self.base_env()
         # moto's server with one API call at a time: DynamoDB's atomic conditions hold (local/moto_server.py)
@@ -118,8 +127,9 @@ class Stack:
         app_env.update({
             "STAGE": "local", "OIDC_ISSUER": self.url["sso"], "BILLING_BASE_URL": self.url["billing"],
             "BILLING_PROVIDER": "simulator", "BILLING_WEBHOOK_SECRET": secret,
-            "PORTAL_URL": self.url["admin"], "ADMIN_URL": self.url["admin"],
-            "CORS_ORIGINS": f"{self.url['admin']},http://localhost:{self.ports['admin']}",
+            "PORTAL_URL": self.url["portal"], "ADMIN_URL": self.url["admin"],
+            "CORS_ORIGINS": f"{self.url['admin']},http://localhost:{self.ports['admin']},"
+                            f"{self.url['portal']},http://localhost:{self.ports['portal']}",
             "SEARCH_LOCAL_ROOT": str(self.state / "search-cache"),
             "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
@@ -137,7 +147,12 @@ class Stack:
         self.env = full
         self.spawn("sso", [PY, "-m", "local.sso", "--port", str(self.ports["sso"]), "--issuer", self.url["sso"],
                            "--key-dir", str(self.state / "sso"), "--cors-origin", self.url["admin"],
-                           "--cors-origin", f"http://localhost:{self.ports['admin']}"], full)
+                           "--cors-origin", f"http://localhost:{self.ports['admin']}",
+                           "--cors-origin", self.url["portal"], "--cors-origin", f"http://localhost:{self.ports['portal']}",
+                           "--client", f"silastik-admin={self.url['admin']}/",
+                           "--client", f"silastik-admin=http://localhost:{self.ports['admin']}/",
+                           "--client", f"silastik-portal={self.url['portal']}/",
+                           "--client", f"silastik-portal=http://localhost:{self.ports['portal']}/"], full)
         self.spawn("billing", [PY, "-m", "local.billing_sim", "--port", str(self.ports["billing"]), "--webhook-url",
                                f"{self.url['api']}/webhooks/billing", "--secret", secret,
                                "--state-file", str(self.state / "billing.json")], full)
@@ -146,12 +161,17 @@ class Stack:
         self.spawn("worker", [PY, "-m", "local.worker"], full)
         self.spawn("admin", [PY, "-m", "local.static_server", "--port", str(self.ports["admin"]), "--api-url",
                              self.url["api"], "--sso-url", self.url["sso"], "--s3-url", self.url["moto"]], full)
+        self.spawn("portal", [PY, "-m", "local.static_server", "--app", "portal", "--port", str(self.ports["portal"]),
+                              "--api-url", self.url["api"], "--sso-url", self.url["sso"], "--s3-url", self.url["moto"],
+                              "--billing-url", self.url["billing"]], full)
         wait_http(self.url["sso"] + "/.well-known/openid-configuration")
         wait_http(self.url["billing"] + "/health")
         wait_http(self.url["api"] + "/health", timeout_s=90)
         wait_http(self.url["admin"] + "/")
+        wait_http(self.url["portal"] + "/")
         log(f"all up in {time.monotonic() - t0:.1f} s:")
-        for name, label in [("api", "API (chalice local)"), ("admin", "admin page"), ("moto", "AWS (moto)"),
+        for name, label in [("api", "API (chalice local)"), ("admin", "admin page"), ("portal", "public portal"),
+                            ("moto", "AWS (moto)"),
                             ("sso", "SSO (OIDC issuer)"), ("billing", "billing simulator")]:
             log(f"  {label:22s} {self.url[name]}")
         log("  worker                 polling SQS; scheduled handlers every "

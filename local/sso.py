@@ -6,7 +6,13 @@ Run::
 
 Endpoints: ``/.well-known/openid-configuration``, ``/jwks.json``, ``/token`` (grants
 ``password``, ``authorization_code`` with mandatory PKCE S256, ``refresh_token``),
-``/authorize`` (login page, Bahasa Indonesia), ``/userinfo``, ``/health``.
+``/authorize`` (login page, Bahasa Indonesia; ``prompt=create`` opens the registration page), ``/register``
+(demo sign-up: a new ``consumer`` whose password is stored as a PBKDF2 hash in ``key_dir``; the address is not
+verified, so its tokens say ``email_verified: false``), ``/userinfo``, ``/health``.
+
+Clients: ``--client ID=REDIRECT_URI`` (repeatable) registers a client with its exact redirect URIs (the
+local stack registers ``silastik-admin`` and ``silastik-portal``); an unregistered client id may redirect to
+any loopback host (``redirect_hosts``).
 
 Access tokens are RS256 JWTs (``aud`` = ``silastik``) signed with an RSA-2048 key that is
 generated once and kept in ``key_dir`` so tokens survive restarts; ``kid`` is the RFC 7638
@@ -148,6 +154,13 @@ REFRESH_TOKEN_TTL = 8 * 3600
 CODE_TTL = 60
 _KEY_FILE = "sso-signing-key.pem"
 _MAX_BODY = 64 * 1024
+_USERS_FILE = "registered-users.json"
+_USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+_PBKDF2_ROUNDS = 200_000
+_CATEGORIES = {"student": "Mahasiswa/pelajar", "academic": "Akademisi/peneliti", "business": "Bisnis/swasta",
+               "government": "Pemerintah", "citizen": "Masyarakat umum", "international": "Lembaga internasional",
+               "other": "Lainnya"}
 _PKCE_RE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9\-._:]{1,128}$")
 
@@ -255,6 +268,7 @@ class SsoServer(ThreadingHTTPServer):
         password: str,
         clock: Callable[[], float],
         log_requests: bool,
+        clients: dict[str, Iterable[str]] | None = None,
     ) -> None:
         super().__init__(addr, _Handler)
         host, port = self.server_address[:2]
@@ -268,6 +282,11 @@ class SsoServer(ThreadingHTTPServer):
         self.clock = clock
         self.log_requests = log_requests
         self.key = _load_or_create_key(key_dir)
+        self.clients = {cid: frozenset(uris) for cid, uris in (clients or {}).items()}
+        self.users: dict[str, DemoUser] = dict(DEMO_USERS)
+        self._hashes: dict[str, str] = {}  # registered users only: "pbkdf2_sha256$rounds$salt$hash"
+        self._users_path = key_dir / _USERS_FILE if key_dir else None
+        self._load_registered()
         numbers = self.key.public_key().public_numbers()
         jwk = {"kty": "RSA", "n": _b64url_uint(numbers.n), "e": _b64url_uint(numbers.e)}
         self.kid = jwk_thumbprint(jwk)
@@ -339,13 +358,13 @@ class SsoServer(ThreadingHTTPServer):
         nonce: str | None = None,
         auth_time: int | None = None,
     ) -> dict[str, Any]:
-        user = DEMO_USERS[username]
+        user = self.users[username]
         now = int(self.clock())
         auth_time = auth_time or now
         profile = {
             "name": user["name"],
             "email": user["email"],
-            "email_verified": True,
+            "email_verified": username in DEMO_USERS,
             "preferred_username": username,
             "roles": list(user["roles"]),
         }
@@ -404,9 +423,47 @@ class SsoServer(ThreadingHTTPServer):
         }
 
     def check_password(self, username: str, password: str) -> bool:
+        stored = self._hashes.get(username)
+        if stored is not None:
+            _algo, rounds, salt, digest = stored.split("$")
+            given = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), bytes.fromhex(salt), int(rounds))
+            return hmac.compare_digest(given.hex(), digest)
         known = username in DEMO_USERS
         ok = hmac.compare_digest(password.encode("utf-8"), self.password.encode("utf-8"))
         return known and ok
+
+    # -- demo registration ----------------------------------------------------------------------
+
+    def _load_registered(self) -> None:
+        if self._users_path is None or not self._users_path.exists():
+            return
+        try:
+            doc = json.loads(self._users_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            logger.warning("registered users file unreadable; starting without registered users")
+            return
+        for name, entry in (doc or {}).items():
+            if name in DEMO_USERS or not isinstance(entry, dict) or "hash" not in entry:
+                continue
+            self._hashes[name] = str(entry["hash"])
+            self.users[name] = entry["user"]
+
+    def register(self, username: str, password: str, user: DemoUser) -> None:
+        """Add a demo consumer (refused with ValueError when the name is taken)."""
+        salt = secrets.token_bytes(16)
+        digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, _PBKDF2_ROUNDS)
+        with self._lock:
+            if username in self.users:
+                raise ValueError("taken")
+            self.users[username] = user
+            self._hashes[username] = f"pbkdf2_sha256${_PBKDF2_ROUNDS}${salt.hex()}${digest.hex()}"
+            if self._users_path is not None:
+                doc = {n: {"hash": self._hashes[n], "user": self.users[n]} for n in self._hashes}
+                tmp = self._users_path.with_suffix(".tmp")
+                tmp.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+                with contextlib.suppress(OSError):
+                    os.chmod(tmp, 0o600)
+                os.replace(tmp, self._users_path)
 
     # -- authorization codes --------------------------------------------------------------
 
@@ -424,7 +481,9 @@ class SsoServer(ThreadingHTTPServer):
         with self._lock:
             return self._codes.pop(code, None)
 
-    def redirect_uri_allowed(self, uri: str) -> bool:
+    def redirect_uri_allowed(self, uri: str, client_id: str | None = None) -> bool:
+        if client_id is not None and client_id in self.clients:
+            return uri in self.clients[client_id]
         try:
             parts = urllib.parse.urlsplit(uri)
             host = (parts.hostname or "").lower()
@@ -502,6 +561,9 @@ def _render_login(
 <input type="password" id="password" name="password" required>
 <button type="submit" id="submit">Masuk</button>
 </form>
+<p class="sub register-link">Belum punya akun?
+<a href="/register?{_esc(urllib.parse.urlencode({k: v for k, v in params.items() if v}))}" id="register-link">Daftar akun
+baru</a></p>
 <h2>Pengguna demo</h2>
 <p class="sub">Kata sandi semua pengguna demo: <code>{_esc(DEMO_PASSWORD)}</code>.
 Pilih pengguna untuk mengisi nama pengguna.</p>
@@ -517,6 +579,57 @@ document.querySelectorAll("button.demo-user").forEach(function (b) {{
   }});
 }});
 </script>
+</body>
+</html>
+"""
+
+
+def _render_register(params: dict[str, str], form: dict[str, str] | None = None, error: str | None = None) -> str:
+    form = form or {}
+    hidden = "\n".join(
+        f'<input type="hidden" name="{_esc(k)}" value="{_esc(v)}">' for k, v in params.items() if v
+    )
+    error_html = f'<div class="error" role="alert" id="error">{_esc(error)}</div>' if error else ""
+    chosen = form.get("category", "citizen")
+    options = "".join(
+        f'<option value="{_esc(k)}"{" selected" if k == chosen else ""}>{_esc(v)}</option>'
+        for k, v in _CATEGORIES.items()
+    )
+
+    def text(name: str, label: str, kind: str = "text", extra: str = "") -> str:
+        value = "" if kind == "password" else f' value="{_esc(form.get(name, ""))}"'
+        return (f'<label for="reg-{name}">{label}</label>'
+                f'<input type="{kind}" id="reg-{name}" name="{name}"{value} {extra}>')
+
+    return f"""<!doctype html>
+<html lang="id">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Daftar akun SILASTIK</title>
+<style>{_PAGE_STYLE}select{{width:100%;padding:10px;border:1px solid #b8c4d0;border-radius:6px;font-size:1rem}}
+input[type=email]{{width:100%;box-sizing:border-box;padding:10px;border:1px solid #b8c4d0;border-radius:6px;
+font-size:1rem}}</style>
+</head>
+<body>
+<main>
+<h1>Daftar akun SILASTIK</h1>
+<p class="sub">Pendaftaran demo di SSO lokal: akun baru berperan konsumen. Alamat email tidak diverifikasi.</p>
+{error_html}
+<form method="post" action="/register" id="register-form" autocomplete="off">
+{hidden}
+{text("username", "Nama pengguna (3–32 huruf kecil/angka)", extra='required autocapitalize="none" spellcheck="false"')}
+{text("name", "Nama lengkap", extra="required")}
+{text("email", "Email", "email", "required")}
+{text("institution", "Instansi (opsional)")}
+<label for="reg-category">Kategori pengguna</label><select id="reg-category" name="category">{options}</select>
+{text("password", "Kata sandi (minimal 8 karakter)", "password", 'required minlength="8"')}
+{text("password2", "Ulangi kata sandi", "password", 'required minlength="8"')}
+<button type="submit" id="submit">Daftar dan masuk</button>
+</form>
+<p class="sub"><a href="/authorize?{_esc(urllib.parse.urlencode({k: v for k, v in params.items() if v}))}">Sudah
+punya akun? Masuk</a></p>
+</main>
 </body>
 </html>
 """
@@ -721,6 +834,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(200, {"keys": [self.server.jwk]}, extra={"Cache-Control": "public, max-age=300"})
             elif path == "/authorize":
                 self._authorize_get()
+            elif path == "/register":
+                self._handle_authorize_errors(
+                    lambda: self._html(200, _render_register(self._validate_authorize(self._query()))))
             elif path == "/userinfo":
                 self._userinfo()
             elif path == "/health":
@@ -738,6 +854,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._token(self._form(raw))
             elif path == "/authorize":
                 self._authorize_post(self._form(raw))
+            elif path == "/register":
+                self._register_post(self._form(raw))
             elif path == "/userinfo":
                 self._userinfo()
             else:
@@ -811,7 +929,7 @@ class _Handler(BaseHTTPRequestHandler):
             claims = self.server.decode(token, audience=self.server.issuer)
         except jwt.PyJWTError:
             raise _OAuthError("invalid_grant", "refresh token invalid or expired") from None
-        if claims.get("token_use") != "refresh" or claims.get("sub") not in DEMO_USERS:
+        if claims.get("token_use") != "refresh" or claims.get("sub") not in self.server.users:
             raise _OAuthError("invalid_grant", "refresh token invalid")
         bound_client = claims.get("client_id") or None
         if client_id and bound_client and client_id != bound_client:
@@ -837,7 +955,7 @@ class _Handler(BaseHTTPRequestHandler):
         except jwt.PyJWTError:
             self._json(401, {"error": "invalid_token"}, extra={"WWW-Authenticate": challenge})
             return
-        user = DEMO_USERS.get(claims["sub"])
+        user = self.server.users.get(claims["sub"])
         if user is None:
             self._json(401, {"error": "invalid_token"}, extra={"WWW-Authenticate": challenge})
             return
@@ -845,7 +963,7 @@ class _Handler(BaseHTTPRequestHandler):
             "sub": claims["sub"],
             "name": user["name"],
             "email": user["email"],
-            "email_verified": True,
+            "email_verified": claims["sub"] in DEMO_USERS,
             "preferred_username": claims["sub"],
             "roles": list(user["roles"]),
         }
@@ -861,7 +979,7 @@ class _Handler(BaseHTTPRequestHandler):
         redirect_uri = params.get("redirect_uri", "")
         if not client_id or not _CLIENT_ID_RE.match(client_id):
             raise _PageError("client_id tidak ada atau tidak valid.")
-        if not redirect_uri or not self.server.redirect_uri_allowed(redirect_uri):
+        if not redirect_uri or not self.server.redirect_uri_allowed(redirect_uri, client_id):
             raise _PageError("redirect_uri tidak ada atau tidak diizinkan.")
         state = params.get("state") or None
         if state is not None and len(state) > 512:
@@ -905,6 +1023,9 @@ class _Handler(BaseHTTPRequestHandler):
             query = self._query()
             params = self._validate_authorize(query)
             nonce = secrets.token_urlsafe(16)
+            if query.get("prompt") == "create":
+                self._html(200, _render_register(params))
+                return
             username = query.get("login_hint", "")[:64]
             page = _render_login(params, username=username, script_nonce=nonce)
             self._html(200, page, script_nonce=nonce)
@@ -927,25 +1048,68 @@ class _Handler(BaseHTTPRequestHandler):
                 )
                 self._html(200, page, script_nonce=nonce)
                 return
-            now = self.server.clock()
-            code = self.server.new_code(
-                _AuthCode(
-                    username=username,
-                    client_id=params["client_id"],
-                    redirect_uri=params["redirect_uri"],
-                    code_challenge=params["code_challenge"],
-                    scope=params["scope"] or "openid profile email",
-                    nonce=params["nonce"] or None,
-                    expires=now + CODE_TTL,
-                    auth_time=int(now),
-                )
-            )
-            out = {"code": code}
-            if params["state"]:
-                out["state"] = params["state"]
-            self._redirect(_add_query(params["redirect_uri"], out))
+            self._redirect_with_code(params, username)
 
         self._handle_authorize_errors(run)
+
+    def _register_post(self, form: dict[str, str]) -> None:
+        def run() -> None:
+            params = self._validate_authorize(form)
+            username = form.get("username", "").strip().lower()
+            name = " ".join(form.get("name", "").split())
+            email = form.get("email", "").strip()
+            category = form.get("category", "citizen")
+            password = form.get("password", "")
+            error = None
+            if not _USERNAME_RE.match(username):
+                error = "Nama pengguna 3–32 karakter: huruf kecil, angka, titik, garis bawah atau tanda hubung."
+            elif username in self.server.users:
+                error = "Nama pengguna sudah dipakai. Pilih nama lain."
+            elif not 1 <= len(name) <= 100:
+                error = "Nama lengkap wajib diisi (maksimal 100 karakter)."
+            elif not _EMAIL_RE.match(email) or len(email) > 254:
+                error = "Alamat email tidak valid."
+            elif category not in _CATEGORIES:
+                error = "Kategori pengguna tidak dikenal."
+            elif not 8 <= len(password) <= 200:
+                error = "Kata sandi minimal 8 karakter."
+            elif password != form.get("password2", ""):
+                error = "Ulangan kata sandi tidak sama."
+            if error is None:
+                user: DemoUser = {"name": name, "email": email, "roles": ["consumer"], "category": category}
+                institution = " ".join(form.get("institution", "").split())[:200]
+                if institution:
+                    user["institution"] = institution
+                try:
+                    self.server.register(username, password, user)
+                except ValueError:
+                    error = "Nama pengguna sudah dipakai. Pilih nama lain."
+            if error is not None:
+                self._html(200, _render_register(params, form, error))
+                return
+            logger.info("demo user registered")
+            self._redirect_with_code(params, username)
+
+        self._handle_authorize_errors(run)
+
+    def _redirect_with_code(self, params: dict[str, str], username: str) -> None:
+        now = self.server.clock()
+        code = self.server.new_code(
+            _AuthCode(
+                username=username,
+                client_id=params["client_id"],
+                redirect_uri=params["redirect_uri"],
+                code_challenge=params["code_challenge"],
+                scope=params["scope"] or "openid profile email",
+                nonce=params["nonce"] or None,
+                expires=now + CODE_TTL,
+                auth_time=int(now),
+            )
+        )
+        out = {"code": code}
+        if params["state"]:
+            out["state"] = params["state"]
+        self._redirect(_add_query(params["redirect_uri"], out))
 
 
 # --------------------------------------------------------------------------- factory / CLI
@@ -963,6 +1127,7 @@ def make_server(
     password: str = DEMO_PASSWORD,
     clock: Callable[[], float] = time.time,
     log_requests: bool = False,
+    clients: dict[str, Iterable[str]] | None = None,
 ) -> SsoServer:
     """Create (bind, not start) the issuer. ``issuer=None`` → ``http://host:<bound port>``;
     ``key_dir=None`` → an ephemeral key (tokens do not survive a restart)."""
@@ -976,6 +1141,7 @@ def make_server(
         password=password,
         clock=clock,
         log_requests=log_requests,
+        clients=clients,
     )
 
 
@@ -1009,8 +1175,21 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help=f"allowed CORS origin (repeatable; default {', '.join(DEFAULT_CORS_ORIGINS)})",
     )
+    parser.add_argument(
+        "--client",
+        action="append",
+        default=[],
+        metavar="ID=REDIRECT_URI",
+        help="register a client with an exact redirect URI (repeatable)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     args = parser.parse_args(argv)
+    clients: dict[str, list[str]] = {}
+    for spec in args.client:
+        cid, sep, uri = spec.partition("=")
+        if not sep or not _CLIENT_ID_RE.match(cid) or not uri:
+            parser.error(f"--client {spec!r}: expected ID=REDIRECT_URI")
+        clients.setdefault(cid, []).append(uri)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     server = make_server(
         args.host,
@@ -1020,6 +1199,7 @@ def main(argv: list[str] | None = None) -> int:
         args.audience,
         cors_origins=args.cors_origin or DEFAULT_CORS_ORIGINS,
         log_requests=not args.quiet,
+        clients=clients,
     )
     print(f"SSO issuer on {server.issuer}", flush=True)
     try:

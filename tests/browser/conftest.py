@@ -150,3 +150,57 @@ def wait_assigned(client: Http, request_id: str) -> dict[str, Any]:
         status, body = client.call("GET", f"/ops/requests/{request_id}", "supervisor1")
         return body if status == 200 and body.get("assignee") else None
     return wait_for(assigned, what=f"{request_id} to be assigned")
+
+
+# --- the public portal (issue 21) ---------------------------------------------------------------------------
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1360, "height": 900}
+
+
+class PortalSession(Session):
+    """A browser context on the public portal (phone or desktop viewport); logs in through the SSO page when a
+    page needs an account."""
+
+    def __init__(self, browser: Any, portal_url: str, viewport: dict[str, int], **context: Any) -> None:
+        self.admin = self.portal = portal_url.rstrip("/")
+        phone = viewport["width"] < 600
+        self.context = browser.new_context(viewport=viewport, locale="id-ID", timezone_id="Asia/Jakarta",
+                                           is_mobile=phone, has_touch=phone, accept_downloads=True, **context)
+        self.context.set_default_timeout(20_000)
+        self.page = self.context.new_page()
+        self.errors = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", self._console)
+
+    def sso_login(self, user: str, password: str = "demo") -> Any:
+        """On the SSO login page (after the portal sent the browser there): log in and come back."""
+        page = self.page
+        page.wait_for_selector("#username")
+        page.fill("#username", user)
+        page.fill("#password", password)
+        page.click("#submit")
+        page.wait_for_url(f"{self.portal}/**")
+        page.wait_for_selector("#page-title")
+        return page
+
+    def login(self, user: str, route: str = "#/permintaan") -> Any:
+        """Open a page that needs an account as the first page of the visit: straight to the SSO and back."""
+        self.page.goto(f"{self.portal}/{route}")
+        return self.sso_login(user)
+
+
+@pytest.fixture
+def portal(chromium: Any, stack: Any) -> Iterator[Callable[..., PortalSession]]:
+    """`s = portal("phone")` → a fresh portal context (not logged in); `s.login("consumer1", "#/konsultasi")`."""
+    opened: list[PortalSession] = []
+
+    def open_(viewport: str = "phone", **context: Any) -> PortalSession:
+        s = PortalSession(chromium, stack.url["portal"], PHONE if viewport == "phone" else DESKTOP, **context)
+        opened.append(s)
+        return s
+
+    yield open_
+    for s in opened:
+        errors = list(s.errors)
+        s.close()
+        assert not errors, f"page errors or CSP violations: {errors}"

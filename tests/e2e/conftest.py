@@ -24,7 +24,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from local.devstack import Stack
 
     saved = dict(os.environ)
-    ports = {name: free_port() for name in ("moto", "sso", "billing", "api", "admin")}
+    ports = {name: free_port() for name in ("moto", "sso", "billing", "api", "admin", "portal")}
     st = Stack(catalog_items=int(os.environ.get("E2E_CATALOG_ITEMS", "400")), quiet=True, ports=ports,
                state_dir=tmp_path_factory.mktemp("devstack"), tick_seconds=2)
     try:

@@ -1,0 +1,145 @@
+// The API client: public calls go without a token (simple CORS requests, cacheable); account calls carry the
+// bearer token. Errors keep the API's shape {"error": {"code","message","details"}} plus the HTTP status and,
+// for 429, the seconds to wait (Retry-After, or details.retry_after).
+import { accessToken, renewAfter401, AuthError } from "./auth.js";
+
+let baseUrl = "";
+export function configure(cfg) {
+  baseUrl = String(cfg.apiUrl || "").replace(/\/+$/, "");
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message, details, retryAfter) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code || "";
+    this.details = details;
+    this.retryAfter = retryAfter || 0;
+  }
+}
+
+function buildUrl(path, query) {
+  const url = new URL(baseUrl + path);
+  for (const [k, v] of Object.entries(query || {})) {
+    if (v === undefined || v === null || v === "") continue;
+    url.searchParams.set(k, String(v));
+  }
+  return url.toString();
+}
+
+async function send(method, url, body, token, accept) {
+  const headers = { Accept: accept };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const init = { method, headers, cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  return fetch(url, init);
+}
+
+function retryAfterOf(res, data) {
+  const header = Number(res.headers.get("Retry-After"));
+  if (header > 0) return header;
+  const d = data && data.error && data.error.details;
+  const v = d && Number(d.retry_after || d.retry_after_s);
+  return v > 0 ? v : 30;
+}
+
+async function call(method, path, { body, query, auth = true, accept = "application/json", raw = false } = {}) {
+  const url = buildUrl(path, query);
+  let res;
+  try {
+    let token = auth ? await accessToken() : null;
+    res = await send(method, url, body, token, accept);
+    if (res.status === 401 && auth) {
+      token = await renewAfter401();
+      res = await send(method, url, body, token, accept);
+    }
+  } catch (err) {
+    if (err instanceof AuthError) throw new ApiError(401, err.code, err.message);
+    throw new ApiError(0, "network", "network error");
+  }
+  if (raw && res.ok) return res;
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(res.status, res.status === 401 ? "session_expired" : e.code || `http_${res.status}`,
+      e.message || res.statusText, e.details, res.status === 429 ? retryAfterOf(res, data) : 0);
+  }
+  return data;
+}
+
+/** Public (no token): catalog, releases, FAQ. */
+export const pub = (path, query) => call("GET", path, { query, auth: false });
+export const get = (path, query) => call("GET", path, { query });
+export const post = (path, body = {}) => call("POST", path, { body });
+export const put = (path, body) => call("PUT", path, { body });
+export const del = (path) => call("DELETE", path);
+
+/** Download a PDF (or any file) that needs the token: fetched as a blob, saved under `filename`. */
+export async function download(path, filename, accept = "application/pdf") {
+  const res = await call("GET", path, { accept, raw: true });
+  const blob = await res.blob();
+  saveBlob(blob, filename);
+}
+
+export function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+/** Plain-Indonesian text for every API error of SPEC §4. */
+const CODE_TEXT = {
+  network: "Server tidak dapat dihubungi. Periksa koneksi internet Anda lalu coba lagi.",
+  login_required: "Silakan masuk terlebih dahulu untuk melanjutkan.",
+  session_expired: "Sesi Anda telah berakhir. Silakan masuk kembali — isian Anda tetap tersimpan.",
+  invalid_input: "Ada isian yang belum benar. Periksa kolom yang ditandai.",
+  illegal_transition: "Tindakan ini tidak dapat dilakukan pada tahap permintaan saat ini.",
+  already_rated: "Permintaan ini sudah Anda nilai.",
+  not_delivered: "Penilaian baru dapat diberikan setelah permintaan dikirim.",
+  not_paid: "Tagihan belum dibayar.",
+  not_approved: "Permintaan belum disetujui.",
+  concurrent_update: "Permintaan baru saja berubah. Muat ulang halaman lalu coba lagi.",
+  conflict: "Data telah berubah. Muat ulang halaman lalu coba lagi.",
+  duplicate: "Data yang sama sudah ada.",
+  payload_too_large: "Isian terlalu besar. Persingkat teks lalu kirim lagi.",
+};
+const STATUS_TEXT = {
+  400: "Ada isian yang belum benar. Periksa kembali lalu kirim lagi.",
+  401: CODE_TEXT.session_expired,
+  403: "Anda tidak berwenang melakukan tindakan ini.",
+  404: "Data yang Anda cari tidak ditemukan. Mungkin alamatnya salah atau data sudah tidak tersedia.",
+  409: "Tindakan ini tidak dapat dilakukan sekarang karena status data sudah berubah.",
+  413: CODE_TEXT.payload_too_large,
+  429: "Terlalu banyak permintaan dalam waktu singkat.",
+};
+
+export function errorText(err) {
+  if (!(err instanceof ApiError)) return `Terjadi kesalahan: ${err && err.message ? err.message : String(err)}`;
+  if (err.status === 429) return `${STATUS_TEXT[429]} Coba lagi dalam ${err.retryAfter} detik.`;
+  if (err.status === 404) return STATUS_TEXT[404];
+  if (CODE_TEXT[err.code]) return CODE_TEXT[err.code];
+  if (STATUS_TEXT[err.status]) return STATUS_TEXT[err.status];
+  if (err.status >= 500) return "Terjadi gangguan pada server. Silakan coba beberapa saat lagi.";
+  return `Permintaan gagal (HTTP ${err.status}).`;
+}
+
+/** Field-level messages of a 400 (pydantic details), as [field, message]. */
+export function fieldErrors(err) {
+  if (!(err instanceof ApiError) || !Array.isArray(err.details)) return [];
+  return err.details.filter((d) => d && typeof d === "object").slice(0, 10).map((d) => [
+    Array.isArray(d.loc) ? d.loc.filter((x) => x !== "body" && x !== "root" && typeof x === "string").pop() || "" : "",
+    String(d.msg || ""),
+  ]);
+}
