@@ -535,6 +535,21 @@ def cases() -> list[Case]:
         C("GET", "/faq", "", lambda w, i: Req("GET", "/faq?q=ekspor", None)),
         # last: erases the caller (consumer2, one closed request; warm-up: staff1, none)
         C("GET", "/me/export", "", lambda w, i: Req("GET", "/me/export", "consumer2")),
+        # staff and units (issue 18)
+        C("GET", "/me/roles", "", lambda w, i: Req("GET", "/me/roles", "consumer1")),
+        C("POST", "/ops/staff", "",
+          lambda w, i: Req("POST", "/ops/staff", "admin1", {"user_id": f"kc-bench-{i}", "name": f"Petugas {i}",
+                                                            "roles": ["operator"], "quota": 3}, expect=201)),
+        C("GET", "/ops/staff", "", lambda w, i: Req("GET", "/ops/staff", "admin1")),
+        C("GET", "/ops/staff/{user_id}", "", lambda w, i: Req("GET", "/ops/staff/kc-bench-0", "admin1")),
+        C("PATCH", "/ops/staff/{user_id}", "",
+          lambda w, i: Req("PATCH", "/ops/staff/kc-bench-0", "admin1", {"quota": 6 + i})),
+        C("POST", "/ops/units", "",
+          lambda w, i: Req("POST", "/ops/units", "admin1", {"code": f"bench{i}", "name": f"Unit {i}"}, expect=201)),
+        C("GET", "/ops/units", "", lambda w, i: Req("GET", "/ops/units", "operator1")),
+        C("GET", "/ops/units/{unit_code}", "", lambda w, i: Req("GET", "/ops/units/sosial", "admin1")),
+        C("PATCH", "/ops/units/{unit_code}", "",
+          lambda w, i: Req("PATCH", "/ops/units/bench0", "admin1", {"name": f"Unit bench {i}"})),
         C("DELETE", "/me", "", lambda w, i: Req("DELETE", "/me", ("staff1", "consumer2")[i])),
     ]
 

@@ -96,6 +96,18 @@ BUDGETS: dict[str, tuple[int, str]] = {
                           "and its billing: 5 + 2 per request (+1 per billed request)"),
     "DELETE /me": (10, "a bulk erasure, measured for a caller with one closed request: grows with the caller's "
                        "requests, messages and notifications"),
+    # staff and units (issue 18)
+    "GET /me/roles": (0, "the caller's staff-directory entry is cached per container (staff_roles_cache_s)"),
+    "POST /ops/staff": (2, "the operator record (BatchGet), then ONE TransactWrite: entry + audit + operator"),
+    "GET /ops/staff": (2, "one Query (all_staff GSI) + the operators' settings (BatchGet)"),
+    "GET /ops/staff/{user_id}": (2, "the entry + its operator record"),
+    "PATCH /ops/staff/{user_id}": (4, "entry, operator record, unit memberships (BatchGet), then ONE TransactWrite: "
+                                      "entry + audit + operator + memberships"),
+    "POST /ops/units": (3, "the unit list (Query; cached 30 s, dropped by a change), the stored unit, PutItem"),
+    "GET /ops/units": (1, "the unit list is cached per container (30 s): 0 warm, one Query when it refreshes"),
+    "GET /ops/units/{unit_code}": (2, "the unit list (cached) + the unit's members (Query)"),
+    "PATCH /ops/units/{unit_code}": (4, "the unit list (cached; a Query after a change), the stored unit, PutItem, "
+                                        "the unit's members (Query)"),
 }
 
 #: cases that read or change one item (max_dynamodb_calls_single_item_route); the rest are lists or bulk
@@ -105,6 +117,7 @@ NOT_SINGLE_ITEM = {
     "GET /ops/escalations", "GET /ops/escalations [unit]", "GET /ops/forum/threads", "GET /ops/roster",
     "PUT /ops/roster", "GET /ops/operators", "GET /ops/reports/summary", "GET /ops/reports/ledger.csv",
     "GET /catalog/releases", "GET /me/subscriptions", "GET /ops/faq", "GET /faq", "GET /me/export", "DELETE /me",
+    "GET /ops/staff", "GET /ops/units",
 }
 SINGLE_ITEM = set(BUDGETS) - NOT_SINGLE_ITEM
 
