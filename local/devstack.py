@@ -63,7 +63,8 @@ def wait_http(url: str, timeout_s: float = 60, method: str = "GET") -> None:
 
 class Stack:
     def __init__(self, catalog_items: int = 3000, quiet: bool = False, ports: dict[str, int] | None = None,
-                 state_dir: Path | None = None, tick_seconds: float | None = None) -> None:
+                 state_dir: Path | None = None, tick_seconds: float | None = None, seed: bool = True) -> None:
+        self.seed = seed  # False (`make dev SEED=0`): a fresh stack, no demo data, staff roles only from the API
         self.ports = ports or {
             "moto": int(os.environ.get("MOTO_PORT", 5000)),
             "sso": int(os.environ.get("SSO_PORT", 8090)),
@@ -140,10 +141,16 @@ class Stack:
 
         from local.seed import seed_all
 
-        counts = seed_all(self.catalog_items)
-        log(f"seeded demo data: {counts}")
+        if self.seed:
+            counts = seed_all(self.catalog_items)
+            log(f"seeded demo data: {counts}")
+        else:
+            log("no demo seed: bootstrap an admin (scripts/bootstrap_admin.py), then create staff and units "
+                "through the API; SSO tokens carry no staff roles")
 
         full = {**env, **app_env}
+        if not self.seed:
+            full["SSO_STAFF_ROLES"] = "0"  # the SSO only authenticates; the staff directory grants staff roles
         self.env = full
         self.spawn("sso", [PY, "-m", "local.sso", "--port", str(self.ports["sso"]), "--issuer", self.url["sso"],
                            "--key-dir", str(self.state / "sso"), "--cors-origin", self.url["admin"],
@@ -214,7 +221,7 @@ def main() -> None:
     p.add_argument("--catalog-items", type=int, default=int(os.environ.get("DEMO_CATALOG_ITEMS", 3000)))
     p.add_argument("--quiet", action="store_true", help="send service logs to .devstack/<service>.log")
     a = p.parse_args()
-    stack = Stack(a.catalog_items, a.quiet)
+    stack = Stack(a.catalog_items, a.quiet, seed=os.environ.get("SEED", "1") != "0")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         stack.start()

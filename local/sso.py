@@ -281,6 +281,9 @@ class SsoServer(ThreadingHTTPServer):
         self.password = password
         self.clock = clock
         self.log_requests = log_requests
+        # SSO_STAFF_ROLES=0 (`make dev SEED=0`): like a production IdP that only authenticates, tokens carry no
+        # staff roles (operator, supervisor, producer, admin); the app's staff directory grants them
+        self.staff_roles = os.environ.get("SSO_STAFF_ROLES", "1") != "0"
         self.key = _load_or_create_key(key_dir)
         self.clients = {cid: frozenset(uris) for cid, uris in (clients or {}).items()}
         self.users: dict[str, DemoUser] = dict(DEMO_USERS)
@@ -366,7 +369,7 @@ class SsoServer(ThreadingHTTPServer):
             "email": user["email"],
             "email_verified": username in DEMO_USERS,
             "preferred_username": username,
-            "roles": list(user["roles"]),
+            "roles": self.token_roles(user),
         }
         access: dict[str, Any] = {
             "iss": self.issuer,
@@ -421,6 +424,10 @@ class SsoServer(ThreadingHTTPServer):
             "refresh_token": self._sign(refresh_claims),
             "scope": scope,
         }
+
+    def token_roles(self, user: DemoUser) -> list[str]:
+        staff = ("operator", "supervisor", "producer", "admin")
+        return [r for r in user["roles"] if self.staff_roles or r not in staff]
 
     def check_password(self, username: str, password: str) -> bool:
         stored = self._hashes.get(username)
@@ -965,7 +972,7 @@ class _Handler(BaseHTTPRequestHandler):
             "email": user["email"],
             "email_verified": claims["sub"] in DEMO_USERS,
             "preferred_username": claims["sub"],
-            "roles": list(user["roles"]),
+            "roles": self.server.token_roles(user),
         }
         if "phone" in user:
             info["phone_number"] = user["phone"]
