@@ -24,12 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", required=True, help="the admin's name (plain text)")
     p.add_argument("--email", default=None)
     p.add_argument("--prefix", default=None, help="resource name prefix of the deployment (env PREFIX)")
-    p.add_argument("--region", default=None, help="AWS region (env AWS_REGION)")
+    p.add_argument("--region", default=None, help="AWS region (env AWS_REGION; default ap-southeast-3)")
     a = p.parse_args(argv)
     if a.prefix:
         os.environ["PREFIX"] = a.prefix
-    if a.region:
-        os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = a.region
+    region = a.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-southeast-3"
+    os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = region  # PynamoDB reads the default region
     from pydantic import ValidationError
 
     from chalicelib.core.config import reset_settings

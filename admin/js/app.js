@@ -18,6 +18,7 @@ import * as catalogView from "./views/catalog.js";
 import * as notificationsView from "./views/notifications.js";
 import * as releasesView from "./views/releases.js";
 import * as faqView from "./views/faq.js";
+import * as staffView from "./views/staff.js";
 
 const OPS = ["operator", "supervisor", "admin"];
 const STAFF = ["operator", "supervisor", "producer", "admin"];
@@ -40,6 +41,7 @@ const ROUTES = [
     icon: "users" },
   { path: "laporan", view: reportsView, roles: SUPERVISOR, nav: "Laporan", group: "Supervisor", icon: "chart" },
   { path: "katalog", view: catalogView, roles: ADMIN, nav: "Katalog data", group: "Administrasi", icon: "book" },
+  { path: "petugas", view: staffView, roles: ADMIN, nav: "Petugas & unit", group: "Administrasi", icon: "users" },
   { path: "permintaan/:id", view: requestView, roles: STAFF },
   { path: "requests/:id", view: requestView, roles: STAFF },
   { path: "forum/:id", view: forumView, roles: STAFF },
@@ -307,6 +309,10 @@ async function boot() {
   if (result.loggedOut) { showLoggedOut(); return; }
   if (!result.session) { await auth.login(window.location.hash || "#/"); return; }
   const user = auth.user();
+  // the effective roles: the SSO's, combined with the staff directory (GET /me/roles); the token's otherwise
+  try {
+    user.roles = (await get("/me/roles")).roles;
+  } catch { /* no role the API accepts, or the API unreachable: the token's roles decide what is shown */ }
   state.user = user;
   if (!auth.isStaff(user)) { showRefused(user); return; }
   buildShell(user);
