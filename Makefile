@@ -22,9 +22,10 @@ venv: $(STAMP)
 dev: $(STAMP)
 	$(BIN)/python -m local.devstack
 
-## make test: ruff, then every test (unit, integration, end-to-end through the local stack, browser)
+## make test: ruff and the layer contracts (.importlinter), then every test (unit, integration, end-to-end through the local stack, browser)
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests/unit tests/integration $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "no tests ran: failing"; exit 1; fi; [ $$rc -eq 0 ] || exit $$rc
 	$(BIN)/python -m pytest tests/e2e tests/browser $(PYTEST_ARGS); rc=$$?; \
@@ -32,6 +33,7 @@ test: $(STAMP) chromium
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \

@@ -29,6 +29,12 @@ def _requests():
     return RequestService()
 
 
+def _actions():
+    from chalicelib.fulfilment.actions import RequestActions
+
+    return RequestActions()
+
+
 def _out(rec):
     from chalicelib.requests.service import to_out
 
@@ -64,8 +70,9 @@ def openapi(ctx: Ctx):
 @api.route("/catalog/search", roles=None, query=SearchQuery, response=SearchResult, tag="catalog")
 def catalog_search(ctx: Ctx, query: SearchQuery):
     from chalicelib.catalog import service
+    from chalicelib.faq.service import top_matches
 
-    return service.search(query)
+    return service.search(query, faq=top_matches)
 
 
 @api.route("/catalog/items/{item_id}", roles=None, response=CatalogItemOut, tag="catalog")
@@ -77,9 +84,9 @@ def catalog_item(ctx: Ctx, item_id: str):
 
 @api.route("/webhooks/billing", "POST", roles=None, raw=True, tag="billing", summary="Payment provider callback")
 def billing_webhook(ctx: Ctx):
-    from chalicelib.billing import service
+    from chalicelib.fulfilment import payment
 
-    return service.handle_webhook(ctx.raw_body, ctx.headers)
+    return payment.handle_webhook(ctx.raw_body, ctx.headers)
 
 
 # --- consumer ----------------------------------------------------------------------------------------------
@@ -115,7 +122,7 @@ def get_request(ctx: Ctx, request_id: str):
 
 @api.route("/requests/{request_id}/cancel", "POST", roles=CONSUMER, response=rq.RequestOut)
 def cancel_request(ctx: Ctx, request_id: str):
-    return _out(_requests().cancel(ctx.user, request_id))
+    return _out(_actions().cancel(ctx.user, request_id))
 
 
 @api.route("/requests/{request_id}/messages", roles=CONSUMER, response=list[rq.MessageOut])
@@ -132,7 +139,7 @@ def post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
 @api.route("/requests/{request_id}/rating", "POST", roles=CONSUMER, body=rq.RatingIn, response=rq.RequestOut,
            status=201)
 def rate_request(ctx: Ctx, request_id: str, body: rq.RatingIn):
-    return _out(_requests().rate(ctx.user, request_id, body.score, body.comment))
+    return _out(_actions().rate(ctx.user, request_id, body.score, body.comment))
 
 
 @api.route("/requests/{request_id}/billing", roles=CONSUMER, tag="billing")
@@ -181,24 +188,24 @@ def ops_get(ctx: Ctx, request_id: str):
 @api.route("/ops/requests/{request_id}", "PATCH", roles=SUPERVISOR, body=rq.PatchRequestIn,
            response=rq.OpsRequestOut, tag="ops")
 def ops_patch(ctx: Ctx, request_id: str, body: rq.PatchRequestIn):
-    return _ops_out(_requests().patch(ctx.user, request_id, body))
+    return _ops_out(_actions().patch(ctx.user, request_id, body))
 
 
 @api.route("/ops/requests/{request_id}/start", "POST", roles=OPS, response=rq.OpsRequestOut, tag="ops")
 def ops_start(ctx: Ctx, request_id: str):
-    return _ops_out(_requests().start(ctx.user, request_id))
+    return _ops_out(_actions().start(ctx.user, request_id))
 
 
 @api.route("/ops/requests/{request_id}/complete", "POST", roles=OPS, body=rq.CompleteIn, response=rq.OpsRequestOut,
            tag="ops")
 def ops_complete(ctx: Ctx, request_id: str, body: rq.CompleteIn):
-    return _ops_out(_requests().complete(ctx.user, request_id, body.note))
+    return _ops_out(_actions().complete(ctx.user, request_id, body.note))
 
 
 @api.route("/ops/requests/{request_id}/approval", "POST", roles=OPS, body=rq.ApprovalIn,
            response=rq.OpsRequestOut, tag="ops")
 def ops_approval(ctx: Ctx, request_id: str, body: rq.ApprovalIn):
-    return _ops_out(_requests().approval(ctx.user, request_id, body.decision, body.reason))
+    return _ops_out(_actions().approval(ctx.user, request_id, body.decision, body.reason))
 
 
 @api.route("/ops/requests/{request_id}/billing", roles=STAFF, tag="billing")
@@ -239,9 +246,25 @@ def catalog_update(ctx: Ctx, item_id: str, body: CatalogItemIn):
 @app.lambda_function(name="workflow_worker")
 def workflow_worker(event, context):
     from chalicelib.core.handlers import sqs_batch
-    from chalicelib.requests import workflow
+    from chalicelib.fulfilment import tasks
 
-    return sqs_batch(event, workflow.handle, "workflow")
+    return sqs_batch(event, tasks.handle, "workflow")
+
+
+@app.lambda_function(name="jobs_worker")
+def jobs_worker(event, context):
+    from chalicelib.core.handlers import sqs_batch
+    from chalicelib.fulfilment import jobs
+
+    return sqs_batch(event, jobs.handle, "jobs")
+
+
+@app.lambda_function(name="outbox_relay")
+def outbox_relay(event, context):
+    from chalicelib.core import outbox
+    from chalicelib.core.handlers import stream_batch
+
+    return stream_batch(event, outbox.relay_stream_record, "outbox")
 
 
 @app.lambda_function(name="catalog_worker")
@@ -255,7 +278,7 @@ def catalog_worker(event, context):
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="tick")
 def tick(event):
     from chalicelib.core.handlers import scheduled
-    from chalicelib.jobs import tick as run_tick
+    from chalicelib.fulfilment.tick import tick as run_tick
 
     return scheduled("tick", run_tick)
 

@@ -191,7 +191,7 @@ def main() -> None:
     if args.queries < 500:
         ap.error("--queries must be >= 500")
 
-    from chalicelib.catalog.generator import read_jsonl, write_jsonl
+    from local.catalog_generator import read_jsonl, write_jsonl
     from chalicelib.catalog.search.engine import SearchIndex
     from chalicelib.catalog.search.snapshot import extract_tar, write_tar
 

@@ -170,7 +170,7 @@ def main() -> None:
     figures: dict[str, float] = {}
     with local_stack(execute_state_machine=False, extra_env={"SEARCH_REFRESH_S": "3600"}) as stack:
         from chalicelib.catalog import service as catalog
-        from chalicelib.catalog.generator import generate_items
+        from local.catalog_generator import generate_items
         from tests.factories import put_operator, standard_catalog
 
         standard_catalog()

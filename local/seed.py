@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 log = logging.getLogger("silastik.seed")
 
@@ -22,30 +22,59 @@ def seed_users() -> int:
     return len(DEMO_USERS)
 
 
-def seed_operators() -> int:
-    try:
-        from chalicelib.delegation.seed import seed_demo
-    except ImportError:
-        seed_demo = None
-    from chalicelib.core import clock
+DEMO_OPERATORS = ("operator1", "operator2", "operator3", "supervisor1")
+DEMO_PRODUCERS = ("producer1",)
+DEMO_QUOTA = 5
+DEMO_DAYS = 7
 
-    if seed_demo is not None:
-        return seed_demo(clock.now())
-    from chalicelib.delegation.models import OperatorRecord, ShiftRecord
-    from chalicelib.delegation.service import local_day
+
+def _identity(user: str) -> tuple[str, str]:
     from local.sso import DEMO_USERS
 
-    now = clock.now()
-    ops = [u for u, d in DEMO_USERS.items() if "operator" in d.get("roles", [])]
-    for op in ops:
-        d = DEMO_USERS[op]
-        OperatorRecord(operator_id=op, name=d.get("name", op), email=d.get("email"), quota=5, load=0,
-                       active=True).save()
-        for day in range(-1, 7):
-            start = (now + timedelta(days=day)).replace(hour=0, minute=0, second=0, microsecond=0)
-            ShiftRecord(day=local_day(start), slot=f"{clock.iso(start)}#{op}", operator_id=op,
-                        start=clock.iso(start), end=clock.iso(start + timedelta(days=1))).save()
-    return len(ops)
+    u = DEMO_USERS.get(user)
+    return (u["name"], u["email"]) if u else (user, f"{user}@bps.example.id")
+
+
+def seed_demo(now: datetime) -> int:
+    """Demo operators and roster: operator1..3 and supervisor1 with quota 5, on duty all day (00:00-24:00
+    Asia/Jakarta) today and the next 6 days, so there is always someone on duty now; the demo producer in every
+    producer unit. Idempotent: re-running never resets an existing operator's load or settings, and shifts have
+    deterministic keys. Returns the number of operators."""
+    from pynamodb.exceptions import PutError
+
+    from chalicelib.core import clock
+    from chalicelib.delegation.models import OperatorRecord, ShiftRecord
+    from chalicelib.delegation.service import JAKARTA
+    from chalicelib.escalation.service import UNITS, add_member
+
+    stamp = clock.iso(now)
+    for op in DEMO_OPERATORS:
+        name, email = _identity(op)
+        try:
+            OperatorRecord(operator_id=op, name=name, email=email, quota=DEMO_QUOTA, load=0, active=True,
+                           services=[], updated_at=stamp).save(condition=OperatorRecord.operator_id.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    today = now.astimezone(JAKARTA).date()
+    with ShiftRecord.batch_write() as batch:
+        for i in range(DEMO_DAYS):
+            day = today + timedelta(days=i)
+            start = datetime.combine(day, time(0), tzinfo=JAKARTA)
+            s, e = clock.iso(start), clock.iso(start + timedelta(days=1))
+            for op in DEMO_OPERATORS:
+                batch.save(ShiftRecord(day=day.isoformat(), slot=f"{s}#{op}", operator_id=op, start=s, end=e,
+                                       updated_by="seed"))
+    for producer in DEMO_PRODUCERS:
+        for unit in UNITS:
+            add_member(unit, producer, _identity(producer)[0])
+    return len(DEMO_OPERATORS)
+
+
+def seed_operators() -> int:
+    from chalicelib.core import clock
+
+    return seed_demo(clock.now())
 
 
 def release_items(today: date | None = None) -> list[dict]:
@@ -101,8 +130,8 @@ def release_items(today: date | None = None) -> list[dict]:
 
 def seed_catalog(n: int = 3000) -> int:
     from chalicelib.catalog import service
-    from chalicelib.catalog.generator import generate_items
     from chalicelib.catalog.models import CatalogRecord
+    from local.catalog_generator import generate_items
 
     items = list(generate_items(n, seed=7))
     releases = release_items()
@@ -117,6 +146,9 @@ def seed_catalog(n: int = 3000) -> int:
 
 def seed_all(catalog_items: int = 3000) -> dict[str, int]:
     out = {"users": seed_users(), "operators": seed_operators()}
+    from chalicelib.staff.seed import seed_demo as seed_staff  # the demo staff directory (issue 18)
+
+    out["staff"] = seed_staff()
     try:
         out["catalog"] = seed_catalog(catalog_items)
     except ImportError as exc:

@@ -1,10 +1,12 @@
 """The local worker: what AWS would trigger. Polls each SQS queue and hands the messages to the app's
-handlers as SQS events (deleting only what the handler did not report as failed), and runs the
+handlers as SQS events (deleting only what the handler did not report as failed), hands the outbox table's
+pending rows to `outbox_relay` shaped as DynamoDB stream records (AWS: the table's stream), and runs the
 scheduled handlers every SCHEDULE_TICK_SECONDS. Also used by the tests to drive the same handlers."""
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -18,7 +20,26 @@ QUEUE_HANDLERS = {
     "notify": "notify_worker",
     "uploads": "uploads_worker",
     "catalog": "catalog_worker",
+    "jobs": "jobs_worker",
 }
+#: the outbox table's stream handler (local: fed by `Worker.poll_outbox`)
+OUTBOX_HANDLER = "outbox_relay"
+
+
+def outbox_table_name() -> str | None:
+    prefix = os.environ.get("PREFIX")
+    return f"{prefix}-outbox" if prefix else None
+
+
+def stream_event(items: list[dict[str, Any]], table: str) -> dict[str, Any]:
+    """Outbox rows (DynamoDB JSON) as the INSERT records of the table's stream."""
+    arn = f"arn:aws:dynamodb:ap-southeast-3:123456789012:table/{table}/stream/local"
+    return {"Records": [{
+        "eventID": str(uuid.uuid4()), "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+        "awsRegion": "ap-southeast-3", "eventSourceARN": arn,
+        "dynamodb": {"Keys": {"id": item["id"]}, "NewImage": item, "SequenceNumber": f"{i + 1:021d}",
+                     "StreamViewType": "NEW_IMAGE"},
+    } for i, item in enumerate(items)]}
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
@@ -44,11 +65,13 @@ def schedule_event(name: str) -> dict[str, Any]:
 
 class Worker:
     def __init__(self, sqs: Any, queue_urls: dict[str, str], invoke: Callable[[str, dict[str, Any]], Any],
-                 batch_size: int = 10) -> None:
+                 batch_size: int = 10, outbox_table: str | None = "auto", dynamodb: Any = None) -> None:
         self.sqs = sqs
         self.queue_urls = queue_urls
         self.invoke = invoke
         self.batch_size = batch_size
+        self.outbox_table = outbox_table_name() if outbox_table == "auto" else outbox_table
+        self._dynamodb = dynamodb
         self.processed = 0
         self.failed = 0
 
@@ -83,8 +106,34 @@ class Worker:
         self.failed += len(failed)
         return len(messages)
 
+    def poll_outbox(self) -> int:
+        """Relay the outbox rows waiting to be sent; returns how many were relayed."""
+        if not self.outbox_table:
+            return 0
+        if self._dynamodb is None:
+            import boto3
+
+            self._dynamodb = boto3.client("dynamodb")
+        try:
+            items = self._dynamodb.query(TableName=self.outbox_table, IndexName="pending", Limit=25,
+                                         KeyConditionExpression="pending = :p",
+                                         ExpressionAttributeValues={":p": {"S": "P"}}).get("Items", [])
+        except Exception:  # noqa: BLE001 - e.g. not provisioned yet
+            log.exception("outbox query failed")
+            return 0
+        if not items:
+            return 0
+        try:
+            result = self.invoke(OUTBOX_HANDLER, stream_event(items, self.outbox_table)) or {}
+            failed = len((result or {}).get("batchItemFailures", []))
+        except Exception:  # noqa: BLE001
+            log.exception("handler %s crashed", OUTBOX_HANDLER)
+            return 0
+        self.processed += len(items) - failed
+        return len(items) - failed
+
     def poll_once(self) -> int:
-        return sum(self.poll_queue(name) for name in self.queue_urls)
+        return self.poll_outbox() + sum(self.poll_queue(name) for name in self.queue_urls)
 
     def run_until(self, predicate: Callable[[], bool], timeout_s: float = 15.0, idle_sleep: float = 0.05) -> bool:
         deadline = time.monotonic() + timeout_s
@@ -154,6 +203,7 @@ def main() -> None:  # pragma: no cover - exercised by make dev
     threading.Thread(target=ticker, daemon=True, name="ticker").start()
     while True:
         try:
+            worker.poll_outbox()
             for name in list(urls):
                 worker.poll_queue(name, wait_s=0)
             time.sleep(0.2)

@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({k: v for k, v in report.items() if k != "errors"}))
         return 1 if report["invalid"] else 0
     if a.cmd == "generate":
-        from chalicelib.catalog.generator import write_jsonl
+        from local.catalog_generator import write_jsonl
 
         print(write_jsonl(str(a.out), a.n, a.seed))
         return 0

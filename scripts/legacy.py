@@ -33,7 +33,6 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 COLUMNS = ("legacy_id", "kind", "channel", "consumer_name", "consumer_email", "consumer_institution",
            "submitted_at", "status", "subject", "question_or_purpose", "items", "total_idr", "billing_code", "ntpn",
            "paid_at", "operator", "completed_at", "rating")
-OPTIONAL_COLUMNS = ("consumer_phone",)
 REQUIRED_COLUMNS = ("legacy_id", "kind", "consumer_name", "consumer_email", "submitted_at", "status")
 
 KINDS = {"konsultasi": "consultation", "consultation": "consultation", "permintaan_data": "data_order",

@@ -59,8 +59,8 @@ def print_report(report: Any, out: Any = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from chalicelib.migration.legacy import run
     from scripts.catalog import Progress
+    from scripts.legacy import run
 
     p = argparse.ArgumentParser(prog="python -m scripts.migrate_legacy", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)

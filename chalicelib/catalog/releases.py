@@ -6,8 +6,8 @@ Query per month of the requested range — never a Scan. Release dates are calen
 
 Publishing is a conditional update (``status = planned`` → ``published``), so a producer's click and the
 tick racing on the same item publish it once; the winner queues the search-index update
-(`service.queue_index_update`) and the release fan-out to subscribers (a ``{"task": "release"}``
-message on the workflow queue, handled by `chalicelib.subscriptions.service.on_release`).
+(`service.queue_index_update`) and the release fan-out to subscribers (a ``{"job": "release"}``
+message on the jobs queue, handled by `chalicelib.subscriptions.service.on_release`).
 """
 
 from __future__ import annotations
@@ -131,19 +131,12 @@ def _mark_published(rec: CatalogRecord, actor: str, release_date: str) -> Catalo
     return rec
 
 
-def queue_release(item_id: str) -> None:
-    """Tell the subscribers (asynchronously, on the workflow queue; the handler is idempotent per subscriber)."""
-    from chalicelib.core import queues
-
-    queues.send(queues.WORKFLOW, {"task": "release", "item_id": item_id})
-
-
 def announce(item_id: str) -> None:
     """After an item became published: re-index it and queue the fan-out to its subscribers."""
     from chalicelib.catalog import service
 
     service.queue_index_update([item_id])
-    queue_release(item_id)
+    service.queue_release(item_id)
 
 
 def publish(item_id: str, actor: str) -> CatalogRecord:

@@ -4,6 +4,7 @@ update), and the catalog worker that applies them to a new snapshot."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.catalog.models import CatalogRecord
@@ -50,7 +51,9 @@ def reset() -> None:
 EMPTY_FACETS = {"type": {}, "subject": {}, "region": {}, "year": {}}
 
 
-def search(q: SearchQuery) -> dict[str, Any]:
+def search(q: SearchQuery, faq: Callable[[str, int], list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """The catalog's answer to `q`; `faq(q, n)` (the FAQ's top matches, passed in by the caller: the FAQ sits
+    above the catalog) adds the FAQ hint on the first page."""
     from chalicelib.catalog.search.snapshot import SearchUnavailable
 
     try:
@@ -65,18 +68,16 @@ def search(q: SearchQuery) -> dict[str, Any]:
                                   page_size=q.page_size)
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
-    result["faq"] = _faq_for(q.q) if q.page == 1 else []
+    result["faq"] = _faq_for(q.q, faq) if q.page == 1 and faq is not None else []
     return result
 
 
-def _faq_for(q: str) -> list[dict[str, Any]]:
+def _faq_for(q: str, faq: Callable[[str, int], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """The top approved FAQ entries for the search words (issue 12); never fails the search itself."""
     if not q.strip():
         return []
     try:
-        from chalicelib.faq import service as faq
-
-        return faq.top_matches(q, 3)
+        return faq(q, 3)
     except Exception:  # noqa: BLE001 - the catalog answer matters more than the FAQ hint
         obs.logger().exception("FAQ lookup failed; search answered without it")
         return []
@@ -122,8 +123,6 @@ def create_item(body: CatalogItemIn, actor: str) -> CatalogItemOut:
 
 def _released(item_id: str) -> None:
     """An item became published: subscribers of its series (and matching saved searches) are told (issue 12)."""
-    from chalicelib.catalog.releases import queue_release
-
     try:
         queue_release(item_id)
     except Exception:  # noqa: BLE001 - the edit is saved and indexed; a lost fan-out is logged, not fatal
@@ -140,6 +139,13 @@ def update_item(item_id: str, body: CatalogItemIn, actor: str) -> CatalogItemOut
     if rec.status == "published" and before.status != "published":
         _released(item_id)
     return CatalogItemOut(**rec.to_dict())
+
+
+def queue_release(item_id: str) -> None:
+    """Tell the subscribers (asynchronously, on the jobs queue; the handler is idempotent per subscriber)."""
+    from chalicelib.core import queues
+
+    queues.send(queues.JOBS, {"job": "release", "item_id": item_id})
 
 
 def queue_index_update(ids: list[str]) -> None:

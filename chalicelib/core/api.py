@@ -30,7 +30,6 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
-PUBLIC: tuple[str, ...] = ()  # marker: no authentication
 _PATH_PARAM = re.compile(r"{(\w+)}")
 
 

@@ -3,12 +3,11 @@ and DynamoDB client shared by every model."""
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 from functools import cache
 from typing import Any
-
-from pynamodb.attributes import UnicodeAttribute
-from pynamodb.expressions.condition import Condition
 
 
 class LazyMeta:
@@ -41,17 +40,40 @@ def index_meta(name: str) -> Any:
     return IndexMeta
 
 
-class IsoDateTimeAttribute(UnicodeAttribute):
-    """Stores an ISO-8601 UTC string; sortable, readable in the console, usable as a GSI range key."""
+# --- transactions ---------------------------------------------------------------------------------------------
+_connection: Any = None
 
 
-def and_all(*conditions: Condition | None) -> Condition | None:
-    out = None
-    for c in conditions:
-        if c is None:
-            continue
-        out = c if out is None else out & c
-    return out
+def connection() -> Any:
+    """The PynamoDB connection TransactWrite uses (one per container)."""
+    from pynamodb.connection import Connection
+
+    global _connection
+    if _connection is None:
+        _connection = Connection()
+    return _connection
+
+
+# --- page cursors --------------------------------------------------------------------------------------------
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    from chalicelib.core.errors import BadRequest as _bad_request
+
+    if not cursor:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _bad_request("invalid cursor") from exc
+    if not isinstance(value, dict) or len(json.dumps(value)) > 1024:
+        raise _bad_request("invalid cursor")
+    return value
+
 
 
 # --- one DynamoDB client for every model ----------------------------------------------------------------------

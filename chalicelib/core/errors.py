@@ -55,11 +55,6 @@ class PayloadTooLarge(AppError):
     code = "payload_too_large"
 
 
-class TooManyRequests(AppError):
-    status = 429
-    code = "too_many_requests"
-
-
 class ServiceUnavailable(AppError):
     status = 503
     code = "service_unavailable"

@@ -30,6 +30,25 @@ def sqs_batch(event: dict[str, Any], handle: Callable[[dict[str, Any]], None], s
     return {"batchItemFailures": failures}
 
 
+def stream_batch(event: dict[str, Any], handle: Callable[[dict[str, Any]], None], source: str) -> dict[str, Any]:
+    """Process a DynamoDB stream batch record by record; on the first failure report it and everything after it
+    (ReportBatchItemFailures by SequenceNumber: a stream shard is ordered, so the batch resumes there)."""
+    from chalicelib.core import obs
+
+    log = obs.logger()
+    records = event.get("Records", [])
+    for i, record in enumerate(records):
+        try:
+            handle(record)
+        except Exception:
+            log.exception("stream record failed; it will be retried", extra={"source": source})
+            obs.flush_metrics()
+            return {"batchItemFailures": [{"itemIdentifier": (r.get("dynamodb") or {}).get("SequenceNumber", "")}
+                                          for r in records[i:i + 1]]}
+    obs.flush_metrics()
+    return {"batchItemFailures": []}
+
+
 def scheduled(name: str, fn: Callable[[], Any]) -> Any:
     from chalicelib.core import obs
 

@@ -20,13 +20,6 @@ def metrics() -> Any:
     return Metrics(namespace="SILASTIK", service="silastik")
 
 
-@lru_cache(maxsize=1)
-def tracer() -> Any:
-    from aws_lambda_powertools import Tracer
-
-    return Tracer(service="silastik")
-
-
 def count(name: str, value: float = 1) -> None:
     from aws_lambda_powertools.metrics import MetricUnit
 

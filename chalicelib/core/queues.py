@@ -12,8 +12,8 @@ from chalicelib.core.config import get_settings
 
 WORKFLOW = "workflow"
 NOTIFY = "notify"
-UPLOADS = "uploads"
 CATALOG = "catalog"
+JOBS = "jobs"  # background jobs that are not workflow tasks: drain the delegation queue, tell subscribers
 
 
 @cache
@@ -24,7 +24,7 @@ def queue_url(name: str) -> str:
     return aws.client("sqs").get_queue_url(QueueName=get_settings().queue(name))["QueueUrl"]
 
 
-def send(name: str, body: dict[str, Any], *, delay_s: int = 0, dedup: str | None = None) -> None:
+def send(name: str, body: dict[str, Any], *, delay_s: int = 0) -> None:
     kwargs: dict[str, Any] = {"QueueUrl": queue_url(name), "MessageBody": json.dumps(body, default=str)}
     if delay_s:
         kwargs["DelaySeconds"] = max(0, min(900, delay_s))

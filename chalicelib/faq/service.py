@@ -159,7 +159,7 @@ def review(p: Principal, faq_id: str, body: FaqReviewIn) -> FaqRecord:
 
 
 def list_ops(q: FaqOpsQuery) -> dict[str, Any]:
-    from chalicelib.requests.repository import decode_cursor, encode_cursor
+    from chalicelib.core.db import decode_cursor, encode_cursor
 
     it = FaqRecord.by_status.query(q.status, scan_index_forward=False, limit=q.page_size,
                                    last_evaluated_key=decode_cursor(q.cursor))

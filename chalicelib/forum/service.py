@@ -55,11 +55,6 @@ def post_out(r: ForumRecord) -> PostOut:
                    author_role=r.author_role or "", body=r.body, at=r.created_at, mentions=list(r.mentions or []))
 
 
-def mentioned_operators(text: str, author: str) -> list[str]:
-    """The known operators named as `@id` in `text` (the author excluded), in order of first mention."""
-    return _mentions(text, author)[0]
-
-
 def _mentions(text: str, author: str) -> tuple[list[str], dict[str, Any]]:
     """The mentioned operators, and their records (for the notifications: read once per post)."""
     from chalicelib.delegation.service import get_operators
@@ -101,7 +96,7 @@ def create_thread(p: Principal, body: ThreadIn) -> ThreadDetail:
     thread = ForumRecord(thread_id=thread_id, post_id=THREAD_ITEM, author=p.sub, author_name=p.name or p.sub,
                          author_role=_role(p), created_at=now, title=body.title, request_id=body.request_id,
                          last_post_at=precise, last_post_by=p.sub, post_count=1, gsi_all="T")
-    from chalicelib.requests.repository import connection
+    from chalicelib.core.db import connection
 
     with TransactWrite(connection=connection()) as tx:
         tx.save(thread, condition=ForumRecord.thread_id.does_not_exist())
@@ -118,7 +113,7 @@ def _thread(thread_id: str) -> ForumRecord:
 
 
 def add_post(p: Principal, thread_id: str, body: PostIn) -> PostOut:
-    from chalicelib.requests.repository import connection
+    from chalicelib.core.db import connection
 
     thread = _thread(thread_id)
     now, precise = clock.iso(), _precise()

@@ -89,10 +89,6 @@ class SesEmailSender:
 SENDERS: dict[str, Sender] = {"email": SesEmailSender()}
 
 
-def register_sender(channel: str, sender: Sender) -> None:
-    SENDERS[channel] = sender
-
-
 # --- idempotency ---------------------------------------------------------------------------------------
 def _claim(idem_key: str) -> bool:
     """True if this delivery owns the notification now; False if it was already sent."""
@@ -273,8 +269,8 @@ def to_out(rec: NotificationRecord) -> dict[str, Any]:
 
 
 def _start_key(user_id: str, cursor: str | None) -> dict[str, Any] | None:
+    from chalicelib.core.db import decode_cursor
     from chalicelib.core.errors import BadRequest
-    from chalicelib.requests.repository import decode_cursor
 
     key = decode_cursor(cursor)
     if key is None:
@@ -290,7 +286,7 @@ def _start_key(user_id: str, cursor: str | None) -> dict[str, Any] | None:
 
 
 def list_for(user_id: str, page_size: int, cursor: str | None) -> dict[str, Any]:
-    from chalicelib.requests.repository import encode_cursor
+    from chalicelib.core.db import encode_cursor
 
     it = NotificationRecord.query(user_id, scan_index_forward=False, limit=page_size,
                                   last_evaluated_key=_start_key(user_id, cursor))

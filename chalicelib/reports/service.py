@@ -119,11 +119,6 @@ def paused_working_days(rec: RequestRecord, cal: Any) -> float:
     return total
 
 
-@_safely
-def record_rating(rec: RequestRecord, score: int) -> None:
-    _add(clock.iso(), "rating", str(score))
-
-
 def _months(frm: str, to: str) -> list[str]:
     a = clock.parse_iso(frm).astimezone(JAKARTA)
     b = clock.parse_iso(to).astimezone(JAKARTA)

@@ -3,31 +3,22 @@ audit hash chain in one DynamoDB transaction."""
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.audit.models import make_record
 from chalicelib.core import clock
-from chalicelib.core.errors import BadRequest, Conflict, NotFound
+from chalicelib.core.db import connection, decode_cursor, encode_cursor
+from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.requests import lifecycle
+from chalicelib.requests.effects import Effects
 from chalicelib.requests.models import MessageRecord, RequestRecord, TimelineEntry
 from chalicelib.requests.sla import pause_changes
 
 NO_DUE = "9999-12-31T00:00:00+00:00"
-_connection: Connection | None = None
-
-
-def connection() -> Connection:
-    global _connection
-    if _connection is None:
-        _connection = Connection()
-    return _connection
 
 
 def due_sort(due_at: str | None, created_at: str) -> str:
@@ -51,24 +42,6 @@ def derived(status: str, assignee: str | None, due_at: str | None, created_at: s
     else:
         removes.append("delivered_shard")
     return sets, removes
-
-
-def encode_cursor(key: dict[str, Any] | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("invalid cursor") from exc
-    if not isinstance(value, dict) or len(json.dumps(value)) > 1024:
-        raise BadRequest("invalid cursor")
-    return value
 
 
 class RequestRepository:
@@ -114,15 +87,19 @@ class RequestRepository:
         action: str | None = None,
         audit_data: dict[str, Any] | None = None,
         also: Callable[[TransactWrite], None] | None = None,
+        effects: Effects | None = None,
     ) -> RequestRecord:
         """Move `rec` to status `to` (or, with to == rec.status, record an event without a status change).
-        Conditional on the status and version we read: a concurrent actor gets 409, never a lost update."""
+        Conditional on the status and version we read: a concurrent actor gets 409, never a lost update.
+        `effects`: the workflow answer, further transaction parts and the after-commit messages (outbox), all
+        committed with the change; the answer is sent after the commit."""
+        effects = effects or Effects()
         frm = rec.status
         if to != frm:
             lifecycle.check(frm, to)
         now = clock.iso()
-        set_ = dict(set_ or {})
-        remove = [r for r in remove if r not in set_]
+        set_ = {**(set_ or {}), **effects.sets}
+        remove = [r for r in [*remove, *effects.removes] if r not in set_]
         set_["updated_at"] = now
         psets, premoves = pause_changes(frm, to, rec.paused_at, set_.get("due_at", rec.due_at), now)
         for k, v in psets.items():
@@ -146,13 +123,14 @@ class RequestRepository:
             actions.append(attrs[k].set(v))
         for k in remove:
             actions.append(attrs[k].remove())
-        self._commit(rec, actions, RequestRecord.status == frm, audit, also)
+        self._commit(rec, actions, RequestRecord.status == frm, audit, [also, *effects.tx_parts()])
         rec.status = to
         rec.timeline = [*(rec.timeline or []), entry]
         for k, v in set_.items():
             setattr(rec, k, v)
         for k in remove:
             setattr(rec, k, None)
+        effects.after_commit()
         return rec
 
     def append_audit(
@@ -165,6 +143,7 @@ class RequestRepository:
         condition: Any = None,
         also: Callable[[TransactWrite], None] | None = None,
         actions: list[Any] | None = None,
+        effects: Effects | None = None,
     ) -> RequestRecord:
         """Append one event to the request's audit hash chain without a status change or a timeline entry
         (e.g. a delivery event). Same guarantees as `transition`: one transaction with `also(tx)`, conditional
@@ -175,21 +154,24 @@ class RequestRepository:
         audit = make_record(rec.request_id, seq, rec.audit_head, now, actor, action,
                             {"status": rec.status, **(data or {})})
         actions = [*(actions or []), RequestRecord.audit_seq.set(seq), RequestRecord.audit_head.set(audit.hash)]
-        self._commit(rec, actions, condition, audit, also)
+        effects = effects or Effects()
+        self._commit(rec, actions, condition, audit, [also, *effects.tx_parts()])
         rec.audit_seq = seq
         rec.audit_head = audit.hash
+        effects.after_commit()
         return rec
 
     @staticmethod
     def _commit(rec: RequestRecord, actions: list[Any], condition: Any, audit: Any,
-                also: Callable[[TransactWrite], None] | None) -> None:
-        """One transaction: the versioned request update, the next audit-chain record, and `also(tx)`."""
+                parts: list[Callable[[TransactWrite], None] | None]) -> None:
+        """One transaction: the versioned request update, the next audit-chain record, and each part(tx)."""
         try:
             with TransactWrite(connection=connection()) as tx:
                 tx.update(rec, actions=actions, condition=condition)
                 tx.save(audit, condition=type(audit).seq.does_not_exist())
-                if also is not None:
-                    also(tx)
+                for part in parts:
+                    if part is not None:
+                        part(tx)
         except TransactWriteError as exc:
             reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
             raise Conflict("the request was changed concurrently; reload and retry", code="concurrent_update",

@@ -1,26 +1,23 @@
-"""Request use cases: submission, intake, reading, conversation, cancellation, rating and the operator
-transitions. Handlers call these; AWS access stays in the repositories and adapters."""
+"""Request use cases: submission, intake, pricing, reading, the conversation and the due date. The actions
+that move a request along its workflow (cancel, rate, start, complete, approve, reassign) compose other
+capabilities and live in chalicelib.fulfilment.actions. AWS access stays in the repositories and adapters."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, timedelta
+from datetime import UTC
 from typing import Any
 
 from chalicelib.core import clock, obs
 from chalicelib.core.auth import Principal
-from chalicelib.core.config import get_settings
 from chalicelib.core.errors import (
     BadRequest,
     Conflict,
-    FirstThenFresh,
     Forbidden,
     NotFound,
-    retry_stale,
-    retrying,
 )
 from chalicelib.requests import lifecycle as lc
-from chalicelib.requests.models import Contact, MessageRecord, OrderItem, Rating, RequestRecord
+from chalicelib.requests.models import Contact, MessageRecord, OrderItem, RequestRecord
 from chalicelib.requests.repository import RequestRepository
 from chalicelib.requests.schemas import (
     ComplaintIn,
@@ -29,7 +26,6 @@ from chalicelib.requests.schemas import (
     MessageOut,
     OpsListQuery,
     OpsRequestOut,
-    PatchRequestIn,
     RequestOut,
 )
 from chalicelib.requests.sla import calendar, sla_days
@@ -187,12 +183,6 @@ class RequestService:
         rec.needs_billing = ttype == "paid"
 
     # --- reading -----------------------------------------------------------------------------------
-    def get_for(self, p: Principal, request_id: str) -> RequestRecord:
-        rec = self.repo.find(request_id)
-        if rec is None or (rec.consumer_id != p.sub and not p.is_staff):
-            raise NotFound("request not found")
-        return rec
-
     def get_own(self, p: Principal, request_id: str) -> RequestRecord:
         """Consumer routes: only the owner; staff use /ops. Another's request is 404 (no existence leak)."""
         rec = self.repo.find(request_id)
@@ -279,140 +269,7 @@ class RequestService:
         return MessageOut(msg_id=msg.msg_id, at=msg.at, author=msg.author, author_name=msg.author_name,
                           author_role=role, body=body, internal=internal)
 
-    # --- consumer actions --------------------------------------------------------------------------
-    @retry_stale
-    def cancel(self, p: Principal, request_id: str) -> RequestRecord:
-        from chalicelib.requests import workflow
-
-        rec = self.get_own(p, request_id)
-        if rec.status not in lc.CANCELLABLE:
-            raise Conflict(f"a request in status {rec.status} can no longer be cancelled", code="illegal_transition")
-        if rec.paid_at:
-            raise Conflict("the request is already paid", code="illegal_transition")
-        ans = workflow.Answer.failure(rec, None, "Cancelled", "cancelled by the consumer")
-        rec = self.repo.transition(rec, lc.CANCELLED, p.sub, "dibatalkan oleh pemohon",
-                                   set_={"closed_reason": "cancelled_by_consumer", **ans.sets}, remove=ans.removes)
-        ans.send()
-        from chalicelib.billing import service as billing
-
-        billing.on_request_closed(rec)
-        return rec
-
-    @retry_stale
-    def rate(self, p: Principal, request_id: str, score: int, comment: str | None) -> RequestRecord:
-        rec = self.get_own(p, request_id)
-        if rec.rating is not None:
-            raise Conflict("already rated", code="already_rated")
-        if rec.status != lc.DELIVERED:
-            raise Conflict("only a delivered request can be rated", code="not_delivered")
-        from chalicelib.reports import service as reports
-
-        now = clock.iso()
-        rating = Rating(score=score, comment=comment or "", at=now)
-        return self.repo.transition(rec, lc.COMPLETED, p.sub, f"dinilai {score}/5",
-                                    set_={"rating": rating, "completed_at": now}, action="request.rated",
-                                    audit_data={"score": score}, also=reports.rating_in(score, now))
-
-    # --- operator actions --------------------------------------------------------------------------
-    def _check_actor(self, p: Principal, rec: RequestRecord) -> None:
-        if rec.assignee != p.sub and not p.is_supervisor:
-            raise Forbidden("only the assignee or a supervisor can do this")
-
-    @retry_stale
-    def start(self, p: Principal, request_id: str) -> RequestRecord:
-        rec = self.ops_get(p, request_id)
-        self._check_actor(p, rec)
-        return self.repo.transition(rec, lc.IN_PROGRESS, p.sub, "mulai dikerjakan", set_={"started_at": clock.iso()})
-
-    @retry_stale
-    def complete(self, p: Principal, request_id: str, note: str) -> RequestRecord:
-        from chalicelib.delegation import service as delegation
-        from chalicelib.requests import workflow
-
-        rec = self.ops_get(p, request_id)
-        self._check_actor(p, rec)
-        if rec.status != lc.IN_PROGRESS:
-            lc.check(rec.status, lc.DELIVERED)
-        if rec.kind == "data_order":
-            from chalicelib.delivery import service as delivery
-
-            delivery.check_ready_for_completion(rec)
-        from chalicelib.reports import service as reports
-
-        ans = workflow.Answer.success(rec, "fulfilment", {"delivered": True})
-        now = clock.iso()
-        # the operator's load, the request, its audit record, the report aggregates and the workflow's
-        # answer: one transaction
-        rec = self.repo.transition(
-            rec, lc.DELIVERED, p.sub, note or "selesai dikerjakan",
-            set_={"delivered_at": now, **ans.sets}, remove=ans.removes,
-            also=delegation.both(delegation.release_in(rec.assignee), reports.delivered_in(rec, now)),
-        )
-        ans.send()
-        delegation.request_drain()
-        return rec
-
-    @retry_stale
-    def approval(self, p: Principal, request_id: str, decision: str, reason: str) -> RequestRecord:
-        from chalicelib.requests import workflow
-
-        rec = self.ops_get(p, request_id)
-        if rec.status != lc.AWAITING_APPROVAL:
-            raise Conflict(f"request is {rec.status}, not awaiting approval", code="illegal_transition")
-        if rec.approval is not None:
-            raise Conflict("already decided", code="already_decided")
-        if rec.transaction_type == "zero_rupiah" and not p.is_supervisor:
-            raise Forbidden("zero-rupiah requests are approved by a supervisor")
-        from chalicelib.requests.models import Approval
-
-        appr = Approval(decision=decision, by=p.sub, at=clock.iso(), reason=reason or "")
-        if decision == "reject":
-            if not reason:
-                raise BadRequest("a rejection needs a reason")
-            ans = workflow.Answer.failure(rec, "approval", "Rejected", reason)
-            rec = self.repo.transition(rec, lc.REJECTED, p.sub, reason, set_={"approval": appr,
-                                       "closed_reason": "rejected", **ans.sets}, remove=ans.removes,
-                                       action="request.rejected")
-            ans.send()
-            from chalicelib.notify import outbox
-
-            outbox.enqueue("request_rejected", key=f"rejected#{rec.request_id}", to_user=rec.consumer_id,
-                           to_email=rec.consumer.email, ctx={"recipient_name": rec.consumer.name,
-                                                             "request_id": rec.request_id, "kind": rec.kind,
-                                                             "reason": reason, "portal": True})
-        else:
-            also = None
-            if rec.transaction_type == "zero_rupiah":
-                from chalicelib.billing import service as billing
-
-                also = billing.zero_rupiah_ledger_in(rec, p.sub)
-            ans = workflow.Answer.success(rec, "approval", {"approved": True})
-            rec = self.repo.transition(rec, rec.status, p.sub, reason or "disetujui",
-                                       set_={"approval": appr, **ans.sets}, action="request.approved", also=also)
-            ans.send()
-        return rec
-
-    def patch(self, p: Principal, request_id: str, body: PatchRequestIn) -> RequestRecord:
-        if body.due_at is None and body.assignee is None:
-            raise BadRequest("nothing to change: give due_at and/or assignee")
-        due = None
-        if body.due_at is not None:
-            try:
-                due = clock.iso(clock.parse_iso(body.due_at))
-            except ValueError as exc:
-                raise BadRequest("due_at must be an ISO-8601 timestamp") from exc
-        rec = self.ops_get(p, request_id)
-        if due is not None:
-            read = FirstThenFresh(rec, lambda: self.ops_get(p, request_id))
-            rec = retrying(lambda: self._change_due(read(), p.sub, due, body.note))
-        if body.assignee is not None and body.assignee != rec.assignee:
-            from chalicelib.delegation import service as delegation
-
-            read = FirstThenFresh(rec, lambda: self.ops_get(p, request_id))
-            rec = retrying(lambda: delegation.reassign(read(), str(body.assignee), p.sub, body.note))
-        return rec
-
-    def _change_due(self, rec: RequestRecord, actor: str, due: str, note: str) -> RequestRecord:
+    def change_due(self, rec: RequestRecord, actor: str, due: str, note: str) -> RequestRecord:
         if rec.status not in lc.OPEN:
             raise Conflict("the request is closed")
         return self.repo.transition(rec, rec.status, actor, note or f"tenggat diubah ke {due}",
@@ -426,10 +283,3 @@ class RequestService:
     def resume_from_escalation(self, rec: RequestRecord, actor: str, note: str, also: Any = None) -> RequestRecord:
         return self.repo.transition(rec, lc.IN_PROGRESS, actor, note, remove=["escalation_id"], also=also)
 
-
-def is_overdue(rec: RequestRecord) -> bool:
-    return bool(rec.due_at and rec.status in lc.OPEN and rec.due_at < clock.iso())
-
-
-def auto_complete_cutoff() -> str:
-    return clock.iso(clock.now() - timedelta(days=get_settings().auto_complete_after_days))

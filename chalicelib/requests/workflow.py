@@ -1,8 +1,6 @@
-"""The fulfilment workflow's side: starting executions, answering task tokens, and the SQS task handlers
-the state machine (statemachines/fulfilment.asl.json) talks to.
-
-Every task handler is idempotent: it reads the request, acts only if the request is where the task
-expects it, and otherwise answers the token from the state already reached. Redeliveries are harmless."""
+"""The Step Functions port of a request's workflow (statemachines/fulfilment.asl.json): starting its
+execution, answering task tokens, and `Answer`, a user's or the system's answer written with the change that
+causes it. Depends on nothing above `requests`; the task handlers that use it live in chalicelib.fulfilment."""
 
 from __future__ import annotations
 
@@ -11,11 +9,15 @@ from typing import Any
 
 from chalicelib.core import aws, clock, obs
 from chalicelib.core.config import get_settings
-from chalicelib.requests import lifecycle as lc
 from chalicelib.requests.models import RequestRecord, TaskToken
-from chalicelib.requests.repository import RequestRepository
 
 CLOSED = "Closed"
+
+
+def error_code(exc: Exception) -> str:
+    """An AWS error's code (botocore ClientError, or the modelled exception class), never its message."""
+    resp = getattr(exc, "response", None)
+    return (resp.get("Error", {}).get("Code") if isinstance(resp, dict) else None) or type(exc).__name__
 
 
 def execution_name(request_id: str) -> str:
@@ -34,7 +36,7 @@ def start(request_id: str) -> bool:
             input=json.dumps({"request_id": request_id}))
         return True
     except Exception as exc:  # noqa: BLE001
-        if type(exc).__name__ == "ExecutionAlreadyExists" or "ExecutionAlreadyExists" in str(exc):
+        if error_code(exc) == "ExecutionAlreadyExists":
             return True
         obs.logger().exception("could not start the workflow; the sweeper retries", extra={"request_id": request_id})
         return False
@@ -58,9 +60,8 @@ def send_answer(token: str, answer: dict[str, Any]) -> str:
                                   cause=str(answer.get("cause") or "")[:256])
         return SENT
     except Exception as exc:  # noqa: BLE001
-        resp = getattr(exc, "response", None)
-        name = (resp.get("Error", {}).get("Code") if isinstance(resp, dict) else None) or type(exc).__name__
-        if any(s in name for s in STALE_TOKEN):
+        name = error_code(exc)
+        if name in STALE_TOKEN:
             obs.logger().info("task token no longer waiting", extra={"reason": name})
             return STALE
         obs.logger().warning("task token answer failed", extra={"reason": name})
@@ -118,197 +119,3 @@ class Answer:
     def send(self) -> str | None:
         return send_answer(self.task.token, self.answer) if self.task is not None else None
 
-
-def _notify_received(rec: RequestRecord) -> None:
-    from chalicelib.notify import outbox
-
-    event = "complaint_received" if rec.kind == "complaint" else "request_received"
-    outbox.enqueue(event, key=f"{event}#{rec.request_id}", to_user=rec.consumer_id,
-                   to_email=rec.consumer.email if rec.consumer else None,
-                   ctx={"recipient_name": rec.consumer.name if rec.consumer else "", "request_id": rec.request_id,
-                        "kind": rec.kind, "due_at": rec.due_at, "status": rec.status, "portal": True,
-                        **({"message_excerpt": (rec.message or "")[:200]} if rec.kind == "complaint" else {})})
-
-
-def _store_token(rec: RequestRecord, stage: str, token: str, condition: Any) -> bool:
-    repo = RequestRepository()
-    try:
-        repo.update_fields(rec, {"task": TaskToken(stage=stage, token=token, at=clock.iso())},
-                           remove=ANSWER_MARK, condition=condition)
-        return True
-    except Exception as exc:  # noqa: BLE001
-        from chalicelib.core.errors import Conflict
-
-        if isinstance(exc, Conflict):
-            return False
-        raise
-
-
-# --- task handlers -----------------------------------------------------------------------------------
-def triage(rec: RequestRecord, token: str) -> None:
-    repo = RequestRepository()
-    if rec.status in lc.TERMINAL:
-        fail_task(token, CLOSED, f"request is {rec.status}")
-        return
-    s = get_settings()
-    if rec.status == lc.SUBMITTED and rec.needs_approval and rec.approval is None:
-        rec = repo.transition(rec, lc.AWAITING_APPROVAL, "system",
-                              "menunggu persetujuan" + (" supervisor" if rec.transaction_type == "zero_rupiah" else ""))
-    _notify_received(rec)
-    from chalicelib.reports import service as reports
-
-    reports.record_submitted(rec)
-    succeed_task(token, {
-        "needs_approval": bool(rec.needs_approval),
-        "needs_billing": bool(rec.needs_billing) and not rec.paid_at,
-        "approval_timeout_s": s.approval_timeout_s,
-        "fulfilment_timeout_s": s.fulfilment_timeout_s,
-    })
-
-
-def await_approval(rec: RequestRecord, token: str) -> None:
-    if rec.approval is not None:
-        if rec.approval.decision == "approve":
-            succeed_task(token, {"approved": True})
-        else:
-            fail_task(token, "Rejected", rec.approval.reason or "")
-        return
-    if rec.status in lc.TERMINAL:
-        fail_task(token, CLOSED, f"request is {rec.status}")
-        return
-    cond = (RequestRecord.status == lc.AWAITING_APPROVAL) & RequestRecord.approval.does_not_exist()
-    if not _store_token(rec, "approval", token, cond):
-        fresh = RequestRepository().get(rec.request_id)
-        await_approval(fresh, token) if fresh.approval is not None or fresh.status in lc.TERMINAL else None
-
-
-def create_billing(rec: RequestRecord, token: str) -> None:
-    from chalicelib.billing import service as billing
-    from chalicelib.billing.provider import BillingError
-
-    if rec.status in lc.TERMINAL:
-        fail_task(token, CLOSED, f"request is {rec.status}")
-        return
-    try:
-        timeout_s = billing.create_for_request(rec)
-    except BillingError as exc:
-        obs.count("BillingCreateFailed")
-        fail_task(token, "BillingUnavailable", type(exc).__name__)
-        return
-    succeed_task(token, {"payment_timeout_s": max(1, int(timeout_s))})
-
-
-def await_payment(rec: RequestRecord, token: str) -> None:
-    if rec.paid_at:
-        succeed_task(token, {"paid": True})
-        return
-    if rec.status in lc.TERMINAL:
-        fail_task(token, CLOSED, f"request is {rec.status}")
-        return
-    cond = (RequestRecord.status == lc.AWAITING_PAYMENT) & RequestRecord.paid_at.does_not_exist()
-    if not _store_token(rec, "payment", token, cond):
-        fresh = RequestRepository().get(rec.request_id)
-        if fresh.paid_at:
-            succeed_task(token, {"paid": True})
-        elif fresh.status in lc.TERMINAL:
-            fail_task(token, CLOSED, f"request is {fresh.status}")
-        else:
-            raise RuntimeError("token store raced; retry")  # redelivered by SQS
-
-
-def payment_expired(rec: RequestRecord) -> None:
-    from chalicelib.billing import service as billing
-
-    billing.expire_request(rec)
-
-
-def approval_expired(rec: RequestRecord) -> None:
-    if rec.status == lc.AWAITING_APPROVAL and rec.approval is None:
-        RequestRepository().transition(rec, lc.EXPIRED, "system", "batas waktu persetujuan terlewati",
-                                       set_={"closed_reason": "approval_timeout"}, remove=["task"])
-
-
-def delegate(rec: RequestRecord, token: str) -> None:
-    from chalicelib.delegation import service as delegation
-
-    delegation.delegate(rec, token)
-
-
-def await_fulfilment(rec: RequestRecord, token: str) -> None:
-    if rec.status in (lc.DELIVERED, lc.COMPLETED):
-        succeed_task(token, {"delivered": True})
-        return
-    if rec.status in lc.TERMINAL:
-        fail_task(token, CLOSED, f"request is {rec.status}")
-        return
-    cond = RequestRecord.status.is_in(*sorted(lc.IN_PROCESS | {lc.QUEUED}))
-    if not _store_token(rec, "fulfilment", token, cond):
-        fresh = RequestRepository().get(rec.request_id)
-        if fresh.status in (lc.DELIVERED, lc.COMPLETED):
-            succeed_task(token, {"delivered": True})
-        elif fresh.status in lc.TERMINAL:
-            fail_task(token, CLOSED, f"request is {fresh.status}")
-        else:
-            raise RuntimeError("token store raced; retry")
-
-
-def delivered(rec: RequestRecord) -> None:
-    from chalicelib.notify import outbox
-
-    outbox.enqueue("delivered", key=f"delivered#{rec.request_id}", to_user=rec.consumer_id,
-                   to_email=rec.consumer.email if rec.consumer else None,
-                   ctx={"recipient_name": rec.consumer.name if rec.consumer else "", "request_id": rec.request_id,
-                        "kind": rec.kind, "portal": True})
-
-
-def flag_problem(rec: RequestRecord, error: dict[str, Any]) -> None:
-    problem = str(error.get("Error") or error.get("error") or "workflow_error")[:100]
-    RequestRepository().update_fields(rec, {"problem": problem})
-    obs.count("WorkflowProblem")
-    obs.logger().error("workflow flagged a problem", extra={"request_id": rec.request_id, "problem": problem})
-
-
-TOKEN_TASKS = {
-    "triage": triage,
-    "await_approval": await_approval,
-    "create_billing": create_billing,
-    "await_payment": await_payment,
-    "delegate": delegate,
-    "await_fulfilment": await_fulfilment,
-}
-
-
-def handle(message: dict[str, Any]) -> None:
-    """Dispatch one workflow-queue message. Raises to have SQS redeliver it."""
-    task = message.get("task")
-    if task == "drain":
-        from chalicelib.delegation import service as delegation
-
-        delegation.drain()
-        return
-    if task == "release":  # a catalog item was published: tell its subscribers (issue 12)
-        from chalicelib.subscriptions import service as subscriptions
-
-        subscriptions.on_release(str(message.get("item_id") or ""))
-        return
-    request_id = message.get("request_id")
-    if not isinstance(request_id, str) or not request_id:
-        obs.logger().error("workflow message without request_id", extra={"task": task})
-        return
-    repo = RequestRepository()
-    rec = repo.find(request_id)
-    if rec is None:
-        fail_task(message.get("task_token"), CLOSED, "unknown request")
-        return
-    if task in TOKEN_TASKS:
-        TOKEN_TASKS[task](rec, message["task_token"])
-    elif task == "payment_expired":
-        payment_expired(rec)
-    elif task == "approval_expired":
-        approval_expired(rec)
-    elif task == "delivered":
-        delivered(rec)
-    elif task == "flag_problem":
-        flag_problem(rec, message.get("error") or {})
-    else:
-        obs.logger().error("unknown workflow task", extra={"task": task})

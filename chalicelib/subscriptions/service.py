@@ -1,7 +1,7 @@
 """Subscriptions (issue 12): regular consumers follow a series or a saved search; each new release is announced
 to them (`subscription_release` notification) and, for a paid series with `auto_order`, ordered for them.
 
-`on_release(item_id)` is the fan-out, run by the workflow worker for the ``{"task": "release"}`` message that
+`on_release(item_id)` is the fan-out, run by the jobs worker for the ``{"job": "release"}`` message that
 publishing an item queues. Per (subscription, item) it is idempotent: the key
 ``subscription#<user>#<subscription>#<item>`` is claimed with `idem.claim` (``pending`` → ``done``; a ``failed``
 attempt is retried), the automatic order gets a request id derived from that key (a retry finds it instead of

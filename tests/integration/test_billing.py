@@ -114,7 +114,7 @@ def test_lost_webhook_recovered_by_reconciliation(api, worker, paid_order, billi
                                  headers={"Content-Type": "application/json"})
     urllib.request.urlopen(req, timeout=5).read()
     assert api.get(f"/requests/{rid}/billing", "consumer1")[1]["status"] == "unpaid"
-    from chalicelib.billing import service
+    from chalicelib.fulfilment import payment as service
 
     counts = service.reconcile()
     assert counts["applied"] == 1

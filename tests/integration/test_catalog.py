@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from chalicelib.catalog.generator import generate_items
+from local.catalog_generator import generate_items
 
 
 def _publish(n=300):

@@ -82,7 +82,7 @@ def active_count(operator_id: str) -> int:
 # --- quota under concurrency -------------------------------------------------------------------------
 def test_quota_never_exceeded_with_50_concurrent_delegations(api, atomic_moto, monkeypatch):
     from chalicelib.core.config import reset_settings
-    from chalicelib.delegation import service as delegation
+    from chalicelib.fulfilment import assign as delegation
     from chalicelib.requests.repository import RequestRepository
 
     # requests through the API, queued as the workflow's delegation step queues them when nobody has capacity
@@ -172,7 +172,7 @@ def test_queue_drains_by_due_date_then_age_as_capacity_frees(api, worker, frozen
     assert st == 200 and [r["request_id"] for r in page["items"]] == [complaint, consult_old, consult_new, order]
 
     put_operator("operator1", quota=1)
-    from chalicelib.jobs import tick
+    from chalicelib.fulfilment.tick import tick
 
     tick()
     served = []
@@ -210,7 +210,7 @@ def _wib(dt: datetime) -> str:
 
 
 def test_roster_put_validates_and_shift_start_assigns(api, worker, frozen):
-    from chalicelib.jobs import tick
+    from chalicelib.fulfilment.tick import tick
 
     for op in ("operator1", "operator2"):
         put_operator(op, quota=5, on_duty=False)
@@ -302,7 +302,7 @@ def test_inactive_or_non_serving_operators_get_nothing_until_changed(api, worker
 
 # --- reassignment --------------------------------------------------------------------------------------
 def test_reassignment_keeps_load_counters_right(api, worker):
-    from chalicelib.delegation import service as delegation
+    from chalicelib.fulfilment import assign as delegation
 
     put_operator("operator1", quota=5)
     a = submit(api, CONSULT)
@@ -406,8 +406,8 @@ def test_demo_seed_puts_everyone_on_duty_now_and_is_idempotent(aws_env):
     from chalicelib.core import clock
     from chalicelib.delegation import service as delegation
     from chalicelib.delegation.models import OperatorRecord
-    from chalicelib.delegation.seed import seed_demo
     from chalicelib.escalation.service import UNITS, units_of
+    from local.seed import seed_demo
 
     now = clock.now()
     assert seed_demo(now) == 4

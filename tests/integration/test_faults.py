@@ -58,8 +58,8 @@ def test_lost_task_token_is_flagged(api, worker, aws_env, monkeypatch):
 def test_worker_crash_between_writes_is_retried_without_duplicates(api, worker, monkeypatch):
     """The delegation worker dies after the assignment transaction but before answering the token: the SQS
     redelivery finds the request assigned and only answers the token."""
-    from chalicelib.delegation import service as delegation
     from chalicelib.delegation.models import OperatorRecord
+    from chalicelib.fulfilment import assign as delegation
     from chalicelib.requests import workflow
 
     put_operator("operator1")

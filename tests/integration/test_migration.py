@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalicelib.migration.legacy import legacy_request_id
+from scripts.legacy import legacy_request_id
 from scripts.migrate_legacy import main
 
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "legacy_sample.csv"

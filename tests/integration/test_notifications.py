@@ -31,7 +31,7 @@ def mails(to: str | None = None, about: str | None = None) -> list[Any]:
 
 
 def tick() -> dict[str, Any]:
-    from chalicelib.jobs import tick as run_tick
+    from chalicelib.fulfilment.tick import tick as run_tick
 
     out = run_tick()
     assert out["reminders"] != "error" and out["reminders"]["errors"] == 0, out

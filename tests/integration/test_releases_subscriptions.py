@@ -100,7 +100,7 @@ def test_producer_publishes_a_planned_item(api, worker, catalog):
 def test_tick_publishes_planned_items_whose_day_has_come(api, worker, catalog):
     put_catalog([_ihk("IHK-1275-DUE", "November", _today(), status="planned"),
                  _ihk("IHK-1275-LATE", "Oktober revisi", _day(-3), status="planned")])
-    from chalicelib.jobs import tick
+    from chalicelib.fulfilment.tick import tick
 
     out = tick()
     assert out["releases"] == {"published": 2, "conflicts": 0}, out
@@ -175,7 +175,7 @@ def test_release_notifies_subscribers_and_auto_orders_once(api, worker, catalog)
     assert _notifications(api, "staff1") == []
 
     # redelivered release (and a racing tick): still one notification and one order per subscriber
-    from chalicelib.catalog.releases import queue_release
+    from chalicelib.catalog.service import queue_release
     from chalicelib.subscriptions import service
 
     queue_release("IHK-1275-NEXT")

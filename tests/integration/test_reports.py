@@ -62,7 +62,7 @@ def _complete(api: Any, rid: str) -> None:
 
 
 def test_summary_and_ledger_match_a_hand_count(api, worker, billing_sim, frozen):
-    from chalicelib.billing import service as billing
+    from chalicelib.fulfilment import payment as billing
 
     standard_catalog()
     put_operator("operator1", quota=10)

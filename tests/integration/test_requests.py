@@ -149,7 +149,7 @@ def test_redelivered_task_causes_no_duplicate_transition(api, worker, setup):
     """A handler crash mid-way, then SQS redelivery: the transition happens once."""
     import json
 
-    from chalicelib.requests import workflow
+    from chalicelib.fulfilment import tasks as workflow
     from chalicelib.requests.models import RequestRecord
 
     rid = submit(api, order(["TS-FREE1"]))

@@ -29,7 +29,7 @@ def _request(rid: str, status: str, **kw) -> RequestRecord:
 
 
 def test_webhook_storm_pays_each_billing_exactly_once(aws_env):
-    from chalicelib.billing import service
+    from chalicelib.fulfilment import payment as service
 
     n_billings = int(60 * SCALE)
     rng = random.Random(7)
@@ -78,8 +78,8 @@ def test_webhook_storm_pays_each_billing_exactly_once(aws_env):
 
 
 def test_delegation_storm_respects_quotas_and_loses_nothing(aws_env):
-    from chalicelib.delegation import service as delegation
     from chalicelib.delegation.models import OperatorRecord
+    from chalicelib.fulfilment import assign as delegation
 
     n_requests = int(100 * SCALE)
     ops = [f"op{i}" for i in range(5)]

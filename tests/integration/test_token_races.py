@@ -19,7 +19,7 @@ from tests.integration.helpers import order, paid_event, signed_webhook, status_
 @pytest.fixture
 def held(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Hold the workflow's wait tasks: the worker records (task, token) instead of storing the token."""
-    from chalicelib.requests import workflow
+    from chalicelib.fulfilment import tasks as workflow
 
     stash: dict[str, Any] = {}
     for task in ("await_payment", "await_fulfilment"):
@@ -30,7 +30,7 @@ def held(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 def store_token_after_first_read(monkeypatch: pytest.MonkeyPatch, task: str, stash: dict[str, Any]) -> dict[str, int]:
     """The interleaving: the action's first read of the request returns, then the worker stores its token."""
-    from chalicelib.requests import workflow
+    from chalicelib.fulfilment import tasks as workflow
     from chalicelib.requests.repository import RequestRepository
 
     real_find = RequestRepository.find

@@ -11,7 +11,8 @@ import unicodedata
 import pytest
 
 from chalicelib.catalog import regions
-from chalicelib.catalog.generator import (
+from chalicelib.catalog.search.engine import ITEM_TYPES as ENGINE_TYPES
+from local.catalog_generator import (
     ITEM_TYPES,
     SUBJECTS,
     TYPE_PREFIX,
@@ -19,7 +20,6 @@ from chalicelib.catalog.generator import (
     read_jsonl,
     write_jsonl,
 )
-from chalicelib.catalog.search.engine import ITEM_TYPES as ENGINE_TYPES
 
 KEYS = {
     "id", "type", "title", "abstract", "subject", "region_code", "region", "level", "year", "period",

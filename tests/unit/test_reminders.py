@@ -1,4 +1,4 @@
-"""Reminder rules (chalicelib.notify.reminders) against moto, with a frozen clock: what lands on the notify
+"""Reminder rules (chalicelib.fulfilment.reminders) against moto, with a frozen clock: what lands on the notify
 queue, once per threshold. The end-to-end path (worker, SES, API) is in tests/integration/test_notifications.py."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def events(messages: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
 
 
 def run() -> dict[str, int]:
-    from chalicelib.notify import reminders
+    from chalicelib.fulfilment import reminders
 
     out = reminders.run()
     assert out["errors"] == 0, out
@@ -188,7 +188,7 @@ def test_rating_prompt_then_auto_completion(frozen, notify_queue):
 
 def test_failed_enqueue_rearms_the_reminder(frozen, notify_queue, monkeypatch):
     from chalicelib.core import queues
-    from chalicelib.notify import reminders
+    from chalicelib.fulfilment import reminders
 
     make_request("R-ENQ", "in_progress", frozen.current + timedelta(hours=2))
     real_send = queues.send

@@ -1,4 +1,4 @@
-"""Scheduled reminders (SPEC §2.10). `run()` is called every tick by `chalicelib.jobs.tick`.
+"""Scheduled reminders (SPEC §2.10). `run()` is called every tick by `chalicelib.fulfilment.tick`.
 
 Every reminder is found through an index Query (never a Scan) and sent at most once per threshold: the
 job claims the idempotency key ``reminder#<request_id>#<threshold>`` and then puts the notification on

@@ -1,0 +1,27 @@
+"""Billing's API shapes: the provider's webhook body and a billing as the consumer sees it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
+    billing_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{15}$")]
+    status: Literal["paid"]
+    amount_idr: int = Field(ge=0)
+    paid_at: str
+    ntpn: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
+
+
+class BillingOut(BaseModel):
+    billing_code: str
+    amount_idr: int
+    expires_at: str
+    status: Literal["unpaid", "paid", "expired"]
+    ntpn: str | None = None
+    paid_at: str | None = None
+    payment_instructions: dict[str, Any] = Field(default_factory=dict)

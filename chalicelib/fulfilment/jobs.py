@@ -1,0 +1,33 @@
+"""The jobs queue: background work that is not a workflow task — drain the delegation queue (an operator has
+room again, the roster changed) and tell a published item's subscribers. Each job is idempotent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.core import obs
+
+
+def _drain(message: dict[str, Any]) -> None:
+    from chalicelib.fulfilment import assign
+
+    assign.drain()
+
+
+def _release(message: dict[str, Any]) -> None:
+    from chalicelib.subscriptions import service as subscriptions
+
+    subscriptions.on_release(str(message.get("item_id") or ""))
+
+
+JOBS = {"drain": _drain, "release": _release}
+
+
+def handle(message: dict[str, Any]) -> None:
+    """Dispatch one jobs-queue message. Raises to have SQS redeliver it."""
+    job = message.get("job")
+    fn = JOBS.get(job) if isinstance(job, str) else None
+    if fn is None:
+        obs.logger().error("unknown job", extra={"job": job})
+        return
+    fn(message)

@@ -1,0 +1,165 @@
+"""The workflow's task handlers: the SQS messages the state machine (statemachines/fulfilment.asl.json) sends
+on the workflow queue, each answered through the Step Functions port (chalicelib.requests.workflow).
+
+Every task handler is idempotent: it reads the request, acts only if the request is where the task
+expects it, and otherwise answers the token from the state already reached. Redeliveries are harmless."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.core import clock, obs
+from chalicelib.core.config import get_settings
+from chalicelib.core.errors import Conflict
+from chalicelib.fulfilment import assign, notices, payment
+from chalicelib.reports import service as reports
+from chalicelib.requests import lifecycle as lc
+from chalicelib.requests.models import RequestRecord, TaskToken
+from chalicelib.requests.repository import RequestRepository
+from chalicelib.requests.workflow import ANSWER_MARK, CLOSED, fail_task, succeed_task
+
+
+def _store_token(rec: RequestRecord, stage: str, token: str, condition: Any) -> bool:
+    try:
+        RequestRepository().update_fields(rec, {"task": TaskToken(stage=stage, token=token, at=clock.iso())},
+                                          remove=ANSWER_MARK, condition=condition)
+        return True
+    except Conflict:
+        return False
+
+
+def _closed(token: str | None, rec: RequestRecord) -> None:
+    fail_task(token, CLOSED, f"request is {rec.status}")
+
+
+def _wait(rec: RequestRecord, token: str, stage: str, condition: Any, done: Callable[[RequestRecord], bool],
+          output: dict[str, Any]) -> None:
+    """Store the token of a wait, unless what it waits for happened already (then answer at once)."""
+    if done(rec):
+        succeed_task(token, output)
+        return
+    if rec.status in lc.TERMINAL:
+        _closed(token, rec)
+        return
+    if not _store_token(rec, stage, token, condition):
+        fresh = RequestRepository().get(rec.request_id)
+        if done(fresh):
+            succeed_task(token, output)
+        elif fresh.status in lc.TERMINAL:
+            _closed(token, fresh)
+        else:
+            raise RuntimeError("token store raced; retry")  # redelivered by SQS
+
+
+# --- task handlers -----------------------------------------------------------------------------------
+def triage(rec: RequestRecord, token: str) -> None:
+    if rec.status in lc.TERMINAL:
+        _closed(token, rec)
+        return
+    s = get_settings()
+    if rec.status == lc.SUBMITTED and rec.needs_approval and rec.approval is None:
+        rec = RequestRepository().transition(
+            rec, lc.AWAITING_APPROVAL, "system",
+            "menunggu persetujuan" + (" supervisor" if rec.transaction_type == "zero_rupiah" else ""))
+    notices.send(notices.received(rec))
+    reports.record_submitted(rec)
+    succeed_task(token, {
+        "needs_approval": bool(rec.needs_approval),
+        "needs_billing": bool(rec.needs_billing) and not rec.paid_at,
+        "approval_timeout_s": s.approval_timeout_s,
+        "fulfilment_timeout_s": s.fulfilment_timeout_s,
+    })
+
+
+def await_approval(rec: RequestRecord, token: str) -> None:
+    if rec.approval is not None:
+        if rec.approval.decision == "approve":
+            succeed_task(token, {"approved": True})
+        else:
+            fail_task(token, "Rejected", rec.approval.reason or "")
+        return
+    if rec.status in lc.TERMINAL:
+        _closed(token, rec)
+        return
+    cond = (RequestRecord.status == lc.AWAITING_APPROVAL) & RequestRecord.approval.does_not_exist()
+    if not _store_token(rec, "approval", token, cond):
+        fresh = RequestRepository().get(rec.request_id)
+        await_approval(fresh, token) if fresh.approval is not None or fresh.status in lc.TERMINAL else None
+
+
+def create_billing(rec: RequestRecord, token: str) -> None:
+    from chalicelib.billing.provider import BillingError
+
+    if rec.status in lc.TERMINAL:
+        _closed(token, rec)
+        return
+    try:
+        timeout_s = payment.create_for_request(rec)
+    except BillingError as exc:
+        obs.count("BillingCreateFailed")
+        fail_task(token, "BillingUnavailable", type(exc).__name__)
+        return
+    succeed_task(token, {"payment_timeout_s": max(1, int(timeout_s))})
+
+
+def await_payment(rec: RequestRecord, token: str) -> None:
+    cond = (RequestRecord.status == lc.AWAITING_PAYMENT) & RequestRecord.paid_at.does_not_exist()
+    _wait(rec, token, "payment", cond, lambda r: bool(r.paid_at), {"paid": True})
+
+
+def await_fulfilment(rec: RequestRecord, token: str) -> None:
+    cond = RequestRecord.status.is_in(*sorted(lc.IN_PROCESS | {lc.QUEUED}))
+    _wait(rec, token, "fulfilment", cond, lambda r: r.status in (lc.DELIVERED, lc.COMPLETED), {"delivered": True})
+
+
+def approval_expired(rec: RequestRecord) -> None:
+    if rec.status == lc.AWAITING_APPROVAL and rec.approval is None:
+        RequestRepository().transition(rec, lc.EXPIRED, "system", "batas waktu persetujuan terlewati",
+                                       set_={"closed_reason": "approval_timeout"}, remove=["task"])
+
+
+def delivered(rec: RequestRecord) -> None:
+    notices.send(notices.to_consumer("delivered", rec, f"delivered#{rec.request_id}"))
+
+
+def flag_problem(rec: RequestRecord, error: dict[str, Any]) -> None:
+    problem = str(error.get("Error") or error.get("error") or "workflow_error")[:100]
+    RequestRepository().update_fields(rec, {"problem": problem})
+    obs.count("WorkflowProblem")
+    obs.logger().error("workflow flagged a problem", extra={"request_id": rec.request_id, "problem": problem})
+
+
+TOKEN_TASKS: dict[str, Callable[[RequestRecord, str], Any]] = {
+    "triage": triage,
+    "await_approval": await_approval,
+    "create_billing": create_billing,
+    "await_payment": await_payment,
+    "delegate": assign.delegate,
+    "await_fulfilment": await_fulfilment,
+}
+EVENT_TASKS: dict[str, Callable[[RequestRecord, dict[str, Any]], Any]] = {
+    "payment_expired": lambda rec, m: payment.expire_request(rec),
+    "approval_expired": lambda rec, m: approval_expired(rec),
+    "delivered": lambda rec, m: delivered(rec),
+    "flag_problem": lambda rec, m: flag_problem(rec, m.get("error") or {}),
+}
+
+
+def handle(message: dict[str, Any]) -> None:
+    """Dispatch one workflow-queue message. Raises to have SQS redeliver it."""
+    task = message.get("task")
+    request_id = message.get("request_id")
+    if not isinstance(request_id, str) or not request_id:
+        obs.logger().error("workflow message without request_id", extra={"task": task})
+        return
+    rec = RequestRepository().find(request_id)
+    if rec is None:
+        fail_task(message.get("task_token"), CLOSED, "unknown request")
+        return
+    if task in TOKEN_TASKS:
+        TOKEN_TASKS[task](rec, message["task_token"])
+    elif task in EVENT_TASKS:
+        EVENT_TASKS[task](rec, message)
+    else:
+        obs.logger().error("unknown workflow task", extra={"task": task})

@@ -1,0 +1,35 @@
+"""Scheduled work, run every tick (one minute in AWS; SCHEDULE_TICK_SECONDS locally), step by step; one
+failing step never starves the others."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.core import obs
+
+
+def _step(name: str, fn: Any, out: dict[str, Any]) -> None:
+    try:
+        out[name] = fn()
+    except Exception:  # noqa: BLE001 - one failing job must not starve the others
+        obs.logger().exception("tick step failed", extra={"step": name})
+        out[name] = "error"
+
+
+def tick() -> dict[str, Any]:
+    from chalicelib.catalog import releases
+    from chalicelib.core import outbox
+    from chalicelib.fulfilment import assign, payment, reminders
+    from chalicelib.privacy import service as privacy
+    from chalicelib.requests import sweeper
+
+    out: dict[str, Any] = {}
+    _step("reconcile", payment.reconcile, out)  # payments whose webhook was lost
+    _step("sweep", sweeper.sweep, out)  # executions never started or lost
+    _step("answers", sweeper.confirm_answers, out)  # workflow answers left unconfirmed
+    _step("outbox", outbox.sweep, out)  # outbox rows the stream did not relay
+    _step("drain", assign.drain, out)  # queued requests, operators with room
+    _step("reminders", reminders.run, out)  # due dates, billings, rating prompts, auto-completion
+    _step("releases", releases.publish_due, out)  # planned releases whose day has come
+    _step("retention", privacy.retention_tick, out)  # the daily retention run
+    return out
