@@ -173,3 +173,19 @@ def test_bootstrap_admin_cli_is_idempotent(api, sso, capsys):
     admin = As(api, sso, "kc-first-admin")  # the IdP gives no role; the directory makes them admin
     st, staff = admin("GET", "/ops/staff")
     assert st == 200 and [s["user_id"] for s in staff] == ["kc-first-admin"]
+
+
+def test_demo_seed_lists_the_demo_desk_in_the_directory(api):
+    from chalicelib.staff.seed import seed_demo
+    from local.seed import seed_operators
+
+    seed_operators()
+    assert seed_demo() == 6  # operator1-3, supervisor1, producer1, admin1
+    assert seed_demo() == 0  # idempotent
+    st, staff = api.get("/ops/staff", "admin1")
+    assert st == 200
+    by_id = {s["user_id"]: s for s in staff}
+    assert by_id["supervisor1"]["roles"] == ["operator", "supervisor"] and by_id["supervisor1"]["operator"]["quota"] == 5
+    assert len(by_id["producer1"]["units"]) == 5 and by_id["admin1"]["roles"] == ["admin"]
+    # the same roles as the SSO's tokens: nothing changes for the demo users
+    assert api.get("/ops/queue", "operator1")[0] == 200 and api.get("/ops/staff", "admin1")[0] == 200
