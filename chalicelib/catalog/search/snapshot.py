@@ -134,30 +134,76 @@ def extract_tar(fileobj: IO[bytes], dest: str) -> None:
 
 
 def _extract(stream: Any, dest: str) -> None:
-    with tarfile.open(fileobj=stream, mode="r|*", bufsize=_COPY_CHUNK) as tar:
+    with tarfile.open(fileobj=stream, mode="r|*", bufsize=_COPY_CHUNK, copybufsize=_COPY_CHUNK) as tar:
         for member in tar:
             if not member.isfile() or "/" in member.name or member.name in ("", ".", ".."):
                 raise ValueError(f"unexpected entry in search snapshot: {member.name!r}")
             tar.extract(member, dest, filter="data")
 
 
-class _HashingReader:
-    """File-like wrapper computing the SHA-256 of what is read through it."""
+class _Prefetch:
+    """File-like reader of ``raw`` fed by a thread: the download (and its SHA-256) runs while the caller
+    decompresses and writes what arrived — network wait and extraction overlap instead of alternating.
 
-    def __init__(self, raw: Any) -> None:
-        self._raw = raw
+    The thread reads ``_COPY_CHUNK`` pieces into a bounded queue (at most ``depth`` MiB ahead); an error on
+    the download is raised to the reader. ``close()`` stops the thread early (e.g. a corrupt snapshot).
+    """
+
+    def __init__(self, raw: Any, depth: int = 16) -> None:
+        import queue
+
+        self._q: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=depth)
+        self._buf = b""
+        self._eof = False
+        self._stop = threading.Event()
         self.sha256 = hashlib.sha256()
         self.size = 0
+        self._thread = threading.Thread(target=self._pump, args=(raw,), name="search-snapshot-download",
+                                        daemon=True)
+        self._thread.start()
+
+    def _pump(self, raw: Any) -> None:
+        try:
+            while not self._stop.is_set():
+                chunk = raw.read(_COPY_CHUNK)
+                if not chunk:
+                    break
+                self.sha256.update(chunk)
+                self.size += len(chunk)
+                self._q.put(chunk)
+            self._q.put(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
+            self._q.put(exc)
 
     def read(self, n: int = -1) -> bytes:
-        data = self._raw.read(n) if n is not None and n >= 0 else self._raw.read()
-        self.sha256.update(data)
-        self.size += len(data)
+        want = None if n is None or n < 0 else n
+        while not self._eof and (want is None or len(self._buf) < want):
+            item = self._q.get()
+            if item is None:
+                self._eof = True
+            elif isinstance(item, BaseException):
+                self._eof = True
+                raise item
+            else:
+                self._buf += item
+        if want is None:
+            data, self._buf = self._buf, b""
+        else:
+            data, self._buf = self._buf[:want], self._buf[want:]
         return data
 
     def drain(self) -> None:
+        """Read to the end (so the digest covers the whole object)."""
         while self.read(_COPY_CHUNK):
             pass
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():  # unblock a put() on a full queue
+            try:
+                self._q.get(timeout=0.05)
+            except Exception:  # noqa: BLE001 - queue.Empty: the thread is finishing
+                pass
 
 
 class SnapshotStore:
@@ -245,12 +291,14 @@ class SnapshotStore:
         tmp = tempfile.mkdtemp(prefix=f".{version}.", dir=dest_root)
         try:
             obj = self._get_snapshot(version)
-            reader = _HashingReader(obj["Body"])
+            reader = _Prefetch(obj["Body"])
             try:
                 extract_tar(reader, tmp)  # type: ignore[arg-type]
                 reader.drain()
             except (tarfile.TarError, zlib.error, EOFError, gzip.BadGzipFile) as exc:
                 raise ValueError(f"search snapshot {version} is corrupt: {exc}") from exc
+            finally:
+                reader.close()
             expected = (obj.get("Metadata") or {}).get("sha256")
             if expected and expected != reader.sha256.hexdigest():
                 raise ValueError(f"search snapshot {version} is corrupt (sha256 mismatch)")
