@@ -2,6 +2,8 @@
 each call counted (DynamoDB / S3 / SQS / Step Functions / others) with an estimate of the DynamoDB capacity.
 
     .venv/bin/python -m bench.aws_calls            # table to bench/aws_calls.md, BENCH lines, bench/results.json
+                                                   # (and per route, machine-readable, bench/aws_calls.json:
+                                                   # the input of bench/cost.py)
 
 Counting: a hook on ``botocore.client.BaseClient._make_api_call`` — every boto3/botocore client (ours, PynamoDB's)
 goes through it — records the calls made *on the calling thread* while a ``recording()`` is open, so moto's
@@ -550,6 +552,8 @@ def cases() -> list[Case]:
         C("GET", "/ops/units/{unit_code}", "", lambda w, i: Req("GET", "/ops/units/sosial", "admin1")),
         C("PATCH", "/ops/units/{unit_code}", "",
           lambda w, i: Req("PATCH", "/ops/units/bench0", "admin1", {"name": f"Unit bench {i}"})),
+        # last: erases the caller (consumer2, one closed request; warm-up: staff1, none)
+        C("GET", "/me/export", "", lambda w, i: Req("GET", "/me/export", "consumer2")),
         C("DELETE", "/me", "", lambda w, i: Req("DELETE", "/me", ("staff1", "consumer2")[i])),
     ]
 
@@ -596,7 +600,43 @@ def route_keys() -> set[tuple[str, str]]:
 
 
 # --- report --------------------------------------------------------------------------------------------------
-def markdown(results: list[Result], budgets: dict[str, tuple[int, str]]) -> str:
+#: why a list or bulk route needs the calls it makes, where the budget table says nothing more
+MULTI_ITEM_WHY: dict[str, str] = {
+    "GET /health": "no AWS call",
+    "GET /openapi.json": "no AWS call",
+    "GET /catalog/search": "served from the search snapshot in memory (S3 only at load and refresh)",
+    "GET /faq": "approved entries cached in memory per container; one Query when the cache refreshes",
+}
+
+
+def multi_item_section(results: list[Result], budgets: dict[str, tuple[int, str]], single: set[str]) -> list[str]:
+    """Every list/bulk route (not a single-item route) with its measured calls, budget and the reason."""
+    lines = ["", "Every list or bulk route (the routes that are not single-item), its budget and why:", "",
+             "| route | DynamoDB | budget | why |", "|---|---:|---:|---|"]
+    for r in results:
+        key = r.case.key
+        if key in single:
+            continue
+        budget, why = budgets.get(key, (None, ""))
+        why = why or MULTI_ITEM_WHY.get(key, "") or "one Query per page"
+        lines.append(f"| `{key}` | {r.rec.dynamodb} | {'' if budget is None else budget} | {why} |")
+    return lines
+
+
+def as_json(results: list[Result]) -> dict[str, Any]:
+    """Per case: calls per service and operation, estimated capacity, the warm in-process time (bench/cost.py)."""
+    out: dict[str, Any] = {}
+    for r in results:
+        ops = Counter(f"{c.service}:{c.operation}" for c in r.rec.calls)
+        out[r.case.key] = {
+            "dynamodb": r.rec.dynamodb, "s3": len(r.rec.of("s3")), "sqs": len(r.rec.of("sqs")),
+            "sfn": len(r.rec.of("sfn")), "rcu": r.rec.rcu, "wcu": r.rec.wcu, "ops": dict(ops),
+            "seconds": round(r.seconds, 4),
+        }
+    return out
+
+
+def markdown(results: list[Result], budgets: dict[str, tuple[int, str]], single: set[str] | None = None) -> str:
     lines = [
         "# AWS calls per request",
         "",
@@ -618,6 +658,8 @@ def markdown(results: list[Result], budgets: dict[str, tuple[int, str]]) -> str:
     for key, (budget, why) in budgets.items():
         if budget > 3 and why:
             lines.append(f"- `{key}` ≤ {budget}: {why}")
+    if single is not None:
+        lines += multi_item_section(results, budgets, single)
     return "\n".join(lines) + "\n"
 
 
@@ -646,11 +688,14 @@ def main() -> None:
     with local_stack() as stack:
         results = measure(stack.api, stack.worker)
     missing = sorted(route_keys() - {(r.case.method, r.case.path) for r in results})
-    text = markdown(results, BUDGETS)
+    text = markdown(results, BUDGETS, SINGLE_ITEM)
     if missing:
         text += "\nRoutes without a case (not measured): " + ", ".join(f"`{m} {p}`" for m, p in missing) + "\n"
     with open(args.out, "w", encoding="utf-8") as fh:
         fh.write(text)
+    with open(os.path.splitext(args.out)[0] + ".json", "w", encoding="utf-8") as fh:
+        json.dump(as_json(results), fh, indent=1, sort_keys=True)
+        fh.write("\n")
     figs = figures(results, SINGLE_ITEM)
     over = [f"{r.case.key}: {r.rec.dynamodb} > {BUDGETS[r.case.key][0]}" for r in results
             if r.case.key in BUDGETS and r.rec.dynamodb > BUDGETS[r.case.key][0]]
