@@ -535,8 +535,6 @@ def cases() -> list[Case]:
         C("POST", "/ops/faq/{faq_id}/review", "",
           lambda w, i: Req("POST", f"/ops/faq/{w.ids['faq'][i]}/review", "supervisor1", {"decision": "approve"})),
         C("GET", "/faq", "", lambda w, i: Req("GET", "/faq?q=ekspor", None)),
-        # last: erases the caller (consumer2, one closed request; warm-up: staff1, none)
-        C("GET", "/me/export", "", lambda w, i: Req("GET", "/me/export", "consumer2")),
         # staff and units (issue 18)
         C("GET", "/me/roles", "", lambda w, i: Req("GET", "/me/roles", "consumer1")),
         C("POST", "/ops/staff", "",
