@@ -554,10 +554,10 @@ class SearchIndex:
         if year_ is not None:
             filters.append(tv.Query.term_query(schema, F_YEAR, year_))
 
-        clauses, relaxed = self._text_clauses(searcher, q)
+        clauses, relaxed, flat = self._text_clauses(searcher, q)
         filter_key = (type_, subject and tuple(vocab.subject_ords(subject)),
                       region and tuple(vocab.region_ords(region)), year_)
-        result = self._run(state, clauses, filters, filter_key, page, page_size)
+        result = self._run(state, clauses, filters, filter_key, page, page_size, flat)
         result["relaxed"] = relaxed
         return result
 
@@ -569,17 +569,26 @@ class SearchIndex:
         filter_key: tuple,
         page: int,
         page_size: int,
+        flat: bool = False,
     ) -> dict[str, Any]:
         tv = _tantivy()
         searcher, vocab = state.searcher, state.vocab
         ranked = clauses is not None
+        count_query = None
         if clauses is None and not filters:
             query = tv.Query.all_query()
         else:
             clauses = list(clauses or [])
+            if flat and filters:  # a union of alternatives: one required clause next to the filters
+                clauses = [(tv.Occur.Must, tv.Query.boolean_query(clauses))]
             for f in filters:
                 clauses.append((tv.Occur.Must, tv.Query.const_score_query(f, 0.0)))
             query = tv.Query.boolean_query(clauses)
+            # The facets count the matches: next to MUST clauses the SHOULD ones (phrase, title-word boosts)
+            # only score, so the aggregation runs without them (the phrase scorer is the costly part).
+            musts = [c for c in clauses if c[0] == tv.Occur.Must]
+            if musts and len(musts) < len(clauses):
+                count_query = tv.Query.boolean_query(musts)
 
         offset = (page - 1) * page_size
         in_window = offset + page_size <= MAX_RESULT_WINDOW
@@ -592,7 +601,7 @@ class SearchIndex:
         if hits is None and cached is None and in_window and self._parallel:
             hits_future = self._submit_topk(searcher, query, ranked, offset, page_size)
         if cached is None:
-            facets, total = self._facets(searcher.aggregate(query, _AGGS), vocab)
+            facets, total = self._facets(searcher.aggregate(count_query or query, _AGGS), vocab)
             if not ranked:
                 state.store_facets(filter_key, facets, total)
         else:
@@ -622,8 +631,13 @@ class SearchIndex:
             [(tv.Occur.Should, tv.Query.term_query(self._schema, field, v)) for v in values]
         )
 
-    def _text_clauses(self, searcher: Any, q: str) -> tuple[list[tuple[Any, Any]] | None, bool]:
-        """(scoring clauses for ``q`` or None when it has no word, relaxed flag).
+    def _text_clauses(self, searcher: Any, q: str) -> tuple[list[tuple[Any, Any]] | None, bool, bool]:
+        """(scoring clauses for ``q`` or None when it has no word, relaxed flag, flat flag).
+
+        Flat: one query word, so every clause is an alternative way to match that word (its stem, a title
+        word it is a prefix of, the word itself in a title) and the clauses are all SHOULD: a pure union,
+        which Tantivy ranks with block-max WAND (skips blocks that cannot reach the top k) — 2-10x
+        faster for a common word than the same union under a MUST.
 
         Terms that occur nowhere in the index (typos, words the catalog does not use) are dropped
         when other terms remain, so one misspelt word does not empty the result; the result is then
@@ -631,7 +645,7 @@ class SearchIndex:
         """
         tokens = _text.tokenize(q)[: MAX_QUERY_TERMS * 2]
         if not tokens:
-            return None, False
+            return None, False, False
         tv = _tantivy()
         query_cls, occur, schema = tv.Query, tv.Occur, self._schema
         content = list(dict.fromkeys(_text.content_tokens(tokens))) or list(dict.fromkeys(tokens))
@@ -667,8 +681,9 @@ class SearchIndex:
         else:
             unknown += 1
         if not required:
-            return [(occur.Must, query_cls.empty_query())], False
-        clauses = [(occur.Must, c) for c in required]
+            return [(occur.Must, query_cls.empty_query())], False, False
+        flat = len(content) == 1 and len(tokens[:MAX_QUERY_TERMS]) == 1
+        clauses = list(subs) if flat else [(occur.Must, c) for c in required]
         phrase_words = tokens[:MAX_QUERY_TERMS]
         in_titles = {w for w in set(phrase_words) if searcher.doc_freq(F_TITLE, w) > 0}
         # Title words weigh more than abstract words: each content word that is a title word (as typed,
@@ -681,7 +696,7 @@ class SearchIndex:
         if len(phrase_words) >= 2 and len(in_titles) == len(set(phrase_words)):
             phrase = query_cls.phrase_query(schema, F_TITLE, phrase_words)
             clauses.append((occur.Should, query_cls.boost_query(phrase, PHRASE_BOOST)))
-        return clauses, unknown > 0
+        return clauses, unknown > 0, flat
 
     def _topk(self, searcher: Any, query: Any, ranked: bool, offset: int, limit: int) -> list[tuple[Any, Any]]:
         if ranked:
