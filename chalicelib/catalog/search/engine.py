@@ -663,7 +663,8 @@ class SearchIndex:
         last = content[-1]
         stem = stemmer.stem(last)
         subs: list[tuple[Any, Any]] = []
-        if searcher.doc_freq(F_TEXT, stem) > 0:
+        last_stem_indexed = searcher.doc_freq(F_TEXT, stem) > 0
+        if last_stem_indexed:
             subs.append((occur.Should, query_cls.term_query(schema, F_TEXT, stem)))
         limit = PREFIX_EXPANSIONS_SHORT if len(last) <= 2 else PREFIX_EXPANSIONS
         budget = max(PREFIX_MIN_BUDGET, int(searcher.num_docs * PREFIX_BUDGET_SHARE))
@@ -688,8 +689,10 @@ class SearchIndex:
         in_titles = {w for w in set(phrase_words) if searcher.doc_freq(F_TITLE, w) > 0}
         # Title words weigh more than abstract words: each content word that is a title word (as typed,
         # folded) adds its title BM25 (``text`` has no frequencies, so this is the title's weight).
+        # (In a flat union a clause also matches: only where its documents are already matched through the
+        # word's stem, i.e. not for a stopword, whose title occurrences are not in ``text``.)
         for w in content:
-            if w in in_titles:
+            if w in in_titles and (not flat or last_stem_indexed):
                 title_q = query_cls.term_query(schema, F_TITLE, w)
                 clauses.append((occur.Should, query_cls.boost_query(title_q, TITLE_WORD_BOOST)))
         # The exact-phrase boost, unless a word of it is in no title at all (then it cannot match).
