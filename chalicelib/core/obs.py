@@ -5,19 +5,27 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+#: Powertools metrics namespace and service dimension (the alarms and dashboard in infra/ use the same names)
+NAMESPACE = "SILASTIK"
+SERVICE = "silastik"
+#: alarmed custom metrics (infra/operations.json): paid requests nobody acts on; reconciliation runs that could not
+#: ask the provider or apply a payment. Defined here for the alarms; emitted where those conditions are detected.
+STUCK_PAID = "PaidRequestsStuck"
+RECONCILIATION_ERRORS = "ReconciliationErrors"
+
 
 @lru_cache(maxsize=1)
 def logger() -> Any:
     from aws_lambda_powertools import Logger
 
-    return Logger(service="silastik")
+    return Logger(service=SERVICE)
 
 
 @lru_cache(maxsize=1)
 def metrics() -> Any:
     from aws_lambda_powertools import Metrics
 
-    return Metrics(namespace="SILASTIK", service="silastik")
+    return Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
 def count(name: str, value: float = 1) -> None:

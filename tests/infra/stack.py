@@ -1,0 +1,121 @@
+"""The in-process stack (moto provisioned from infra/, executing Step Functions, the local OIDC issuer and billing
+simulator) under any `Prefix`, with the code's AWS calls recorded per Lambda function while the AWS-call
+benchmark's cases (every route of the API, bench/aws_calls.py) run and the workers and the scheduled tick drain
+what they cause. Used by tests/infra/test_iam.py to prove each function's role against what its code calls."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from tests.infra import inventory as inv_mod
+
+ACCOUNT = "123456789012"
+REGION = "ap-southeast-3"
+
+
+@contextlib.contextmanager
+def recorded_stack(prefix: str) -> Iterator[inv_mod.Inventory]:
+    import boto3
+    from chalice import Chalice
+    from chalice.test import Client
+    from moto import mock_aws
+
+    from local.billing_sim import serve_in_thread as billing_serve
+    from local.provision import provision
+    from local.sso import serve_in_thread as sso_serve
+    from local.worker import QUEUE_HANDLERS, Worker, schedule_event
+    from tests import conftest
+
+    inv_mod.install()
+    sso, _ = sso_serve(host="127.0.0.1", port=0, log_requests=False)
+    secret = conftest.TEST_ENV["BILLING_WEBHOOK_SECRET"]
+    sim, _ = billing_serve(host="127.0.0.1", port=0, webhook_url=None, secret=secret, log_requests=False)
+    saved = dict(os.environ)
+    tmp = tempfile.TemporaryDirectory(prefix="silastik-iam-")
+    original_call = Chalice.__call__
+
+    def api_call(self: Any, event: Any, context: Any) -> Any:
+        from chalicelib.core import secrets
+
+        secrets.reset()  # each function runs in its own containers: no secret cached by another one
+        with inv_mod.as_function("APIHandler"):
+            return original_call(self, event, context)
+
+    try:
+        os.environ.update({"OIDC_ISSUER": sso.issuer, "BILLING_BASE_URL": sim.url, "POWERTOOLS_LOG_LEVEL": "ERROR"})
+        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+            env = provision(prefix=prefix, region=REGION, session=boto3.session.Session(),
+                            asl_overrides={"States.CreateBilling.Retry.0.IntervalSeconds": 1},
+                            billing_secret={"webhook_secret": secret, "api_key": "iam-test-key"})
+            os.environ.update(env)
+            os.environ.pop("BILLING_WEBHOOK_SECRET", None)  # the deployed way: only the secret's ARN
+            os.environ["SEARCH_LOCAL_ROOT"] = os.path.join(tmp.name, "search")
+            conftest._reset_caches()
+            from chalicelib.core import clock, secrets
+
+            secrets.reset()
+            clock.set_clock(None)
+            import app as app_module
+            from bench.aws_calls import measure
+
+            Chalice.__call__ = api_call  # type: ignore[method-assign]
+            with Client(app_module.app, stage_name="test") as client, inv_mod.recording(ACCOUNT, REGION) as inv:
+                api = conftest.Api(client, conftest.Tokens(sso))
+                urls = {name: env[f"{name.upper()}_QUEUE_URL"] for name in QUEUE_HANDLERS
+                        if f"{name.upper()}_QUEUE_URL" in env and hasattr(app_module, QUEUE_HANDLERS[name])}
+
+                def invoke(name: str, event: dict[str, Any]) -> Any:
+                    secrets.reset()
+                    with inv_mod.as_function(inv_mod.chalice_logical_name(name)):
+                        return client.lambda_.invoke(name, event).payload
+
+                worker = Worker(boto3.client("sqs", region_name=REGION), urls, invoke)
+                measure(api, worker)
+                worker.drain()
+                # the staff directory's admin routes (no case in the benchmark yet)
+                for method, path, body, want in [
+                    ("POST", "/ops/units", {"code": "distribusi", "name": "Statistik Distribusi"}, 201),
+                    ("PATCH", "/ops/units/distribusi", {"name": "Statistik Distribusi dan Jasa"}, 200),
+                    ("GET", "/ops/units", None, 200), ("GET", "/ops/units/distribusi", None, 200),
+                    ("POST", "/ops/staff", {"user_id": "operator9", "name": "Operator Sembilan", "roles": ["operator"],
+                                            "quota": 5, "services": []}, 201),
+                    ("POST", "/ops/staff", {"user_id": "producer9", "name": "Produsen Sembilan", "roles": ["producer"],
+                                            "units": ["distribusi"]}, 201),
+                    ("PATCH", "/ops/staff/operator9", {"quota": 7}, 200),
+                    ("PATCH", "/ops/staff/producer9", {"units": []}, 200),
+                    ("GET", "/ops/staff", None, 200), ("GET", "/ops/staff/operator9", None, 200),
+                    ("GET", "/me/roles", None, 200),
+                ]:
+                    st, out = api.call(method, path, "admin1", body=body)
+                    assert st == want, (method, path, st, out)
+                worker.drain()
+                # an unpaid billing for the tick's reconciliation (asks the provider: the API key) and reminders
+                from bench.aws_calls import PAID_ORDER
+
+                st, body = api.post("/requests", "consumer1", PAID_ORDER)
+                assert st == 201, body
+                rid = body["request_id"]
+                assert worker.run_until(lambda: api.get(f"/requests/{rid}", "consumer1")[1]["status"]
+                                        == "awaiting_payment", timeout_s=30)
+                # the scheduled tick now and later (reminders, expiry, auto-completion, retention)
+                base = clock.now()
+                for days in (0, 1, 3, 8, 40, 800):
+                    clock.set_clock(lambda d=days: base + timedelta(days=d))
+                    invoke("tick", schedule_event("tick"))
+                    worker.drain(settle_s=0.2)
+                clock.set_clock(None)
+                inv.env = dict(env)
+                yield inv
+            conftest._reset_caches()
+    finally:
+        Chalice.__call__ = original_call  # type: ignore[method-assign]
+        os.environ.clear()
+        os.environ.update(saved)
+        sso.stop()
+        sim.stop()
+        tmp.cleanup()
