@@ -15,6 +15,11 @@ export async function render(view, params, ctx) {
     : "Pertanyaan yang diteruskan ke unit produsen data."));
   const status = select([["open", "Menunggu jawaban"], ["answered", "Terjawab"], ["", "Semua"]], { name: "status" });
   const unit = select([["", "Semua unit"], ...Object.entries(fmt.UNIT)], { name: "unit" });
+  get("/ops/units").then((units) => { // units admins created (GET /ops/units); the built-in list until then
+    const keep = unit.value;
+    replace(unit, h("option", { value: "" }, "Semua unit"), (units || []).map((u) => h("option", { value: u.code }, u.name)));
+    unit.value = keep;
+  }).catch(() => {});
   const list = h("div", { id: "escalation-list" }, loading());
   const more = h("div", {});
   let cursor = null;

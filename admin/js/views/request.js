@@ -240,6 +240,13 @@ export async function render(view, params, ctx) {
 
   function escalateForm(rec, act) {
     const unit = select([["", "— pilih unit —"], ...Object.entries(fmt.UNIT)], { name: "unit", required: true });
+    // units admins created or deactivated (GET /ops/units); the built-in list until it answers
+    get("/ops/units").then((units) => {
+      const keep = unit.value;
+      replace(unit, h("option", { value: "" }, "— pilih unit —"),
+        (units || []).filter((u) => u.active).map((u) => h("option", { value: u.code }, u.name)));
+      unit.value = keep;
+    }).catch(() => {});
     const question = textarea({ name: "question", rows: 3, maxlength: 5000, required: true });
     const b = h("button", { type: "submit", class: "btn btn-secondary", id: "action-escalate" }, "Kirim eskalasi");
     const form = h("form", { class: "action-form", id: "escalate-form" },
