@@ -139,6 +139,10 @@ class StaffService:
                 errors.append({"loc": [k], "msg": f"{k} is for the operator role"})
         if errors:
             raise BadRequest("invalid staff member", details=errors)
+        if _sub(actor) == m.user_id:  # four eyes: nobody widens their own access (admin is not a supervisor)
+            added = set(m.roles) - set(before.roles if before is not None else ["admin"])
+            if added or (before is not None and not before.active and m.active):
+                raise Conflict("you cannot grant yourself staff roles; another admin must", code="self_grant")
         was_admin = before is not None and before.active and "admin" in before.roles
         if was_admin and not (m.active and "admin" in m.roles):
             if _sub(actor) == m.user_id:

@@ -146,3 +146,16 @@ def test_my_roles_reports_sources():
                   grant=StaffGrant(frozenset({"operator"}), True))
     out = StaffService.my_roles(p)
     assert out.roles == ["consumer", "operator"] and out.idp_roles == ["consumer"] and out.staff is True
+
+
+def test_nobody_grants_themselves_roles(svc):
+    me = Principal(sub="admin-sub", roles=frozenset({"admin"}))
+    with pytest.raises(Conflict) as e:
+        svc.update(me, "admin-sub", StaffPatchIn(roles=["admin", "supervisor"]))
+    assert e.value.code == "self_grant"
+    other = Principal(sub="idp-admin", roles=frozenset({"admin"}))  # an IdP admin without an entry yet
+    with pytest.raises(Conflict):
+        svc.create(other, StaffIn(user_id="idp-admin", name="X", roles=["admin", "operator"]))
+    assert svc.create(other, StaffIn(user_id="idp-admin", name="X", roles=["admin"])).roles == ["admin"]
+    # another admin may
+    assert svc.update(other, "admin-sub", StaffPatchIn(roles=["admin", "supervisor"])).roles == ["admin", "supervisor"]
