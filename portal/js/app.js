@@ -38,16 +38,9 @@ function updateHeader() {
   if (!box) return;
   const u = auth.loggedIn() ? auth.user() : null;
   if (u) {
-    replace(box,
-      h("a", { href: "#/profil", id: "user-link" }, "Akun"),
-      " ",
-      h("button", { type: "button", class: "linklike", id: "logout", onclick: () => {
-        auth.logout();
-        updateHeader();
-        window.location.hash = "#/";
-      } }, "Keluar"));
+    replace(box, h("a", { href: "#/profil", id: "user-link", title: u.name }, "Akun"));
   } else {
-    replace(box, h("button", { type: "button", class: "linklike", id: "login", onclick: () => auth.login() }, "Masuk"));
+    replace(box, h("a", { href: "#/masuk", id: "login" }, "Masuk"));
   }
 }
 
@@ -106,6 +99,7 @@ function focusTitle(initial) {
   window.scrollTo(0, 0);
 }
 
+/** Log out (the SSO session is the identity provider's; the tab forgets its tokens). */
 export function rerender() {
   return route();
 }

@@ -4,6 +4,7 @@ import { get, put } from "../api.js";
 import { pageHeader, loading, errorBox, field, select, busy, showFormError, toast } from "../ui.js";
 import { CATEGORY } from "../fmt.js";
 import { keepDraft } from "../store.js";
+import { logout } from "../auth.js";
 
 export const needsLogin = "melihat profil Anda";
 
@@ -31,7 +32,12 @@ export async function render(main, ctx) {
       h("li", {}, h("a", { href: "#/permintaan" }, "Permintaan saya")),
       h("li", {}, h("a", { href: "#/notifikasi" }, "Notifikasi")),
       h("li", {}, h("a", { href: "#/langganan" }, "Langganan")),
-      h("li", {}, h("a", { href: "#/privasi" }, "Privasi: unduh atau hapus data saya")))));
+      h("li", {}, h("a", { href: "#/privasi" }, "Privasi: unduh atau hapus data saya"))),
+      h("button", { type: "button", class: "btn btn-secondary", id: "logout", onclick: () => {
+        logout();
+        document.dispatchEvent(new CustomEvent("cart-changed"));
+        window.location.hash = "#/";
+      } }, "Keluar")));
   const draft = keepDraft(form, "profile");
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();

@@ -75,9 +75,11 @@ async function renderList(main, ctx) {
 
 // --- detail --------------------------------------------------------------------------------------------------
 async function load(id) {
+  // the conversation is fetched alongside the request (one round trip less); billing and files need its status
+  const pendingMessages = get(`/requests/${encodeURIComponent(id)}/messages`).catch((e) => ({ error: e }));
   const r = await get(`/requests/${encodeURIComponent(id)}`);
   const [messages, billing, files] = await Promise.all([
-    get(`/requests/${encodeURIComponent(id)}/messages`).catch((e) => ({ error: e })),
+    pendingMessages,
     r.kind === "data_order" && r.billing_code
       ? get(`/requests/${encodeURIComponent(id)}/billing`).catch((e) => ({ error: e })) : null,
     r.kind === "data_order" && ["delivered", "completed"].includes(r.status)

@@ -60,7 +60,7 @@ function resultItem(item) {
 function facetBlock(key, title, counts, query) {
   const current = query.get(key) || "";
   const entries = Object.entries(counts || {});
-  if (!entries.length) return null;
+  if (!entries.length) return h("details", {}, h("summary", {}, title), h("p", { class: "muted small facet-list" }, "Tidak ada pilihan."));
   const label = (v) => (key === "type" ? ITEM_TYPE[v] || v : v);
   return h("details", { open: Boolean(current) },
     h("summary", {}, title),
@@ -91,7 +91,14 @@ export async function render(main, ctx) {
   const q = query.get("q") || "";
   const page = Math.max(1, Math.min(1000, Number(query.get("page")) || 1));
   const results = h("div", { id: "results", "aria-live": "polite" }, loading("Mencari…"));
-  const facetsBox = h("aside", { class: "facets", "aria-label": "Saring hasil" });
+  // phones: the filters fold into one "Saring hasil" toggle so the results come first; wide screens: a sidebar
+  const wide = window.matchMedia("(min-width: 760px)").matches;
+  const filterToggle = (blocks) => h("details", { class: "filter-toggle", open: wide, id: "filters" },
+    h("summary", {}, `Saring hasil${FACETS.some(([k]) => query.get(k)) ? ` (${FACETS.filter(([k]) => query.get(k)).length} aktif)` : ""}`),
+    blocks);
+  const facetsBox = h("aside", { class: "facets", "aria-label": "Saring hasil" },
+    filterToggle(FACETS.map(([k, t]) => h("details", { open: Boolean(query.get(k)) }, h("summary", {}, t),
+      h("p", { class: "muted small facet-list" }, "Memuat…")))));
   replace(main, pageHeader(q ? `Hasil pencarian “${q}”` : "Cari data"), searchForm(q, "search-q"),
     h("div", { class: "search-layout" }, facetsBox, results));
   const params = { q, type: query.get("type"), subject: query.get("subject"), region: query.get("region"),
@@ -108,8 +115,9 @@ export async function render(main, ctx) {
   const active = FACETS.filter(([k]) => query.get(k)).map(([k, t]) =>
     h("li", {}, h("a", { class: "chip", href: hrefWith(query, { [k]: "" }), "aria-label": `Hapus saringan ${t}` },
       `${t}: ${k === "type" ? ITEM_TYPE[query.get(k)] || query.get(k) : query.get(k)} ×`)));
-  replace(facetsBox, h("h2", { class: "visually-hidden" }, "Saringan"),
-    FACETS.map(([k, t]) => facetBlock(k, t, (res.facets || {})[k], query)));
+  const wasOpen = facetsBox.querySelector("#filters").open;
+  replace(facetsBox, filterToggle(FACETS.map(([k, t]) => facetBlock(k, t, (res.facets || {})[k], query))));
+  facetsBox.querySelector("#filters").open = wasOpen;
   const sort = select(SORTS, { id: "sort", name: "urut" }, query.get("urut") || "");
   sort.addEventListener("change", () => { window.location.hash = hrefWith(query, { urut: sort.value, page: page }); });
   const pages = Math.ceil(res.total / PAGE_SIZE);
