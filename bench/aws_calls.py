@@ -616,7 +616,8 @@ def multi_item_section(results: list[Result], budgets: dict[str, tuple[int, str]
         if key in single:
             continue
         budget, why = budgets.get(key, (None, ""))
-        why = why or MULTI_ITEM_WHY.get(key, "") or "one Query per page"
+        why = why or MULTI_ITEM_WHY.get(key, "") or (f"(no reason in the budget table) measured: "
+                                                     f"{r.rec.summary() or 'no AWS call'}")
         lines.append(f"| `{key}` | {r.rec.dynamodb} | {'' if budget is None else budget} | {why} |")
     return lines
 
