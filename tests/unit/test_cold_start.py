@@ -36,7 +36,7 @@ def test_import_app_makes_no_aws_call_and_creates_no_client():
 
 def test_heavy_modules_are_not_imported_by_app():
     code = ("import sys, app; heavy = [m for m in ('tantivy', 'fpdf', 'aws_xray_sdk', 'moto', 'jwt', 'cryptography', "
-            "'Sastrawi', 'aws_lambda_powertools.utilities.idempotency') if m in sys.modules]; print(','.join(heavy))")
+            "'Sastrawi', 'zstandard', 'aws_lambda_powertools.utilities.idempotency') if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
