@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from chalicelib.core.types import Timestamp
+
 
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -13,7 +15,7 @@ class WebhookIn(BaseModel):
     billing_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{15}$")]
     status: Literal["paid"]
     amount_idr: int = Field(ge=0)
-    paid_at: str
+    paid_at: Timestamp
     ntpn: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
 
 

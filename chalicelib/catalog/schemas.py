@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from chalicelib.core.types import Day
+
 ItemType = Literal["table_static", "table_dynamic", "publication", "microdata", "map"]
 Access = Literal["open", "paid", "restricted"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -117,8 +119,8 @@ class ReleasesQuery(BaseModel):
     Without both: this month and the next two."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    from_: Day | None = Field(default=None, alias="from")
+    to: Day | None = None
     status: Literal["planned", "published"] | None = None
     type: ItemType | None = None
     subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None

@@ -171,6 +171,23 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+MAX_JSON_DEPTH = 32  # no request body of this API nests deeper than a handful of levels
+
+
+def _depth(value: Any) -> int:
+    """How deep a parsed JSON value nests (iteratively: a hostile body must not exhaust the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_JSON_DEPTH:
+                break
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     out = []
     for e in exc.errors(include_url=False, include_input=False):
@@ -334,8 +351,10 @@ class Api:
                 raise BadRequest("a JSON body is required")
             try:
                 data = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
+            except (ValueError, UnicodeDecodeError, RecursionError) as exc:
                 raise BadRequest("body is not valid JSON") from exc
+            if _depth(data) > MAX_JSON_DEPTH:
+                raise BadRequest(f"body nests deeper than {MAX_JSON_DEPTH} levels")
             try:
                 kwargs["body"] = spec.body.model_validate(data)
             except ValidationError as exc:

@@ -14,10 +14,24 @@ STUCK_PAID = "PaidRequestsStuck"
 RECONCILIATION_ERRORS = "ReconciliationErrors"
 
 
+#: libraries that log whole items, request bodies or headers at DEBUG/INFO (personal data, signed URLs)
+QUIET_LIBRARIES = ("pynamodb", "botocore", "boto3", "urllib3", "s3transfer", "aws_xray_sdk")
+
+
+def quiet_libraries() -> None:
+    """Pin the library loggers at WARNING whatever the root level is: a root logger at DEBUG must never make
+    pynamodb print an item (e-mail, phone, message) or botocore a request body."""
+    import logging
+
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 @lru_cache(maxsize=1)
 def logger() -> Any:
     from aws_lambda_powertools import Logger
 
+    quiet_libraries()
     return Logger(service=SERVICE)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from chalicelib.core.types import Day, DayOrTimestamp, parse_timestamp
 
 OperatorId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                               pattern=r"^[A-Za-z0-9_.@-]+$")]
@@ -16,13 +18,7 @@ SERVICE_VALUES = frozenset([*KINDS, *(f"{k}:{t}" for k, ts in TOPICS.items() for
 
 
 def _aware(value: str) -> datetime:
-    try:
-        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValueError("must be an ISO-8601 timestamp with offset, e.g. 2026-03-02T08:00:00+07:00") from exc
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise ValueError("must carry a UTC offset, e.g. +07:00")
-    return dt
+    return parse_timestamp(value)
 
 
 class ShiftIn(BaseModel):
@@ -52,7 +48,7 @@ class RosterIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     shifts: list[ShiftIn] = Field(max_length=1000)
-    days: list[date] = Field(default_factory=list, max_length=62)
+    days: list[Day] = Field(default_factory=list, max_length=62)
 
 
 class RosterQuery(BaseModel):
@@ -60,8 +56,8 @@ class RosterQuery(BaseModel):
     Defaults: today and the next 6 days."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
-    from_: Annotated[str, StringConstraints(max_length=40)] | None = Field(default=None, alias="from")
-    to: Annotated[str, StringConstraints(max_length=40)] | None = None
+    from_: DayOrTimestamp | None = Field(default=None, alias="from")
+    to: DayOrTimestamp | None = None
 
 
 class ShiftOut(BaseModel):

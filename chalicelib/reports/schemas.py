@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import BaseModel, ConfigDict, Field
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from chalicelib.core.types import DayOrTimestamp
 
-Bound = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=40)]
+Bound = DayOrTimestamp
 
 
 class PeriodQuery(BaseModel):

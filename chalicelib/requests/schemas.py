@@ -15,6 +15,8 @@ from pydantic import (
     model_validator,
 )
 
+from chalicelib.core.types import Timestamp
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 CatalogId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -113,7 +115,7 @@ class CompleteIn(Strict):
 
 
 class PatchRequestIn(Strict):
-    due_at: str | None = None
+    due_at: Timestamp | None = None
     assignee: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
@@ -131,7 +133,7 @@ class OpsListQuery(ListQuery):
     ] | None = None
     kind: Literal["consultation", "data_order", "complaint"] | None = None
     assignee: Annotated[str, StringConstraints(max_length=64)] | None = None
-    due_before: str | None = None
+    due_before: Timestamp | None = None
     page: int = Field(default=1, ge=1, le=1000)
 
 
