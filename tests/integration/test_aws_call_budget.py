@@ -99,7 +99,7 @@ BUDGETS: dict[str, tuple[int, str]] = {
     # staff and units (issue 18)
     "GET /me/roles": (0, "the caller's staff-directory entry is cached per container (staff_roles_cache_s)"),
     "POST /ops/staff": (2, "the operator record (BatchGet), then ONE TransactWrite: entry + audit + operator"),
-    "GET /ops/staff": (2, "one Query (all_staff GSI) + the operators' settings (BatchGet)"),
+    "GET /ops/staff": (2, "the entries (a Query on the all_staff GSI) + the operators' settings (BatchGet)"),
     "GET /ops/staff/{user_id}": (2, "the entry + its operator record"),
     "PATCH /ops/staff/{user_id}": (4, "entry, operator record, unit memberships (BatchGet), then ONE TransactWrite: "
                                       "entry + audit + operator + memberships"),
