@@ -146,7 +146,7 @@ def seed_catalog(n: int = 3000) -> int:
 
 def seed_all(catalog_items: int = 3000) -> dict[str, int]:
     out = {"users": seed_users(), "operators": seed_operators()}
-    from chalicelib.staff.seed import seed_demo as seed_staff  # the demo staff directory (issue 18)
+    from local.staff_seed import seed_demo as seed_staff  # the demo staff directory (issue 18)
 
     out["staff"] = seed_staff()
     try:

@@ -176,8 +176,8 @@ def test_bootstrap_admin_cli_is_idempotent(api, sso, capsys):
 
 
 def test_demo_seed_lists_the_demo_desk_in_the_directory(api):
-    from chalicelib.staff.seed import seed_demo
     from local.seed import seed_operators
+    from local.staff_seed import seed_demo
 
     seed_operators()
     assert seed_demo() == 6  # operator1-3, supervisor1, producer1, admin1

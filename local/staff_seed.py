@@ -1,20 +1,18 @@
 """Demo staff directory for the seeded local stack (`make dev`): an entry for every demo user holding a staff
 role in the local SSO, with the same roles, so the admin page's "Petugas & unit" lists the demo desk and admins
-can change it. Runs after the delegation seed (operators keep its quota); producers get every built-in unit.
-Idempotent: an existing entry is left as is. A fresh stack (`make dev SEED=0`) has no entries."""
+can change it. Runs after the operators' seed (operators keep its quota); producers get every built-in unit.
+Idempotent: an existing entry is left as is. A fresh stack (`make dev SEED=0`) has no entries. Local only (not
+deployed), like the rest of local/seed.py."""
 
 from __future__ import annotations
 
 
 def seed_demo() -> int:
-    try:
-        from local.sso import DEMO_USERS
-    except ImportError:  # local/ is not deployed
-        return 0
     from chalicelib.escalation.service import UNITS
     from chalicelib.staff.models import STAFF_ROLES
     from chalicelib.staff.schemas import StaffIn
     from chalicelib.staff.service import StaffService
+    from local.sso import DEMO_USERS
 
     svc = StaffService(drain=lambda: None)  # nothing is queued yet
     n = 0
