@@ -189,3 +189,27 @@ def test_demo_seed_lists_the_demo_desk_in_the_directory(api):
     assert len(by_id["producer1"]["units"]) == 5 and by_id["admin1"]["roles"] == ["admin"]
     # the same roles as the SSO's tokens: nothing changes for the demo users
     assert api.get("/ops/queue", "operator1")[0] == 200 and api.get("/ops/staff", "admin1")[0] == 200
+
+
+def test_concurrent_changes_of_one_entry_one_wins(api):
+    """Two admins change the same entry from the same version: one transaction commits, the other is a 409
+    (nothing half-written: the operator record and the audit follow the winner)."""
+    import copy
+
+    from chalicelib.core.errors import Conflict
+    from chalicelib.staff.models import Change, OperatorSettings
+    from chalicelib.staff.repository import DynamoStaffRepository
+
+    assert api.post("/ops/staff", "admin1", {"user_id": "kc-race", "name": "R", "roles": ["operator"]})[0] == 201
+    repo = DynamoStaffRepository()
+    base = repo.get("kc-race", consistent=True)
+    a, b = copy.deepcopy(base), copy.deepcopy(base)
+    a.version = b.version = base.version + 1
+    a.updated_at = b.updated_at = clock.iso()
+    repo.commit(Change(member=a, expected_version=base.version, action="staff.updated", audit={},
+                       operator=OperatorSettings(quota=7)))
+    with pytest.raises(Conflict) as e:
+        repo.commit(Change(member=b, expected_version=base.version, action="staff.updated", audit={},
+                           operator=OperatorSettings(quota=9)))
+    assert e.value.code == "concurrent_update"
+    assert api.get("/ops/staff/kc-race", "admin1")[1]["operator"]["quota"] == 7
