@@ -9,11 +9,10 @@ Index layout (one directory)
 * Fields:
 
   ``id``         raw token, indexed (delete/upsert by id)
-  ``title_raw``  folded title words with positions (phrase boost, title-word boost, prefix expansion)
-  ``text``       folded, stopword-free, Sastrawi-stemmed words of the title and of abstract + subject +
-                 region + period + type label, each stem once (doc ids only, no frequencies: BM25 on it
-                 ranks by rarity and field length; the title's weight comes from ``title_raw``);
-                 pre-analysed in Python, split by Tantivy's ``whitespace`` tokenizer
+  ``title_raw``  folded title words with positions (phrase boost, prefix expansion)
+  ``text``       folded, stopword-free, Sastrawi-stemmed words of the title (twice, as a term-frequency
+                 boost) and of abstract + subject + region + period + type label (once, minus the
+                 title's stems); pre-analysed in Python, split by Tantivy's ``whitespace`` tokenizer
   ``tsy``        i64 fast: ``type ord << 40 | subject ord << 12 | year - 1800`` — one terms
                  aggregation yields the type, subject and year facets, and the index is sorted by it
                  (items of one type and subject are alike, so postings and doc store compress better:
@@ -89,7 +88,6 @@ DOCSTORE_BLOCKSIZE = 131_072
 BROWSE_FACET_CACHE = 256  # filter combinations whose browse facets are kept per commit
 BROWSE_TOP_CACHE = 1000  # newest items of the unfiltered catalog kept per commit
 PREFIX_BOOST = 0.5
-TITLE_WORD_BOOST = 0.5  # a query word that is also a word of the title (unstemmed) adds this x its BM25
 _TSY_TYPE_SHIFT, _TSY_SUBJECT_SHIFT, _YEAR_BASE = 40, 12, 1800
 
 # Field names
@@ -117,7 +115,7 @@ def _schema() -> tantivy.Schema:
     sb = tv.SchemaBuilder()
     sb.add_text_field(F_ID, tokenizer_name="raw", index_option="basic")
     sb.add_text_field(F_TITLE, tokenizer_name="whitespace", index_option="position")
-    sb.add_text_field(F_TEXT, tokenizer_name="whitespace", index_option="basic")
+    sb.add_text_field(F_TEXT, tokenizer_name="whitespace", index_option="freq")
     sb.add_integer_field(F_TSY, fast=True)
     for name in (F_TYPE, F_SUBJECT, F_YEAR):
         sb.add_integer_field(name, indexed=True)
@@ -300,7 +298,7 @@ class _DocMaker:
         doc = self._document(
             id=item_id,
             title_raw=" ".join(title_tokens),
-            text=" ".join(list(dict.fromkeys(title_stems)) + body),
+            text=" ".join(title_stems + title_stems + body),
             tsy=(t_o << _TSY_TYPE_SHIFT) | (s_o << _TSY_SUBJECT_SHIFT) | (year - _YEAR_BASE),
             type_o=t_o,
             subject_o=s_o,
@@ -635,7 +633,7 @@ class SearchIndex:
         """(scoring clauses for ``q`` or None when it has no word, relaxed flag, flat flag).
 
         Flat: one query word, so every clause is an alternative way to match that word (its stem, a title
-        word it is a prefix of, the word itself in a title) and the clauses are all SHOULD: a pure union,
+        word it is a prefix of) and the clauses are all SHOULD: a pure union,
         which Tantivy ranks with block-max WAND (skips blocks that cannot reach the top k) — 2-10x
         faster for a common word than the same union under a MUST.
 
@@ -663,8 +661,7 @@ class SearchIndex:
         last = content[-1]
         stem = stemmer.stem(last)
         subs: list[tuple[Any, Any]] = []
-        last_stem_indexed = searcher.doc_freq(F_TEXT, stem) > 0
-        if last_stem_indexed:
+        if searcher.doc_freq(F_TEXT, stem) > 0:
             subs.append((occur.Should, query_cls.term_query(schema, F_TEXT, stem)))
         limit = PREFIX_EXPANSIONS_SHORT if len(last) <= 2 else PREFIX_EXPANSIONS
         budget = max(PREFIX_MIN_BUDGET, int(searcher.num_docs * PREFIX_BUDGET_SHARE))
@@ -686,17 +683,8 @@ class SearchIndex:
         flat = len(content) == 1 and len(tokens[:MAX_QUERY_TERMS]) == 1
         clauses = list(subs) if flat else [(occur.Must, c) for c in required]
         phrase_words = tokens[:MAX_QUERY_TERMS]
-        in_titles = {w for w in set(phrase_words) if searcher.doc_freq(F_TITLE, w) > 0}
-        # Title words weigh more than abstract words: each content word that is a title word (as typed,
-        # folded) adds its title BM25 (``text`` has no frequencies, so this is the title's weight).
-        # (In a flat union a clause also matches: only where its documents are already matched through the
-        # word's stem, i.e. not for a stopword, whose title occurrences are not in ``text``.)
-        for w in content:
-            if w in in_titles and (not flat or last_stem_indexed):
-                title_q = query_cls.term_query(schema, F_TITLE, w)
-                clauses.append((occur.Should, query_cls.boost_query(title_q, TITLE_WORD_BOOST)))
         # The exact-phrase boost, unless a word of it is in no title at all (then it cannot match).
-        if len(phrase_words) >= 2 and len(in_titles) == len(set(phrase_words)):
+        if len(phrase_words) >= 2 and all(searcher.doc_freq(F_TITLE, w) > 0 for w in set(phrase_words)):
             phrase = query_cls.phrase_query(schema, F_TITLE, phrase_words)
             clauses.append((occur.Should, query_cls.boost_query(phrase, PHRASE_BOOST)))
         return clauses, unknown > 0, flat
