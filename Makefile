@@ -88,7 +88,7 @@ fuzz: $(STAMP)
 
 ## make stress: the storms at full size — in-process (STORM_SCALE) and against the whole local stack over HTTP
 stress: $(STAMP)
-	STORM_SCALE=$${STORM_SCALE:-3.4} $(BIN)/python -m pytest tests/integration/test_storms.py -s
+	STORM_SCALE=$${STORM_SCALE:-3.4} $(BIN)/python -m pytest tests/integration/fulfilment/test_storms.py -s
 	$(BIN)/python -m pytest tests/stress -s
 
 ## make redrive ARGS=notify: move messages from a queue's DLQ back to the queue (local stack: AWS_ENDPOINT_URL)

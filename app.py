@@ -10,7 +10,7 @@ from chalicelib.core.api import Api, Ctx, lazy, lazy_module
 CatalogItemIn, CatalogItemOut, SearchQuery, SearchResult = lazy(
     "chalicelib.catalog.schemas", "CatalogItemIn", "CatalogItemOut", "SearchQuery", "SearchResult")
 rq = lazy_module("chalicelib.requests.schemas")
-ProfileIn, ProfileOut = lazy("chalicelib.users.service", "ProfileIn", "ProfileOut")
+ProfileIn, ProfileOut = lazy("chalicelib.users.schemas", "ProfileIn", "ProfileOut")
 
 app = Chalice(app_name="silastik")
 app.api.binary_types.append("application/pdf")
@@ -21,6 +21,7 @@ OPS = ("operator", "supervisor", "admin")
 STAFF = ("operator", "supervisor", "producer", "admin")
 SUPERVISOR = ("supervisor", "admin")
 ADMIN = ("admin",)
+PRODUCER = ("producer", "admin")
 
 
 def _requests():
@@ -52,7 +53,12 @@ def _pdf(data: bytes, name: str) -> Response:
                                                          "Content-Disposition": f'attachment; filename="{name}"'})
 
 
-# --- public ----------------------------------------------------------------------------------------------
+def _csv(body: str, name: str) -> Response:
+    return Response(body=body, status_code=200, headers={"Content-Type": "text/csv; charset=utf-8",
+                                                         "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --- public: liveness and the API document ------------------------------------------------------------------
 @api.route("/health", roles=None, summary="Liveness")
 def health(ctx: Ctx):
     from chalicelib.core.config import get_settings
@@ -65,6 +71,10 @@ def openapi(ctx: Ctx):
     from chalicelib.core.openapi import build
 
     return build(api.routes)
+
+
+# --- catalog: search with the FAQ hint, items, release calendar, publishing (chalicelib/catalog) ------------
+ReleasesQuery, ReleaseCalendar = lazy("chalicelib.catalog.schemas", "ReleasesQuery", "ReleaseCalendar")
 
 
 @api.route("/catalog/search", roles=None, query=SearchQuery, response=SearchResult, tag="catalog")
@@ -82,14 +92,50 @@ def catalog_item(ctx: Ctx, item_id: str):
     return service.get_item(item_id)
 
 
-@api.route("/webhooks/billing", "POST", roles=None, raw=True, tag="billing", summary="Payment provider callback")
-def billing_webhook(ctx: Ctx):
-    from chalicelib.fulfilment import payment
+@api.route("/catalog/releases", roles=None, query=ReleasesQuery, response=ReleaseCalendar, tag="catalog",
+           summary="Release calendar: planned and published releases of a period (at most 13 months)")
+def catalog_releases(ctx: Ctx, query: ReleasesQuery):
+    from chalicelib.catalog import releases
 
-    return payment.handle_webhook(ctx.raw_body, ctx.headers)
+    return releases.calendar(query.from_, query.to, query.status, query.type, query.subject)
 
 
-# --- consumer ----------------------------------------------------------------------------------------------
+@api.route("/ops/catalog/items", "POST", roles=ADMIN, body=CatalogItemIn, response=CatalogItemOut, status=201,
+           tag="catalog")
+def catalog_create(ctx: Ctx, body: CatalogItemIn):
+    from chalicelib.catalog import service
+
+    return service.create_item(body, ctx.user.sub)
+
+
+@api.route("/ops/catalog/items/{item_id}", "PUT", roles=ADMIN, body=CatalogItemIn, response=CatalogItemOut,
+           tag="catalog")
+def catalog_update(ctx: Ctx, item_id: str, body: CatalogItemIn):
+    from chalicelib.catalog import service
+
+    return service.update_item(item_id, body, ctx.user.sub)
+
+
+@api.route("/ops/catalog/items/{item_id}/publish", "POST", roles=PRODUCER, response=CatalogItemOut, tag="catalog",
+           summary="Publish a planned item now (re-indexed; its subscribers are told)")
+def catalog_publish(ctx: Ctx, item_id: str):
+    from chalicelib.catalog import releases
+
+    return releases.to_out(releases.publish(item_id, ctx.user.sub))
+
+
+@app.lambda_function(name="catalog_worker")
+def catalog_worker(event, context):
+    from chalicelib.catalog import worker
+    from chalicelib.core.handlers import sqs_batch
+
+    return sqs_batch(event, worker.handle, "catalog")
+
+
+# --- users and privacy: profile, export and erasure of personal data (chalicelib/users, privacy) ------------
+pv = lazy_module("chalicelib.privacy.schemas")
+
+
 @api.route("/me", roles=CONSUMER + STAFF, response=ProfileOut)
 def me(ctx: Ctx):
     from chalicelib.users.service import UserService, to_out
@@ -104,6 +150,24 @@ def update_me(ctx: Ctx, body: ProfileIn):
     return to_out(UserService().update(ctx.user, body))
 
 
+@api.route("/me/export", roles=CONSUMER + STAFF, response=pv.PrivacyExport, tag="privacy",
+           summary="All the caller's personal data (profile, requests with messages, notifications, "
+                   "subscriptions, download log)")
+def export_me(ctx: Ctx):
+    from chalicelib.privacy import service
+
+    return service.export(ctx.user)
+
+
+@api.route("/me", "DELETE", roles=CONSUMER, response=pv.AnonymizedOut, tag="privacy",
+           summary="Erase the caller's personal data (anonymized; financial records and the audit trail kept)")
+def delete_me(ctx: Ctx):
+    from chalicelib.privacy import service
+
+    return service.anonymize(ctx.user)
+
+
+# --- requests: the consumer's requests and the desk (chalicelib/requests; actions: chalicelib/fulfilment) --
 @api.route("/requests", "POST", roles=CONSUMER, body=rq.NewRequestBody, response=rq.RequestOut, status=201)
 def create_request(ctx: Ctx, body: rq.NewRequestBody):
     return _out(_requests().submit(ctx.user, body.root))
@@ -142,28 +206,6 @@ def rate_request(ctx: Ctx, request_id: str, body: rq.RatingIn):
     return _out(_actions().rate(ctx.user, request_id, body.score, body.comment))
 
 
-@api.route("/requests/{request_id}/billing", roles=CONSUMER, tag="billing")
-def get_billing(ctx: Ctx, request_id: str):
-    from chalicelib.billing import service
-
-    return service.to_out(service.billing_for(_requests().get_own(ctx.user, request_id)))
-
-
-@api.route("/requests/{request_id}/invoice", roles=CONSUMER, tag="billing", produces="application/pdf")
-def get_invoice(ctx: Ctx, request_id: str):
-    from chalicelib.billing import service
-
-    return _pdf(service.invoice_pdf(_requests().get_own(ctx.user, request_id)), f"tagihan-{request_id}.pdf")
-
-
-@api.route("/requests/{request_id}/receipt", roles=CONSUMER, tag="billing", produces="application/pdf")
-def get_receipt(ctx: Ctx, request_id: str):
-    from chalicelib.billing import service
-
-    return _pdf(service.receipt_pdf(_requests().get_own(ctx.user, request_id)), f"kuitansi-{request_id}.pdf")
-
-
-# --- operators, supervisors, producers -----------------------------------------------------------------------
 @api.route("/ops/queue", roles=OPS, response=list[rq.OpsRequestOut], tag="ops")
 def ops_queue(ctx: Ctx):
     return [_ops_out(r) for r in _requests().my_queue(ctx.user)]
@@ -208,13 +250,6 @@ def ops_approval(ctx: Ctx, request_id: str, body: rq.ApprovalIn):
     return _ops_out(_actions().approval(ctx.user, request_id, body.decision, body.reason))
 
 
-@api.route("/ops/requests/{request_id}/billing", roles=STAFF, tag="billing")
-def ops_billing(ctx: Ctx, request_id: str):
-    from chalicelib.billing import service
-
-    return service.to_out(service.billing_for(_requests().ops_get(ctx.user, request_id)))
-
-
 @api.route("/ops/requests/{request_id}/messages", roles=STAFF, response=list[rq.MessageOut], tag="ops")
 def ops_messages(ctx: Ctx, request_id: str):
     return _requests().messages(ctx.user, request_id, staff_view=True)
@@ -226,97 +261,44 @@ def ops_post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
     return _requests().post_message(ctx.user, request_id, body.body, body.internal, staff_view=True)
 
 
-@api.route("/ops/catalog/items", "POST", roles=ADMIN, body=CatalogItemIn, response=CatalogItemOut, status=201,
-           tag="catalog")
-def catalog_create(ctx: Ctx, body: CatalogItemIn):
-    from chalicelib.catalog import service
+# --- billing: the provider's webhook, a request's billing, invoice, receipt (billing, fulfilment/payment) ---
+@api.route("/webhooks/billing", "POST", roles=None, raw=True, tag="billing", summary="Payment provider callback")
+def billing_webhook(ctx: Ctx):
+    from chalicelib.fulfilment import payment
 
-    return service.create_item(body, ctx.user.sub)
-
-
-@api.route("/ops/catalog/items/{item_id}", "PUT", roles=ADMIN, body=CatalogItemIn, response=CatalogItemOut,
-           tag="catalog")
-def catalog_update(ctx: Ctx, item_id: str, body: CatalogItemIn):
-    from chalicelib.catalog import service
-
-    return service.update_item(item_id, body, ctx.user.sub)
+    return payment.handle_webhook(ctx.raw_body, ctx.headers)
 
 
-# --- event handlers ------------------------------------------------------------------------------------------
-@app.lambda_function(name="workflow_worker")
-def workflow_worker(event, context):
-    from chalicelib.core.handlers import sqs_batch
-    from chalicelib.fulfilment import tasks
+@api.route("/requests/{request_id}/billing", roles=CONSUMER, tag="billing")
+def get_billing(ctx: Ctx, request_id: str):
+    from chalicelib.billing import service
 
-    return sqs_batch(event, tasks.handle, "workflow")
+    return service.to_out(service.billing_for(_requests().get_own(ctx.user, request_id)))
 
 
-@app.lambda_function(name="jobs_worker")
-def jobs_worker(event, context):
-    from chalicelib.core.handlers import sqs_batch
-    from chalicelib.fulfilment import jobs
+@api.route("/requests/{request_id}/invoice", roles=CONSUMER, tag="billing", produces="application/pdf")
+def get_invoice(ctx: Ctx, request_id: str):
+    from chalicelib.billing import service
 
-    return sqs_batch(event, jobs.handle, "jobs")
-
-
-@app.lambda_function(name="outbox_relay")
-def outbox_relay(event, context):
-    from chalicelib.core import outbox
-    from chalicelib.core.handlers import stream_batch
-
-    return stream_batch(event, outbox.relay_stream_record, "outbox")
+    return _pdf(service.invoice_pdf(_requests().get_own(ctx.user, request_id)), f"tagihan-{request_id}.pdf")
 
 
-@app.lambda_function(name="catalog_worker")
-def catalog_worker(event, context):
-    from chalicelib.catalog import service
-    from chalicelib.core.handlers import sqs_batch
+@api.route("/requests/{request_id}/receipt", roles=CONSUMER, tag="billing", produces="application/pdf")
+def get_receipt(ctx: Ctx, request_id: str):
+    from chalicelib.billing import service
 
-    return sqs_batch(event, lambda m: service.apply_index_updates([m]), "catalog")
-
-
-@app.schedule(Rate(1, unit=Rate.MINUTES), name="tick")
-def tick(event):
-    from chalicelib.core.handlers import scheduled
-    from chalicelib.fulfilment.tick import tick as run_tick
-
-    return scheduled("tick", run_tick)
+    return _pdf(service.receipt_pdf(_requests().get_own(ctx.user, request_id)), f"kuitansi-{request_id}.pdf")
 
 
-# --- notifications (issue 8) ---------------------------------------------------------------------------------
-NotificationOut, NotificationPage, NotificationQuery = lazy(
-    "chalicelib.notify.schemas", "NotificationOut", "NotificationPage", "NotificationQuery")
+@api.route("/ops/requests/{request_id}/billing", roles=STAFF, tag="billing")
+def ops_billing(ctx: Ctx, request_id: str):
+    from chalicelib.billing import service
+
+    return service.to_out(service.billing_for(_requests().ops_get(ctx.user, request_id)))
 
 
-@api.route("/me/notifications", roles=CONSUMER + STAFF, query=NotificationQuery, response=NotificationPage,
-           tag="notifications", summary="The caller's notifications, newest first")
-def my_notifications(ctx: Ctx, query: NotificationQuery):
-    from chalicelib.notify import service
-
-    return service.list_for(ctx.user.sub, query.page_size, query.cursor)
-
-
-@api.route("/me/notifications/{notif_id}/read", "POST", roles=CONSUMER + STAFF, response=NotificationOut,
-           tag="notifications", summary="Mark one of the caller's notifications read")
-def read_notification(ctx: Ctx, notif_id: str):
-    from chalicelib.notify import service
-
-    return service.mark_read(ctx.user.sub, notif_id)
-
-
-@app.lambda_function(name="notify_worker")
-def notify_worker(event, context):
-    from chalicelib.core.handlers import sqs_batch
-    from chalicelib.notify import service
-
-    return sqs_batch(event, service.handle, "notify")
-
-
-# --- operations backend (issue 6) ----------------------------------------------------------------------------
+# --- delegation: the duty roster and the operators (chalicelib/delegation) ----------------------------------
 dg = lazy_module("chalicelib.delegation.schemas")
-esc = lazy_module("chalicelib.escalation.schemas")
-fr = lazy_module("chalicelib.forum.schemas")
-(PeriodQuery,) = lazy("chalicelib.reports.schemas", "PeriodQuery")
 
 
 @api.route("/ops/roster", roles=STAFF, query=dg.RosterQuery, response=dg.RosterOut, tag="ops",
@@ -350,88 +332,7 @@ def ops_patch_operator(ctx: Ctx, operator_id: str, body: dg.OperatorPatchIn):
     return roster.patch_operator(ctx.user, operator_id, body)
 
 
-@api.route("/ops/forum/threads", roles=STAFF, query=fr.ThreadQuery, response=fr.ThreadPage, tag="forum")
-def forum_threads(ctx: Ctx, query: fr.ThreadQuery):
-    from chalicelib.forum import service
-
-    return service.list_threads(query)
-
-
-@api.route("/ops/forum/threads", "POST", roles=STAFF, body=fr.ThreadIn, response=fr.ThreadDetail, status=201,
-           tag="forum")
-def forum_new_thread(ctx: Ctx, body: fr.ThreadIn):
-    from chalicelib.forum import service
-
-    return service.create_thread(ctx.user, body)
-
-
-@api.route("/ops/forum/threads/{thread_id}", roles=STAFF, response=fr.ThreadDetail, tag="forum")
-def forum_thread(ctx: Ctx, thread_id: str):
-    from chalicelib.forum import service
-
-    return service.get_thread(thread_id)
-
-
-@api.route("/ops/forum/threads/{thread_id}/posts", "POST", roles=STAFF, body=fr.PostIn, response=fr.PostOut,
-           status=201, tag="forum")
-def forum_post(ctx: Ctx, thread_id: str, body: fr.PostIn):
-    from chalicelib.forum import service
-
-    return service.add_post(ctx.user, thread_id, body)
-
-
-@api.route("/ops/requests/{request_id}/escalations", "POST", roles=OPS, body=esc.EscalationIn,
-           response=esc.EscalationOut, status=201, tag="escalation", summary="Escalate to a producer unit")
-def ops_escalate(ctx: Ctx, request_id: str, body: esc.EscalationIn):
-    from chalicelib.escalation import service
-
-    return service.escalate(ctx.user, request_id, body)
-
-
-@api.route("/ops/escalations", roles=STAFF, query=esc.EscalationQuery, response=esc.EscalationPage,
-           tag="escalation")
-def ops_escalations(ctx: Ctx, query: esc.EscalationQuery):
-    from chalicelib.escalation import service
-
-    return service.list_escalations(ctx.user, query)
-
-
-@api.route("/ops/escalations/{escalation_id}", roles=STAFF, response=esc.EscalationOut, tag="escalation")
-def ops_escalation(ctx: Ctx, escalation_id: str):
-    from chalicelib.escalation import service
-
-    return service.to_out(service.get(ctx.user, escalation_id))
-
-
-@api.route("/ops/escalations/{escalation_id}/answer", "POST", roles=("producer",), body=esc.AnswerIn,
-           response=esc.EscalationOut, tag="escalation")
-def ops_answer_escalation(ctx: Ctx, escalation_id: str, body: esc.AnswerIn):
-    from chalicelib.escalation import service
-
-    return service.answer(ctx.user, escalation_id, body.answer)
-
-
-@api.route("/ops/reports/summary", roles=SUPERVISOR, query=PeriodQuery, tag="reports",
-           summary="SPEC §2.12 figures of a period")
-def ops_report_summary(ctx: Ctx, query: PeriodQuery):
-    from chalicelib.reports import service
-
-    return service.summary(query.from_, query.to)
-
-
-@api.route("/ops/reports/ledger.csv", roles=SUPERVISOR, query=PeriodQuery, tag="reports", produces="text/csv",
-           summary="PNBP ledger of a period (CSV)")
-def ops_report_ledger(ctx: Ctx, query: PeriodQuery):
-    from chalicelib.billing.service import ledger_csv
-    from chalicelib.reports import service
-
-    frm, to = service.period(query.from_, query.to)
-    return Response(body=ledger_csv(frm, to), status_code=200,
-                    headers={"Content-Type": "text/csv; charset=utf-8",
-                             "Content-Disposition": f'attachment; filename="ledger-{query.from_[:10]}-{query.to[:10]}.csv"'})
-
-
-# --- delivery (issue 7) ---
+# --- delivery: deliverables, their upload and verification, download links (chalicelib/delivery) ------------
 dl = lazy_module("chalicelib.delivery.schemas")
 
 
@@ -474,34 +375,133 @@ def ops_download_log(ctx: Ctx, request_id: str):
 @app.lambda_function(name="uploads_worker")
 def uploads_worker(event, context):
     from chalicelib.core.handlers import sqs_batch
-    from chalicelib.delivery import service
+    from chalicelib.delivery import worker
 
-    return sqs_batch(event, service.handle_upload_event, "uploads")
+    return sqs_batch(event, worker.handle_upload_event, "uploads")
 
 
-# --- beyond the original system (issue 12) ---------------------------------------------------------------
-# Release calendar, subscriptions of regular consumers, privacy (export, erasure), FAQ from answers.
-ReleasesQuery, ReleaseCalendar = lazy("chalicelib.catalog.schemas", "ReleasesQuery", "ReleaseCalendar")
+# --- escalation: a request's question to a producer unit and its answer (chalicelib/escalation) -------------
+esc = lazy_module("chalicelib.escalation.schemas")
+
+
+@api.route("/ops/requests/{request_id}/escalations", "POST", roles=OPS, body=esc.EscalationIn,
+           response=esc.EscalationOut, status=201, tag="escalation", summary="Escalate to a producer unit")
+def ops_escalate(ctx: Ctx, request_id: str, body: esc.EscalationIn):
+    from chalicelib.escalation import service
+
+    return service.escalate(ctx.user, request_id, body)
+
+
+@api.route("/ops/escalations", roles=STAFF, query=esc.EscalationQuery, response=esc.EscalationPage,
+           tag="escalation")
+def ops_escalations(ctx: Ctx, query: esc.EscalationQuery):
+    from chalicelib.escalation import service
+
+    return service.list_escalations(ctx.user, query)
+
+
+@api.route("/ops/escalations/{escalation_id}", roles=STAFF, response=esc.EscalationOut, tag="escalation")
+def ops_escalation(ctx: Ctx, escalation_id: str):
+    from chalicelib.escalation import service
+
+    return service.to_out(service.get(ctx.user, escalation_id))
+
+
+@api.route("/ops/escalations/{escalation_id}/answer", "POST", roles=("producer",), body=esc.AnswerIn,
+           response=esc.EscalationOut, tag="escalation")
+def ops_answer_escalation(ctx: Ctx, escalation_id: str, body: esc.AnswerIn):
+    from chalicelib.escalation import service
+
+    return service.answer(ctx.user, escalation_id, body.answer)
+
+
+# --- forum: the operators' internal forum (chalicelib/forum) ------------------------------------------------
+fr = lazy_module("chalicelib.forum.schemas")
+
+
+@api.route("/ops/forum/threads", roles=STAFF, query=fr.ThreadQuery, response=fr.ThreadPage, tag="forum")
+def forum_threads(ctx: Ctx, query: fr.ThreadQuery):
+    from chalicelib.forum import service
+
+    return service.list_threads(query)
+
+
+@api.route("/ops/forum/threads", "POST", roles=STAFF, body=fr.ThreadIn, response=fr.ThreadDetail, status=201,
+           tag="forum")
+def forum_new_thread(ctx: Ctx, body: fr.ThreadIn):
+    from chalicelib.forum import service
+
+    return service.create_thread(ctx.user, body)
+
+
+@api.route("/ops/forum/threads/{thread_id}", roles=STAFF, response=fr.ThreadDetail, tag="forum")
+def forum_thread(ctx: Ctx, thread_id: str):
+    from chalicelib.forum import service
+
+    return service.get_thread(thread_id)
+
+
+@api.route("/ops/forum/threads/{thread_id}/posts", "POST", roles=STAFF, body=fr.PostIn, response=fr.PostOut,
+           status=201, tag="forum")
+def forum_post(ctx: Ctx, thread_id: str, body: fr.PostIn):
+    from chalicelib.forum import service
+
+    return service.add_post(ctx.user, thread_id, body)
+
+
+# --- reports: a period's figures and the PNBP ledger (chalicelib/reports, chalicelib/billing) ---------------
+(PeriodQuery,) = lazy("chalicelib.reports.schemas", "PeriodQuery")
+
+
+@api.route("/ops/reports/summary", roles=SUPERVISOR, query=PeriodQuery, tag="reports",
+           summary="SPEC §2.12 figures of a period")
+def ops_report_summary(ctx: Ctx, query: PeriodQuery):
+    from chalicelib.reports import service
+
+    return service.summary(query.from_, query.to)
+
+
+@api.route("/ops/reports/ledger.csv", roles=SUPERVISOR, query=PeriodQuery, tag="reports", produces="text/csv",
+           summary="PNBP ledger of a period (CSV)")
+def ops_report_ledger(ctx: Ctx, query: PeriodQuery):
+    from chalicelib.billing.service import ledger_csv
+    from chalicelib.reports import service
+
+    frm, to = service.period(query.from_, query.to)
+    return _csv(ledger_csv(frm, to), f"ledger-{query.from_[:10]}-{query.to[:10]}.csv")
+
+
+# --- notifications: the caller's notifications and the notify worker (chalicelib/notify) --------------------
+NotificationOut, NotificationPage, NotificationQuery = lazy(
+    "chalicelib.notify.schemas", "NotificationOut", "NotificationPage", "NotificationQuery")
+
+
+@api.route("/me/notifications", roles=CONSUMER + STAFF, query=NotificationQuery, response=NotificationPage,
+           tag="notifications", summary="The caller's notifications, newest first")
+def my_notifications(ctx: Ctx, query: NotificationQuery):
+    from chalicelib.notify import service
+
+    return service.list_for(ctx.user.sub, query.page_size, query.cursor)
+
+
+@api.route("/me/notifications/{notif_id}/read", "POST", roles=CONSUMER + STAFF, response=NotificationOut,
+           tag="notifications", summary="Mark one of the caller's notifications read")
+def read_notification(ctx: Ctx, notif_id: str):
+    from chalicelib.notify import service
+
+    return service.mark_read(ctx.user.sub, notif_id)
+
+
+@app.lambda_function(name="notify_worker")
+def notify_worker(event, context):
+    from chalicelib.core.handlers import sqs_batch
+    from chalicelib.notify import worker
+
+    return sqs_batch(event, worker.handle, "notify")
+
+
+# --- subscriptions: series and saved searches of regular consumers (chalicelib/subscriptions) ---------------
 sb = lazy_module("chalicelib.subscriptions.schemas")
-pv = lazy_module("chalicelib.privacy.schemas")
-fq = lazy_module("chalicelib.faq.schemas")
-PRODUCER = ("producer", "admin")
-
-
-@api.route("/catalog/releases", roles=None, query=ReleasesQuery, response=ReleaseCalendar, tag="catalog",
-           summary="Release calendar: planned and published releases of a period (at most 13 months)")
-def catalog_releases(ctx: Ctx, query: ReleasesQuery):
-    from chalicelib.catalog import releases
-
-    return releases.calendar(query.from_, query.to, query.status, query.type, query.subject)
-
-
-@api.route("/ops/catalog/items/{item_id}/publish", "POST", roles=PRODUCER, response=CatalogItemOut, tag="catalog",
-           summary="Publish a planned item now (re-indexed; its subscribers are told)")
-def catalog_publish(ctx: Ctx, item_id: str):
-    from chalicelib.catalog import releases
-
-    return releases.to_out(releases.publish(item_id, ctx.user.sub))
 
 
 @api.route("/me/subscriptions", roles=CONSUMER + STAFF, response=list[sb.SubscriptionOut], tag="subscriptions",
@@ -528,21 +528,8 @@ def unsubscribe(ctx: Ctx, subscription_id: str):
     service.unsubscribe(ctx.user.sub, subscription_id)
 
 
-@api.route("/me/export", roles=CONSUMER + STAFF, response=pv.PrivacyExport, tag="privacy",
-           summary="All the caller's personal data (profile, requests with messages, notifications, "
-                   "subscriptions, download log)")
-def export_me(ctx: Ctx):
-    from chalicelib.privacy import service
-
-    return service.export(ctx.user)
-
-
-@api.route("/me", "DELETE", roles=CONSUMER, response=pv.AnonymizedOut, tag="privacy",
-           summary="Erase the caller's personal data (anonymized; financial records and the audit trail kept)")
-def delete_me(ctx: Ctx):
-    from chalicelib.privacy import service
-
-    return service.anonymize(ctx.user)
+# --- faq: answers of resolved consultations proposed, reviewed and published (chalicelib/faq) ---------------
+fq = lazy_module("chalicelib.faq.schemas")
 
 
 @api.route("/ops/requests/{request_id}/faq", roles=OPS, response=fq.FaqDraft, tag="faq",
@@ -583,6 +570,39 @@ def faq_public(ctx: Ctx, query: fq.FaqPublicQuery):
     from chalicelib.faq import service
 
     return service.public(query.q, query.limit)
+
+
+# --- fulfilment: workflow tasks, background jobs, the outbox relay, the tick (chalicelib/fulfilment) --------
+@app.lambda_function(name="workflow_worker")
+def workflow_worker(event, context):
+    from chalicelib.core.handlers import sqs_batch
+    from chalicelib.fulfilment import tasks
+
+    return sqs_batch(event, tasks.handle, "workflow")
+
+
+@app.lambda_function(name="jobs_worker")
+def jobs_worker(event, context):
+    from chalicelib.core.handlers import sqs_batch
+    from chalicelib.fulfilment import jobs
+
+    return sqs_batch(event, jobs.handle, "jobs")
+
+
+@app.lambda_function(name="outbox_relay")
+def outbox_relay(event, context):
+    from chalicelib.core import outbox
+    from chalicelib.core.handlers import stream_batch
+
+    return stream_batch(event, outbox.relay_stream_record, "outbox")
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="tick")
+def tick(event):
+    from chalicelib.core.handlers import scheduled
+    from chalicelib.fulfilment.tick import tick as run_tick
+
+    return scheduled("tick", run_tick)
 
 
 # --- staff and units (issue 18) -----------------------------------------------------------------------------

@@ -7,23 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import defaultdict
-from typing import Any
-
-
-def verify_all(stream: str | None = None) -> dict[str, Any]:
-    from chalicelib.audit.models import AuditRecord, verify_stream
-
-    streams: dict[str, list[AuditRecord]] = defaultdict(list)
-    records = AuditRecord.query(stream) if stream else AuditRecord.scan()  # offline tool: a Scan is fine here
-    for r in records:
-        streams[r.stream].append(r)
-    broken = []
-    for name, recs in sorted(streams.items()):
-        ok, seq, reason = verify_stream(recs)
-        if not ok:
-            broken.append({"stream": name, "seq": seq, "reason": reason})
-    return {"streams": len(streams), "records": sum(len(v) for v in streams.values()), "broken": broken}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     v = sub.add_parser("verify", help="verify the hash chains")
     v.add_argument("--stream", help="only this stream (request id)")
     a = p.parse_args(argv)
+    from chalicelib.audit.service import verify_all
+
     res = verify_all(a.stream)
     print(f"checked {res['streams']} streams, {res['records']} records")
     for b in res["broken"]:

@@ -526,7 +526,7 @@ def _one(row: LegacyRow, repo: Any, catalog: dict[str, Any], imported_at: str, r
     if dry_run:
         report.imported += 1  # would be imported
         return "imported"
-    from chalicelib.reports import service as reports
+    from chalicelib.reports import counters as reports
     from chalicelib.users.service import UserService
 
     user = UserService().link_by_email(row.name, row.email, row.phone, row.institution, None)

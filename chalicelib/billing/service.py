@@ -202,11 +202,7 @@ def ledger_rows(frm: str, to: str) -> list[LedgerRecord]:
     end = clock.parse_iso(to).astimezone(JAKARTA)
     if end < start or (end - start).days > 400:
         raise BadRequest("the period must be at most 400 days, from before to")
-    months = []
-    y, m = start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        months.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    months = clock.months_between(start, end)
     out: list[LedgerRecord] = []
     lo, hi = clock.iso(start), clock.iso(end)
     for month in months:

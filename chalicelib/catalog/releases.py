@@ -36,15 +36,6 @@ def today() -> date:
     return clock.now().astimezone(JAKARTA).date()
 
 
-def months_between(frm: date, to: date) -> list[str]:
-    out = []
-    y, m = frm.year, frm.month
-    while (y, m) <= (to.year, to.month):
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
-
-
 def _month_end(d: date) -> date:
     nxt = date(d.year + (d.month == 12), 1 if d.month == 12 else d.month + 1, 1)
     return nxt - timedelta(days=1)
@@ -85,7 +76,7 @@ def calendar(frm: date | None, to: date | None, status: str | None = None, type_
         to = _month_end(frm) if frm < date(9999, 12, 1) else date(9999, 12, 31)
     if to < frm:
         raise BadRequest("'to' must not be before 'from'")
-    months = months_between(frm, to)
+    months = clock.months_between(frm, to)
     limit = get_settings().releases_max_months
     if len(months) > limit:
         raise BadRequest(f"the range spans {len(months)} months; at most {limit} are allowed",
@@ -162,7 +153,7 @@ def publish_due(limit: int = 500) -> dict[str, int]:
         start = (start - timedelta(days=1)).replace(day=1)
     out = {"published": 0, "conflicts": 0}
     day = t.isoformat()
-    for month in months_between(start, t):
+    for month in clock.months_between(start, t):
         for rec in CatalogRecord.by_release_month.query(month, CatalogRecord.release_date <= day,
                                                         filter_condition=CatalogRecord.status == "planned"):
             if out["published"] >= limit:

@@ -154,33 +154,6 @@ def queue_index_update(ids: list[str]) -> None:
     queues.send(queues.CATALOG, {"upserts": ids})
 
 
-def apply_index_updates(messages: list[dict[str, Any]]) -> str | None:
-    """Catalog worker: fold queued edits into a new immutable snapshot (one writer: reserved concurrency 1)."""
-    import tempfile
-
-    from chalicelib.catalog.search.engine import SearchIndex
-
-    ids = sorted({i for m in messages for i in m.get("upserts", [])})
-    if not ids:
-        return None
-    store = snapshot_store()
-    records = CatalogRepository().get_many(ids)
-    upserts = [r.to_dict() for r in records.values() if r.status == "published"]
-    deletes = [i for i in ids if i not in records or records[i].status != "published"]
-    version = store.current_version()
-    with tempfile.TemporaryDirectory(prefix="silastik-index-") as tmp:
-        if version is None:
-            index = SearchIndex.build(upserts, f"{tmp}/index")
-            index_dir = f"{tmp}/index"
-        else:
-            index_dir = store.download(version, tmp)
-            index = SearchIndex.open(index_dir)
-            index.apply_changes(upserts, deletes)
-        new_version = store.publish(index_dir)
-    obs.count("SearchSnapshotPublished")
-    return new_version
-
-
 def rebuild_index(items: Any) -> str:
     """Full build from an iterable of item dicts (CLI import, or a background rebuild from DynamoDB)."""
     import tempfile

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 _source: Callable[[], datetime] | None = None
 
@@ -45,3 +46,14 @@ class FrozenClock:
 
     def set(self, value: datetime) -> None:
         self.current = value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def months_between(frm: Any, to: Any) -> list[str]:
+    """The calendar months ``YYYY-MM`` from the month of `frm` to that of `to` (dates or datetimes, both included):
+    the partition keys of the month-partitioned tables (ledger, stats, release calendar)."""
+    out = []
+    y, m = frm.year, frm.month
+    while (y, m) <= (to.year, to.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out

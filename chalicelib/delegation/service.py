@@ -9,13 +9,18 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock, obs
-from chalicelib.core.errors import NotFound
-from chalicelib.delegation.models import OperatorRecord, ShiftRecord
+from chalicelib.delegation.models import OperatorRecord
 from chalicelib.delegation.policy import Candidate
+from chalicelib.delegation.repository import (  # noqa: F401 - the operators' data access, used through here too
+    find_operator,
+    get_operator,
+    get_operators,
+    set_load,
+    shifts_for_days,
+)
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -26,26 +31,12 @@ def local_day(iso_or_dt: Any) -> str:
 
 
 # --- roster ------------------------------------------------------------------------------------------
-def shifts_for_days(days: list[str]) -> list[ShiftRecord]:
-    out: list[ShiftRecord] = []
-    for d in days:
-        out.extend(ShiftRecord.query(d))
-    return out
-
-
 def on_duty_ids(now_iso: str | None = None) -> set[str]:
     now = clock.parse_iso(now_iso) if now_iso else clock.now()
     today = local_day(now)
     yesterday = local_day(now - timedelta(days=1))
     now_s = clock.iso(now)
     return {s.operator_id for s in shifts_for_days([yesterday, today]) if s.start <= now_s < s.end}
-
-
-def get_operators(ids: set[str] | list[str]) -> dict[str, OperatorRecord]:
-    ids = sorted(set(ids))
-    if not ids:
-        return {}
-    return {o.operator_id: o for o in OperatorRecord.batch_get(ids)}
 
 
 def candidates(now_iso: str | None = None) -> list[Candidate]:
@@ -91,21 +82,3 @@ def request_drain() -> None:
         queues.send(queues.JOBS, {"job": "drain"})
     except Exception:  # noqa: BLE001 - the scheduled tick drains too
         obs.logger().warning("drain request could not be queued")
-
-
-def get_operator(operator_id: str) -> OperatorRecord:
-    try:
-        return OperatorRecord.get(operator_id)
-    except DoesNotExist as exc:
-        raise NotFound("operator not found") from exc
-
-
-def find_operator(operator_id: str) -> OperatorRecord | None:
-    try:
-        return OperatorRecord.get(operator_id)
-    except DoesNotExist:
-        return None
-
-
-def set_load(op: OperatorRecord, load: int) -> None:
-    op.update(actions=[OperatorRecord.load.set(load)])

@@ -18,6 +18,7 @@ from chalicelib.core import clock, obs
 from chalicelib.core.auth import Principal
 from chalicelib.core.config import get_settings
 from chalicelib.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.escalation import repository
 from chalicelib.escalation.models import EscalationRecord, UnitMemberRecord, UnitRecord
 from chalicelib.escalation.schemas import EscalationIn, EscalationOut, EscalationPage, EscalationQuery
 
@@ -191,10 +192,9 @@ def _notify_unit(esc: EscalationRecord, rec: Any, p: Principal) -> None:
 
 
 def get(p: Principal, escalation_id: str) -> EscalationRecord:
-    try:
-        esc = EscalationRecord.get(escalation_id, consistent_read=True)
-    except EscalationRecord.DoesNotExist as exc:
-        raise NotFound("escalation not found") from exc
+    esc = repository.find(escalation_id)
+    if esc is None:
+        raise NotFound("escalation not found")
     if esc.escalation_id.startswith("member#") or esc.unit not in _visible_units(p):
         raise NotFound("escalation not found")
     return esc
@@ -205,10 +205,9 @@ def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
     from chalicelib.requests.models import MessageRecord
     from chalicelib.requests.service import RequestService
 
-    try:
-        esc = EscalationRecord.get(escalation_id, consistent_read=True)
-    except EscalationRecord.DoesNotExist as exc:
-        raise NotFound("escalation not found") from exc
+    esc = repository.find(escalation_id)
+    if esc is None:
+        raise NotFound("escalation not found")
     if esc.escalation_id.startswith("member#"):
         raise NotFound("escalation not found")
     if esc.unit not in units_of(p.sub):

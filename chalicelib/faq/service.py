@@ -33,6 +33,7 @@ from chalicelib.core import clock, obs
 from chalicelib.core.auth import Principal
 from chalicelib.core.config import get_settings
 from chalicelib.core.errors import BadRequest, Conflict, NotFound
+from chalicelib.faq import repository
 from chalicelib.faq.models import APPROVED, PROPOSED, REJECTED, FaqRecord
 from chalicelib.faq.schemas import FaqOpsQuery, FaqProposeIn, FaqReviewIn
 
@@ -63,10 +64,10 @@ def to_ops(rec: FaqRecord) -> dict[str, Any]:
 
 
 def get(faq_id: str) -> FaqRecord:
-    try:
-        return FaqRecord.get(faq_id, consistent_read=True)
-    except FaqRecord.DoesNotExist as exc:
-        raise NotFound("FAQ entry not found") from exc
+    rec = repository.find(faq_id)
+    if rec is None:
+        raise NotFound("FAQ entry not found")
+    return rec
 
 
 # --- proposing and reviewing -----------------------------------------------------------------------------
@@ -78,9 +79,9 @@ def draft_answer(request_id: str) -> str | None:
             if m.author_role == "staff" and (m.body or "").strip()]
     if msgs:
         return msgs[-1].body.strip()
-    from chalicelib.escalation.models import EscalationRecord
+    from chalicelib.escalation import repository as escalations
 
-    answers = [e for e in EscalationRecord.by_request.query(request_id) if e.answer]
+    answers = [e for e in escalations.of_request(request_id) if e.answer]
     return answers[-1].answer.strip() if answers else None
 
 
@@ -218,7 +219,7 @@ def approved_entries() -> list[_Entry]:
         if _cache is not None and _cache[0] > now:
             return _cache[1]
         entries = []
-        for rec in FaqRecord.by_status.query(APPROVED, scan_index_forward=False, limit=MAX_CACHED):
+        for rec in repository.approved(MAX_CACHED):
             entries.append(_entry(rec))
             if len(entries) >= MAX_CACHED:
                 break

@@ -15,6 +15,7 @@ from chalicelib.core import clock, obs
 from chalicelib.core.auth import Principal
 from chalicelib.core.config import get_settings
 from chalicelib.core.errors import BadRequest, NotFound
+from chalicelib.forum import repository
 from chalicelib.forum.models import THREAD_ITEM, ForumRecord
 from chalicelib.forum.schemas import (
     PostIn,
@@ -106,10 +107,10 @@ def create_thread(p: Principal, body: ThreadIn) -> ThreadDetail:
 
 
 def _thread(thread_id: str) -> ForumRecord:
-    try:
-        return ForumRecord.get(thread_id, THREAD_ITEM, consistent_read=True)
-    except ForumRecord.DoesNotExist as exc:
-        raise NotFound("thread not found") from exc
+    t = repository.thread(thread_id)
+    if t is None:
+        raise NotFound("thread not found")
+    return t
 
 
 def add_post(p: Principal, thread_id: str, body: PostIn) -> PostOut:
@@ -134,7 +135,7 @@ def add_post(p: Principal, thread_id: str, body: PostIn) -> PostOut:
 
 
 def get_thread(thread_id: str) -> ThreadDetail:
-    items = list(ForumRecord.query(thread_id, limit=MAX_POSTS + 1, consistent_read=True))
+    items = repository.thread_items(thread_id, MAX_POSTS + 1)
     head = next((i for i in items if i.post_id == THREAD_ITEM), None)
     if head is None:
         raise NotFound("thread not found")

@@ -12,7 +12,7 @@ from chalicelib.core.errors import BadRequest, Conflict, FirstThenFresh, Forbidd
 from chalicelib.delegation import service as delegation
 from chalicelib.delivery import service as delivery
 from chalicelib.fulfilment import assign, notices
-from chalicelib.reports import service as reports
+from chalicelib.reports import counters as reports
 from chalicelib.requests import lifecycle as lc
 from chalicelib.requests import workflow
 from chalicelib.requests.effects import Effects

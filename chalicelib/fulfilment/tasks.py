@@ -13,7 +13,7 @@ from chalicelib.core import clock, obs
 from chalicelib.core.config import get_settings
 from chalicelib.core.errors import Conflict
 from chalicelib.fulfilment import assign, notices, payment
-from chalicelib.reports import service as reports
+from chalicelib.reports import counters as reports
 from chalicelib.requests import lifecycle as lc
 from chalicelib.requests.models import RequestRecord, TaskToken
 from chalicelib.requests.repository import RequestRepository

@@ -31,12 +31,10 @@ from chalicelib.core import clock, idem, obs
 from chalicelib.core.auth import Principal
 from chalicelib.core.config import get_settings
 from chalicelib.core.errors import Conflict
+from chalicelib.privacy import repository
+from chalicelib.privacy.models import ERASED_TEXT, RETENTION_TEXT
 from chalicelib.requests import lifecycle as lc
 from chalicelib.requests.models import Contact, MessageRecord, RequestRecord
-
-ERASED_TEXT = "[dihapus atas permintaan pemilik data]"
-RETENTION_TEXT = "[dihapus sesuai kebijakan retensi]"
-WATERMARK_KEY = "retention#messages#watermark"
 
 
 def pseudonym(user_id: str) -> str:
@@ -44,7 +42,7 @@ def pseudonym(user_id: str) -> str:
 
 
 def _requests_of(user_id: str) -> list[RequestRecord]:
-    return list(RequestRecord.by_consumer.query(user_id, scan_index_forward=False))
+    return repository.requests_of(user_id)
 
 
 # --- export --------------------------------------------------------------------------------------------------
@@ -64,8 +62,8 @@ def export(p: Principal) -> dict[str, Any]:
     """Everything the system holds about the caller as a person (their staff-facing internal notes are the
     office's work records and are not included; see README "Privacy")."""
     from chalicelib.delivery.models import DownloadRecord
+    from chalicelib.notify import repository as notify_repository
     from chalicelib.notify import service as notify
-    from chalicelib.notify.models import NotificationRecord
     from chalicelib.requests.repository import RequestRepository
     from chalicelib.requests.service import to_out
     from chalicelib.subscriptions import service as subscriptions
@@ -89,7 +87,7 @@ def export(p: Principal) -> dict[str, Any]:
         downloads += [{"request_id": rec.request_id, "at": d.at or d.at_id.split("#", 1)[0],
                        "deliverable_id": d.deliverable_id, "filename": d.filename, "expires_at": d.expires_at}
                       for d in DownloadRecord.query(rec.request_id) if d.user_id == p.sub]
-    notifications = [notify.to_out(n) for n in NotificationRecord.query(p.sub, scan_index_forward=False)]
+    notifications = [notify.to_out(n) for n in notify_repository.all_for(p.sub)]
     s = get_settings()
     return {
         "exported_at": clock.iso(),
@@ -221,10 +219,7 @@ def apply_retention(limit: int | None = None) -> dict[str, Any]:
     s = get_settings()
     limit = limit or s.retention_batch
     cutoff = clock.iso(clock.now() - timedelta(days=s.retention_days_messages))
-    try:
-        mark = idem.IdempotencyRecord.get(WATERMARK_KEY, consistent_read=True).data or {}
-    except idem.IdempotencyRecord.DoesNotExist:
-        mark = {}
+    mark = repository.watermark()
     wm = (str(mark.get("created_at") or ""), str(mark.get("request_id") or ""))
     out = {"examined": 0, "requests": 0, "messages": 0, "waiting_on": None}
     new_wm = wm
@@ -247,6 +242,5 @@ def apply_retention(limit: int | None = None) -> dict[str, Any]:
         out["requests"] += bool(n)
         new_wm = (rec.created_at, rec.request_id)
     if new_wm != wm:
-        idem.IdempotencyRecord(id=WATERMARK_KEY, status="done", at=clock.iso(),
-                               data={"created_at": new_wm[0], "request_id": new_wm[1]}).save()
+        repository.save_watermark(new_wm[0], new_wm[1])
     return out

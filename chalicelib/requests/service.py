@@ -75,17 +75,39 @@ def to_ops_out(rec: RequestRecord) -> OpsRequestOut:
 
 
 class RequestService:
-    def __init__(self, repo: RequestRepository | None = None) -> None:
+    """`repo`, `catalog` (CatalogRepository: get_many), `users` (UserService: find, link_by_email) and
+    `start_workflow` (requests.workflow.start) can be replaced by in-memory fakes (tests/fakes.py); the defaults
+    are the DynamoDB and Step Functions ones."""
+
+    def __init__(self, repo: RequestRepository | None = None, catalog: Any = None, users: Any = None,
+                 start_workflow: Any = None) -> None:
         self.repo = repo or RequestRepository()
+        self._catalog = catalog
+        self._users = users
+        self._start = start_workflow
+
+    @property
+    def catalog(self) -> Any:
+        if self._catalog is None:
+            from chalicelib.catalog.repository import CatalogRepository
+
+            self._catalog = CatalogRepository()
+        return self._catalog
+
+    @property
+    def users(self) -> Any:
+        if self._users is None:
+            from chalicelib.users.service import UserService
+
+            self._users = UserService()
+        return self._users
 
     # --- submission --------------------------------------------------------------------------------
     def submit(self, p: Principal, body: Any, *, request_id: str | None = None, channel: str = "portal",
                note: str = "") -> RequestRecord:
         """`request_id`/`channel`/`note`: for orders the system places for the consumer (a subscription's
         automatic order uses an id derived from the subscription and the item, so a retry cannot order twice)."""
-        from chalicelib.users.service import UserService
-
-        profile = UserService().find(p.sub)
+        profile = self.users.find(p.sub)
         contact = Contact(
             name=(profile.name if profile else "") or p.name or p.sub,
             email=(profile.email if profile else None) or p.email or "",
@@ -98,10 +120,8 @@ class RequestService:
                             internal=internal, note=note, request_id=request_id)
 
     def intake(self, p: Principal, body: Any) -> RequestRecord:
-        from chalicelib.users.service import UserService
-
         c = body.consumer
-        user = UserService().link_by_email(c.name, str(c.email), c.phone, c.institution, c.category)
+        user = self.users.link_by_email(c.name, str(c.email), c.phone, c.institution, c.category)
         contact = Contact(name=c.name, email=str(c.email).lower(), phone=c.phone, institution=c.institution,
                           category=c.category)
         return self._create(body.request, consumer_id=user.user_id, contact=contact, channel=body.channel,
@@ -133,17 +153,17 @@ class RequestService:
         rec.due_at = clock.iso(calendar().add_working_days(now, int(rec.sla_days)))
         self.repo.create(rec, actor, note)
         obs.count("RequestSubmitted")
-        from chalicelib.requests import workflow
+        if self._start is None:
+            from chalicelib.requests import workflow
 
-        workflow.start(rec.request_id)
+            self._start = workflow.start
+        self._start(rec.request_id)
         return rec
 
     def _price_order(self, rec: RequestRecord, body: DataOrderIn, internal: bool) -> None:
-        from chalicelib.catalog.repository import CatalogRepository
-
         if not body.items and not body.custom_request:
             raise BadRequest("a data order needs catalog items or a custom_request")
-        found = CatalogRepository().get_many([i.catalog_id for i in body.items])
+        found = self.catalog.get_many([i.catalog_id for i in body.items])
         missing = [i.catalog_id for i in body.items if i.catalog_id not in found]
         if missing:
             raise BadRequest("unknown catalog items", details={"missing": missing})

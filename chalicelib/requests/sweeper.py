@@ -15,6 +15,7 @@ from typing import Any
 from chalicelib.core import aws, clock, obs
 from chalicelib.core.config import get_settings
 from chalicelib.requests import lifecycle as lc
+from chalicelib.requests import workflow
 from chalicelib.requests.models import RequestRecord
 from chalicelib.requests.repository import RequestRepository
 
@@ -30,14 +31,12 @@ def _execution_status(request_id: str) -> str | None:
     try:
         return aws.client("stepfunctions").describe_execution(executionArn=execution_arn(request_id))["status"]
     except Exception as exc:  # noqa: BLE001
-        if "ExecutionDoesNotExist" in type(exc).__name__ or "does not exist" in str(exc).lower():
+        if workflow.error_code(exc) == "ExecutionDoesNotExist":
             return None
         raise
 
 
 def sweep(grace_s: int = 300, limit: int = 100) -> dict[str, int]:
-    from chalicelib.requests import workflow
-
     if not get_settings().state_machine_arn:
         return {}
     repo = RequestRepository()
@@ -68,8 +67,6 @@ def confirm_answers(grace_s: int = 30, limit: int = 100) -> dict[str, int]:
     In the usual case the first send worked and Step Functions refuses the repeat (the token no longer
     waits): confirmed. If it accepts, the first answer had been lost: resent (logged, counted). A transient
     failure leaves the mark for the next tick."""
-    from chalicelib.requests import workflow
-
     repo = RequestRepository()
     out = {"confirmed": 0, "resent": 0, "failed": 0}
     cutoff = clock.iso(clock.now() - timedelta(seconds=grace_s))

@@ -21,6 +21,7 @@ from chalicelib.core import clock, idem, obs
 from chalicelib.core.auth import Principal
 from chalicelib.core.config import get_settings
 from chalicelib.core.errors import BadRequest, Conflict, NotFound
+from chalicelib.subscriptions import repository
 from chalicelib.subscriptions.models import SEARCH, SERIES, SubscriptionRecord
 from chalicelib.subscriptions.schemas import SubscriptionIn
 
@@ -141,14 +142,14 @@ def orderable(item: CatalogRecord) -> bool:
 
 # --- the consumer's subscriptions ------------------------------------------------------------------------------
 def list_for(user_id: str) -> list[dict[str, Any]]:
-    return [to_out(r) for r in SubscriptionRecord.query(user_id)]
+    return [to_out(r) for r in repository.of_user(user_id)]
 
 
 def subscribe(p: Principal, body: SubscriptionIn) -> dict[str, Any]:
     from chalicelib.users.service import UserService
 
     UserService().ensure(p)  # the profile carries the roles an automatic order is placed with
-    existing = list(SubscriptionRecord.query(p.sub))
+    existing = repository.of_user(p.sub)
     if len(existing) >= get_settings().subscriptions_per_user:
         raise Conflict(f"at most {get_settings().subscriptions_per_user} subscriptions per user",
                        code="too_many_subscriptions")
@@ -197,7 +198,7 @@ def unsubscribe(user_id: str, subscription_id: str) -> None:
 
 def delete_all(user_id: str) -> int:
     n = 0
-    for rec in SubscriptionRecord.query(user_id):
+    for rec in repository.of_user(user_id):
         rec.delete()
         n += 1
     return n
@@ -208,10 +209,10 @@ def candidates(item: CatalogRecord, stems: set[str]) -> list[SubscriptionRecord]
     """Series subscribers plus the saved searches filed under an anchor this item can satisfy (Queries only)."""
     found: dict[tuple[str, str], SubscriptionRecord] = {}
     if item.series_id:
-        for rec in SubscriptionRecord.by_series.query(item.series_id):
+        for rec in repository.of_series(item.series_id):
             found[(rec.user_id, rec.subscription_id)] = rec
     for anchor in anchors_for(item, stems):
-        for rec in SubscriptionRecord.by_anchor.query(anchor):
+        for rec in repository.of_anchor(anchor):
             found[(rec.user_id, rec.subscription_id)] = rec
     return list(found.values())
 

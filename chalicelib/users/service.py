@@ -3,37 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
-from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.core import clock
 from chalicelib.core.auth import Principal
 from chalicelib.users.models import UserRecord
+from chalicelib.users.repository import UserRepository
+from chalicelib.users.schemas import ProfileIn, ProfileOut
 
-Category = Literal["student", "academic", "business", "government", "citizen", "international", "other"]
-
-
-class ProfileIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
-    email: EmailStr | None = None
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[+0-9 ()-]*$")] | None = None
-    institution: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    category: Category | None = None
-
-
-class ProfileOut(BaseModel):
-    user_id: str
-    name: str
-    email: str | None = None
-    phone: str | None = None
-    institution: str | None = None
-    category: str | None = None
-    roles: list[str] = []
-    created_at: str
-    updated_at: str
+__all__ = ["ProfileIn", "ProfileOut", "UserService", "to_out"]
 
 
 def to_out(rec: UserRecord) -> ProfileOut:
@@ -43,11 +20,13 @@ def to_out(rec: UserRecord) -> ProfileOut:
 
 
 class UserService:
+    """`repo` (users.repository.UserRepository) can be replaced by an in-memory fake."""
+
+    def __init__(self, repo: UserRepository | None = None) -> None:
+        self.repo = repo or UserRepository()
+
     def find(self, user_id: str) -> UserRecord | None:
-        try:
-            return UserRecord.get(user_id)
-        except DoesNotExist:
-            return None
+        return self.repo.find(user_id)
 
     def ensure(self, p: Principal) -> UserRecord:
         rec = self.find(p.sub)
@@ -56,11 +35,7 @@ class UserService:
         now = clock.iso()
         rec = UserRecord(user_id=p.sub, name=p.name or p.sub, email=(p.email or "").lower() or None, roles=sorted(p.roles),
                          created_at=now, updated_at=now)
-        try:
-            rec.save(condition=UserRecord.user_id.does_not_exist())
-        except PutError:
-            return UserRecord.get(p.sub)
-        return rec
+        return self.repo.create(rec)
 
     def update(self, p: Principal, body: ProfileIn) -> UserRecord:
         rec = self.ensure(p)
@@ -74,14 +49,11 @@ class UserService:
                       category: str | None) -> UserRecord:
         """Intake: find the consumer by email, or create an offline profile for them."""
         email = email.strip().lower()
-        for rec in UserRecord.by_email.query(email, limit=1):
-            return rec
+        found = self.repo.by_email(email)
+        if found is not None:
+            return found
         now = clock.iso()
         uid = "offline-" + hashlib.sha256(email.encode()).hexdigest()[:16]
         rec = UserRecord(user_id=uid, name=name, email=email, phone=phone, institution=institution,
                          category=category, roles=["consumer"], source="intake", created_at=now, updated_at=now)
-        try:
-            rec.save(condition=UserRecord.user_id.does_not_exist())
-        except PutError:
-            rec = UserRecord.get(uid)
-        return rec
+        return self.repo.create(rec)

@@ -44,7 +44,8 @@ def test_backup_round_trip_into_an_empty_stack(api, worker, aws_env):
 
 def test_audit_chain_detects_tampering(api, worker):
     from chalicelib.audit.models import AuditRecord
-    from scripts.audit import main, verify_all
+    from chalicelib.audit.service import verify_all
+    from scripts.audit import main
 
     a, b = _make_activity(api, worker)
     res = verify_all()

@@ -1,5 +1,5 @@
 """Reminder rules (chalicelib.fulfilment.reminders) against moto, with a frozen clock: what lands on the notify
-queue, once per threshold. The end-to-end path (worker, SES, API) is in tests/integration/test_notifications.py."""
+queue, once per threshold. The end-to-end path (worker, SES, API) is in tests/integration/notify/test_notifications.py."""
 
 from __future__ import annotations
 

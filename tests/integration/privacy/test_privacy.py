@@ -163,14 +163,14 @@ def test_erasure_anonymizes_but_keeps_financial_records_and_audit(api, worker, s
     st, again = api.call("DELETE", "/me", "consumer1")
     assert st == 200 and again["requests"] == 0 and again["messages"] == 0 and again["ledger_rows"] == 0
     assert again["anonymized_at"] == out["anonymized_at"]
-    from scripts.audit import verify_all
+    from chalicelib.audit.service import verify_all
 
     assert verify_all()["broken"] == []
 
 
 def test_retention_redacts_old_closed_conversations(api, setup):
     from chalicelib.privacy import service
-    from chalicelib.privacy.service import RETENTION_TEXT
+    from chalicelib.privacy.models import RETENTION_TEXT
 
     real_now = clock.now()
     fc = FrozenClock(real_now - timedelta(days=800))

@@ -11,7 +11,7 @@ from typing import Any
 from scripts.legacy import legacy_request_id
 from scripts.migrate_legacy import main
 
-SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "legacy_sample.csv"
+SAMPLE = Path(__file__).resolve().parents[3] / "docs" / "legacy_sample.csv"
 INVALID_LINES = {18: "consumer_email", 19: "status 'arsip'", 20: "paid_at is before submitted_at",
                  21: "duplicate legacy_id (first on line 2)", 22: "a payment needs both ntpn and paid_at"}
 
@@ -125,7 +125,7 @@ def test_import_with_history_ledger_and_idempotent_rerun(aws_env, api, capsys, t
     assert again["payments"]["ledger_already"] == 4 and len(_requests()) == 17
     assert len([x for x in LedgerRecord.query("2024-02") if x.request_id == r.request_id]) == 1
     assert "TOTAL" in out and "Rp 3.375.000" in out
-    from scripts.audit import verify_all
+    from chalicelib.audit.service import verify_all
 
     assert verify_all()["broken"] == []
 

@@ -177,7 +177,7 @@ def test_ses_failure_goes_to_dlq_and_redrive_sends_once(api, worker, frozen, aws
 def test_worker_resolves_recipients_and_every_event_renders(api, worker, frozen):
     """Each event the app enqueues renders with the context its caller gives (recipient and link filled)."""
     from chalicelib.notify import outbox
-    from chalicelib.notify.service import handle
+    from chalicelib.notify.worker import handle
     from chalicelib.users.models import UserRecord
 
     put_operator("operator2", name="Rina Wulandari")

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from chalicelib.billing.pdf import DEFAULT_OFFICE, render_invoice, render_receipt
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 LONG_TITLE = (
     "Data Mikro Survei Sosial Ekonomi Nasional (SUSENAS) Maret 2025 — Kor dan Modul Konsumsi/Pengeluaran, "

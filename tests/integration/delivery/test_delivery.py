@@ -304,7 +304,7 @@ def test_download_requires_payment_or_approval(api, worker):
 def test_uploads_worker_is_idempotent_and_keeps_only_verified_versions(api, worker):
     from chalicelib.core import aws
     from chalicelib.core.config import get_settings
-    from chalicelib.delivery import service
+    from chalicelib.delivery import worker as service
 
     rid = in_progress(api, worker)
     out = upload(api, worker, rid, CSV)

@@ -1,0 +1,30 @@
+"""Profiles as the API reads and writes them (`GET`/`PUT /me`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
+
+Category = Literal["student", "academic", "business", "government", "citizen", "international", "other"]
+
+
+class ProfileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    email: EmailStr | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[+0-9 ()-]*$")] | None = None
+    institution: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    category: Category | None = None
+
+
+class ProfileOut(BaseModel):
+    user_id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    institution: str | None = None
+    category: str | None = None
+    roles: list[str] = []
+    created_at: str
+    updated_at: str
