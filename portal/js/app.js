@@ -40,7 +40,11 @@ function updateHeader() {
   if (u) {
     replace(box, h("a", { href: "#/profil", id: "user-link", title: u.name }, "Akun"));
   } else {
-    replace(box, h("a", { href: "#/masuk", id: "login" }, "Masuk"));
+    // back to the page the visitor was on after the SSO (the href is the no-script fallback)
+    replace(box, h("a", { href: "#/masuk", id: "login", onclick: (ev) => {
+      ev.preventDefault();
+      auth.login(window.location.hash || "#/");
+    } }, "Masuk"));
   }
 }
 

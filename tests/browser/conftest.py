@@ -35,6 +35,11 @@ def _forget_in_process_clients() -> None:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
         cls._connection = None
+    # repositories that keep their own transaction connection (the staff directory's TransactWrite)
+    from chalicelib.staff import repository as staff_repository
+
+    if hasattr(staff_repository, "DynamoStaffRepository"):
+        staff_repository.DynamoStaffRepository._connection = None
 
 
 @pytest.fixture(scope="session")

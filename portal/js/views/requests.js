@@ -11,6 +11,7 @@ import { keepDraft } from "../store.js";
 
 export const needsLogin = "melihat permintaan Anda";
 const POLL_MS = 4000;
+const SLOW_POLL_MS = 10000;
 
 export async function render(main, ctx) {
   const id = ctx.parts[1];
@@ -131,7 +132,7 @@ async function renderDetail(main, ctx, id) {
     card("Riwayat", h("ol", { class: "timeline", id: "timeline" }, (r.timeline || []).map((t) => h("li", {},
       h("strong", {}, (STATUS[t.status] || [t.status])[0]), h("br"),
       h("span", { class: "muted small" }, dateTime(t.at)), t.note ? h("p", { class: "small" }, humanise(t.note)) : null)))));
-  poll(main, ctx, id, r, data.billing);
+  poll(main, ctx, id, r, data.billing, Array.isArray(data.messages) ? data.messages.length : null);
   void word;
 }
 
@@ -257,25 +258,32 @@ function conversation(main, ctx, r, messages) {
 }
 
 /** Real-time status: re-render when the request's status (or its billing's) changes. */
-function poll(main, ctx, id, r, billing) {
+function poll(main, ctx, id, r, billing, messageCount) {
   if (!OPEN.has(r.status) && r.status !== "delivered") return;
   const billingStatus = billing && !billing.error ? billing.status : null;
+  // fast while a payment is awaited (the status follows the bank in near real time), calmer otherwise;
+  // nothing is fetched while the tab is in the background
+  const every = r.status === "awaiting_payment" || billingStatus === "unpaid" ? POLL_MS : SLOW_POLL_MS;
   const tick = async () => {
     if (!ctx.isCurrent() || !document.getElementById("status-card")) return;
+    if (document.hidden) { window.setTimeout(tick, every); return; }
     try {
       const now = await get(`/requests/${encodeURIComponent(id)}`);
       if (!ctx.isCurrent()) return;
-      let changed = now.status !== r.status || now.billing_code !== r.billing_code
-        || (now.messages_count !== undefined && now.messages_count !== r.messages_count);
+      let changed = now.status !== r.status || now.billing_code !== r.billing_code;
+      if (!changed && messageCount !== null) {  // a new answer from the desk
+        const msgs = await get(`/requests/${encodeURIComponent(id)}/messages`);
+        changed = Array.isArray(msgs) && msgs.length !== messageCount;
+      }
       if (!changed && billingStatus === "unpaid") {
         const b = await get(`/requests/${encodeURIComponent(id)}/billing`);
         changed = b.status !== billingStatus;
       }
       if (changed && !isTyping()) { renderDetail(main, ctx, id); return; }
     } catch { /* keep the page; the next tick tries again */ }
-    window.setTimeout(tick, POLL_MS);
+    window.setTimeout(tick, every);
   };
-  window.setTimeout(tick, POLL_MS);
+  window.setTimeout(tick, every);
 }
 
 function isTyping() {
