@@ -168,7 +168,8 @@ def delete_me(ctx: Ctx):
 
 
 # --- requests: the consumer's requests and the desk (chalicelib/requests; actions: chalicelib/fulfilment) --
-@api.route("/requests", "POST", roles=CONSUMER, body=rq.NewRequestBody, response=rq.RequestOut, status=201)
+@api.route("/requests", "POST", roles=CONSUMER, body=rq.NewRequestBody, response=rq.RequestOut, status=201,
+           limit=lambda kw: f"create_{kw['body'].root.kind}")
 def create_request(ctx: Ctx, body: rq.NewRequestBody):
     return _out(_requests().submit(ctx.user, body.root))
 
@@ -195,7 +196,7 @@ def list_messages(ctx: Ctx, request_id: str):
 
 
 @api.route("/requests/{request_id}/messages", "POST", roles=CONSUMER, body=rq.MessageIn, response=rq.MessageOut,
-           status=201)
+           status=201, limit="post_message")
 def post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
     return _requests().post_message(ctx.user, request_id, body.body, False, staff_view=False)
 

@@ -26,6 +26,10 @@ TEST_ENV = {
     "POWERTOOLS_LOG_LEVEL": "WARNING",
     "POWERTOOLS_DEV": "false",
     "RECONCILE_AFTER_S": "0",
+    # abuse limits off for the suite (storms and flows open many requests as one user);
+    # tests/integration/test_abuse_limits.py switches them on
+    "MAX_OPEN_REQUESTS": "0",
+    "RATE_LIMITS": "create_consultation=0/1,create_data_order=0/1,create_complaint=0/1,post_message=0/1",
 }
 
 for _k, _v in TEST_ENV.items():

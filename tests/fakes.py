@@ -28,6 +28,11 @@ class FakeRequestRepository:
     def find(self, request_id: str) -> Any:
         return self.items.get(request_id)
 
+    def count_open(self, consumer_id: str) -> int:
+        from chalicelib.requests import lifecycle
+
+        return sum(1 for r in self.items.values() if r.consumer_id == consumer_id and r.status in lifecycle.OPEN)
+
     def get(self, request_id: str, consistent: bool = True) -> Any:
         rec = self.find(request_id)
         if rec is None:

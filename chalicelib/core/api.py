@@ -85,11 +85,12 @@ class RouteSpec:
     returns the real models (importing their module the first time)."""
 
     __slots__ = ("path", "method", "roles", "_body", "_query", "_response", "status", "summary", "tag", "raw",
-                 "produces", "name", "path_params")
+                 "produces", "name", "path_params", "limit")
 
     def __init__(self, path: str, method: str, roles: tuple[str, ...] | None, body: Any, query: Any,
                  response: Any, status: int, summary: str, tag: str, raw: bool = False,
-                 produces: str = "application/json", name: str = "", path_params: list[str] | None = None) -> None:
+                 produces: str = "application/json", name: str = "", path_params: list[str] | None = None,
+                 limit: str | Callable[[dict[str, Any]], str] = "") -> None:
         self.path = path
         self.method = method
         self.roles = roles
@@ -103,6 +104,7 @@ class RouteSpec:
         self.produces = produces
         self.name = name
         self.path_params = path_params or []
+        self.limit = limit  # the rate-limited action (chalicelib.core.ratelimit), or a function of the validated input
 
     @property
     def body(self) -> type[BaseModel] | None:
@@ -216,6 +218,7 @@ class Api:
         tag: str = "",
         raw: bool = False,
         produces: str = "application/json",
+        limit: str | Callable[[dict[str, Any]], str] = "",
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         spec = RouteSpec(
             path=path,
@@ -230,6 +233,7 @@ class Api:
             raw=raw,
             produces=produces,
             path_params=_PATH_PARAM.findall(path),
+            limit=limit,
         )
 
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -266,7 +270,7 @@ class Api:
                 "Access-Control-Allow-Headers": "Authorization,Content-Type,X-Request-Id",
                 "Access-Control-Allow-Methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
                 "Access-Control-Max-Age": "600",
-                "Access-Control-Expose-Headers": "X-Request-Id,Content-Disposition",
+                "Access-Control-Expose-Headers": "X-Request-Id,Content-Disposition,Retry-After",
             }
         return {}
 
@@ -286,7 +290,9 @@ class Api:
         return Response(body=payload, status_code=status, headers=all_headers)
 
     def error(self, exc: AppError, correlation_id: str) -> Response:
-        return self.respond(exc.status, exc.body(), correlation_id)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return self.respond(exc.status, exc.body(), correlation_id, headers)
 
     def dispatch(self, spec: RouteSpec, fn: Callable[..., Any], params: dict[str, str]) -> Response:
         import uuid
@@ -359,4 +365,8 @@ class Api:
                 kwargs["body"] = spec.body.model_validate(data)
             except ValidationError as exc:
                 raise BadRequest("invalid request body", details=_validation_details(exc)) from exc
+        if spec.limit and principal is not None:
+            from chalicelib.core import ratelimit
+
+            ratelimit.hit(spec.limit(kwargs) if callable(spec.limit) else spec.limit, principal.sub)
         return fn(ctx, **params, **kwargs)

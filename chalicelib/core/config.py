@@ -46,6 +46,18 @@ class Settings(BaseModel):
     billing_expiry_s: int = 0  # overrides the days when > 0 (tests, demos)
     billing_webhook_tolerance_s: int = 300
     reconcile_after_s: int = 180
+    reconcile_grace_s: int = 3 * 24 * 3600  # cancelled/expired billings are still asked about this long
+    stuck_paid_after_s: int = 300  # a paid request still awaiting_payment this long is advanced (or flagged)
+    billing_auth: str = "key"  # key (static API key) | oauth2 (client credentials; client secret = the api_key)
+    billing_oauth_token_url: str = ""
+    billing_oauth_client_id: str = ""
+    billing_oauth_scope: str = ""
+    # SIMPONI codes on every billing (docs/simponi.md): ministry/agency, echelon I, work unit (satker), and the
+    # PNBP revenue account per tariff item type ("default=425411,microdata=425412")
+    simponi_ministry_code: str = "054"
+    simponi_echelon1_code: str = "01"
+    simponi_work_unit_code: str = "000000"
+    simponi_revenue_accounts: str = "default=425411"
 
     portal_url: str = "http://127.0.0.1:8080"
     admin_url: str = "http://127.0.0.1:8080"
@@ -60,6 +72,9 @@ class Settings(BaseModel):
     sla_days_escalation: int = 2
 
     max_body_bytes: int = 256 * 1024
+    # abuse limits (chalicelib/core/ratelimit.py): "<action>=<count>/<seconds>,..." over the defaults there
+    rate_limits: str = ""
+    max_open_requests: int = 10  # open requests one consumer may hold at once (0 = no cap)
     upload_url_ttl_s: int = 900
     download_url_ttl_s: int = 900
     download_window_days: int = 30

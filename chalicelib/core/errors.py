@@ -55,6 +55,18 @@ class PayloadTooLarge(AppError):
     code = "payload_too_large"
 
 
+class TooManyRequests(AppError):
+    """429 with the seconds to wait (sent as the `Retry-After` header and in `details.retry_after_s`)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str = "", *, retry_after: int = 60, code: str | None = None,
+                 details: Any = None) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(message, code=code, details={**(details or {}), "retry_after_s": self.retry_after})
+
+
 class ServiceUnavailable(AppError):
     status = 503
     code = "service_unavailable"

@@ -67,6 +67,8 @@ def build(routes: list[RouteSpec], title: str = "SILASTIK API", version: str = "
         if r.roles is not None:
             codes |= {401, 403}
             op["security"] = [{"bearerAuth": []}]
+        if r.limit:
+            codes |= {429}
         for c in sorted(codes):
             responses[str(c)] = {"description": _STATUS_TEXT[c], "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}}

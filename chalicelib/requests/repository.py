@@ -220,6 +220,10 @@ class RequestRepository:
                                              last_evaluated_key=decode_cursor(cursor))
         return self.page(it, limit)
 
+    def count_open(self, consumer_id: str) -> int:
+        """How many of a consumer's requests are open (one Query of their partition of by_consumer)."""
+        return RequestRecord.by_consumer.count(consumer_id, filter_condition=RequestRecord.status.is_in(*lifecycle.OPEN))
+
     def by_status(self, status: str, limit: int, cursor: str | None = None,
                   due_before: str | None = None) -> tuple[list[RequestRecord], str | None]:
         cond = RequestRecord.due_sort < due_before if due_before else None

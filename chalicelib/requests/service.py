@@ -10,11 +10,13 @@ from typing import Any
 
 from chalicelib.core import clock, obs
 from chalicelib.core.auth import Principal
+from chalicelib.core.config import get_settings
 from chalicelib.core.errors import (
     BadRequest,
     Conflict,
     Forbidden,
     NotFound,
+    TooManyRequests,
 )
 from chalicelib.requests import lifecycle as lc
 from chalicelib.requests.models import Contact, MessageRecord, OrderItem, RequestRecord
@@ -107,6 +109,8 @@ class RequestService:
                note: str = "") -> RequestRecord:
         """`request_id`/`channel`/`note`: for orders the system places for the consumer (a subscription's
         automatic order uses an id derived from the subscription and the item, so a retry cannot order twice)."""
+        if request_id is None:  # the consumer's own submission (not an order the system places)
+            self._check_open_cap(p.sub)
         profile = self.users.find(p.sub)
         contact = Contact(
             name=(profile.name if profile else "") or p.name or p.sub,
@@ -118,6 +122,18 @@ class RequestService:
         internal = "staff" in p.roles
         return self._create(body, consumer_id=p.sub, contact=contact, channel=channel, actor=p.sub,
                             internal=internal, note=note, request_id=request_id)
+
+    def _check_open_cap(self, consumer_id: str) -> None:
+        """One consumer may hold at most `max_open_requests` open requests (abuse limit: one account must not
+        fill every operator's quota)."""
+        cap = get_settings().max_open_requests
+        if cap <= 0:
+            return
+        open_now = self.repo.count_open(consumer_id)
+        if open_now >= cap:
+            raise TooManyRequests(f"at most {cap} open requests at a time; wait until one is finished",
+                                  code="too_many_open_requests", retry_after=600,
+                                  details={"open_requests": open_now, "max_open_requests": cap})
 
     def intake(self, p: Principal, body: Any) -> RequestRecord:
         c = body.consumer
