@@ -15,6 +15,14 @@ API (JSON):
 * ``POST /simulate/pay`` ``{"billing_code","amount_idr"?,"send_webhook"?: true,"duplicate"?: 0}``
   marks it paid and (unless ``send_webhook`` is false) sends the signed webhook from a
   background thread, retrying on 5xx / connection errors. 409 when expired or already paid.
+* ``POST /billings/{code}/cancel`` cancels an unpaid billing (API key checked, like the gateway): from then on
+  ``/simulate/pay`` refuses it (409 ``cancelled``), as the bank would; 409 ``already_paid`` when paid first.
+* ``GET /payments?date=YYYY-MM-DD`` the payments of one day (Asia/Jakarta), for the daily reconciliation.
+* ``POST /oauth/token`` (form: ``grant_type=client_credentials``, ``client_id``, ``client_secret`` = the API key)
+  → ``{"access_token", "token_type": "Bearer", "expires_in"}``; the API accepts ``Authorization: Bearer``
+  with such a token wherever it accepts ``X-Api-Key``.
+* ``POST /simulate/pay`` also takes ``"in_flight": true``: the bank accepted the payment before a cancel
+  reached the simulator (paid even if cancelled or expired; what a real race can produce).
 * ``POST /simulate/expire`` ``{"billing_code"}`` expires an unpaid billing now.
 * ``POST /simulate/faults`` ``{"fail_next": n, "status": 503, "delay_ms": 0}``: the next n
   API calls (``POST /billings``, ``GET /billings/{code}``) are delayed by ``delay_ms`` and
@@ -53,6 +61,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from chalicelib.billing import simponi
 from chalicelib.billing.signature import HEADER_NAME, sign
 
 __all__ = ["BillingSimServer", "main", "make_server", "serve_in_thread"]
@@ -228,6 +237,9 @@ class BillingSimServer(ThreadingHTTPServer):
         self.webhook_timeout = webhook_timeout
         self.log_requests = log_requests
         self.state = _State(Path(state_file) if state_file else None)
+        self.tokens: dict[str, float] = {}  # OAuth2 access token -> valid until (clock seconds)
+        self.token_ttl = 300
+        self.token_grants = 0
         self._stopping = threading.Event()
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
         host, port = self.server_address[:2]
@@ -262,6 +274,8 @@ class BillingSimServer(ThreadingHTTPServer):
     def status_of(self, billing: dict[str, Any]) -> str:
         if billing.get("paid_at"):
             return "paid"
+        if billing.get("cancelled_at"):
+            return "cancelled"
         if self.now() >= _parse_dt(billing["expires_at"]):
             return "expired"
         return "unpaid"
@@ -274,6 +288,7 @@ class BillingSimServer(ThreadingHTTPServer):
             "amount_idr": billing["paid_amount_idr"] if paid else billing["amount_idr"],
             "billed_amount_idr": billing["amount_idr"],
             "ntpn": billing.get("ntpn"),
+            "ntb": billing.get("ntb"),
             "paid_at": billing.get("paid_at"),
             "request_id": billing["request_id"],
             "expires_at": billing["expires_at"],
@@ -458,11 +473,18 @@ class _Handler(BaseHTTPRequestHandler):
             ("GET", "/simulate/faults"): self._get_faults,
             ("POST", "/simulate/faults"): self._set_faults,
             ("GET", "/simulate/webhooks"): self._get_webhooks,
+            ("GET", "/payments"): self._payments,
+            ("POST", "/oauth/token"): self._token,
             ("POST", "/simulate/reset"): self._reset,
         }
         handler = routes.get((method, path))
         if handler is not None:
             handler()
+            return
+        if path.startswith("/billings/") and path.endswith("/cancel"):
+            if method != "POST":
+                raise _HttpError(405, "method_not_allowed", "method not allowed")
+            self._cancel(path[len("/billings/") : -len("/cancel")])
             return
         if path.startswith("/billings/"):
             if method != "GET":
@@ -477,6 +499,13 @@ class _Handler(BaseHTTPRequestHandler):
         expected = self.server.api_key
         if expected is None:
             return
+        auth = self.headers.get("Authorization") or ""
+        if auth.startswith("Bearer "):
+            with self.server.state.lock:
+                until = self.server.tokens.get(auth[7:].strip())
+            if until is not None and until > self.server.clock():
+                return
+            raise _HttpError(401, "invalid_token", "missing, invalid or expired token")
         given = self.headers.get("X-Api-Key") or ""
         if not hmac.compare_digest(given.encode(), expected.encode()):
             raise _HttpError(401, "unauthorized", "missing or invalid API key")
@@ -522,6 +551,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _HttpError(
                 400, "invalid_request", "expires_at must be an ISO-8601 timestamp with offset"
             ) from None
+        extra = self._simponi_fields(body, amount)
         server = self.server
         with server.state.lock:
             existing = server.state.by_request.get(request_id)
@@ -549,12 +579,38 @@ class _Handler(BaseHTTPRequestHandler):
                 "paid_at": None,
                 "ntpn": None,
                 **texts,
+                **extra,
             }
             billing["payment_instructions"] = _payment_instructions(code, va, amount, expires_text)
             server.state.billings[code] = billing
             server.state.by_request[request_id] = code
             server.state.save()
         self._send_json(201, self._create_response(billing))
+
+    @staticmethod
+    def _simponi_fields(body: dict[str, Any], amount: int) -> dict[str, Any]:
+        """The PNBP fields of docs/simponi.md, checked with the same rules as the app (billing.simponi); optional
+        as a whole (older clients), but all-or-nothing and consistent when given."""
+        if "items" not in body and "ministry_code" not in body:
+            return {}
+        try:
+            items = body.get("items")
+            if not isinstance(items, list) or not items:
+                raise ValueError("items must be a non-empty list")
+            lines = [simponi.TariffItem(str(i["item_id"]), str(i.get("description", "")), i["amount_idr"],
+                                        str(i["revenue_account"])) for i in items]
+            for t in lines:
+                t.wire()
+            if sum(t.amount_idr for t in lines) != amount:
+                raise ValueError("the items do not add up to amount_idr")
+            simponi.Codes(str(body["ministry_code"]), str(body["echelon1_code"]), str(body["work_unit_code"])).wire()
+            payer = body.get("payer") or {}
+            simponi.Payer(str(payer.get("name", "")), str(payer.get("email", "")), payer.get("npwp"),
+                          payer.get("nik")).wire()
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _HttpError(400, "invalid_request", f"invalid PNBP fields: {exc}") from None
+        return {"items": items, "payer": payer, "codes": {k: body[k] for k in (
+            "ministry_code", "echelon1_code", "work_unit_code")}}
 
     @staticmethod
     def _create_response(billing: dict[str, Any]) -> dict[str, Any]:
@@ -590,6 +646,9 @@ class _Handler(BaseHTTPRequestHandler):
         send_webhook = body.get("send_webhook", True)
         duplicate = body.get("duplicate", 0)
         override = body.get("amount_idr")
+        in_flight = body.get("in_flight", False)
+        if not isinstance(in_flight, bool):
+            raise _HttpError(400, "invalid_request", "in_flight must be a boolean")
         if not isinstance(send_webhook, bool):
             raise _HttpError(400, "invalid_request", "send_webhook must be a boolean")
         if isinstance(duplicate, bool) or not isinstance(duplicate, int) or not 0 <= duplicate <= 10:
@@ -604,12 +663,15 @@ class _Handler(BaseHTTPRequestHandler):
             status = server.status_of(billing)
             if status == "paid":
                 raise _HttpError(409, "already_paid", "billing already paid")
-            if status == "expired":
+            if status == "expired" and not in_flight:
                 raise _HttpError(409, "expired", "billing expired")
+            if status == "cancelled" and not in_flight:
+                raise _HttpError(409, "cancelled", "billing cancelled")
             paid_amount = billing["amount_idr"] if override is None else override
             ntpn = "".join(secrets.choice(_NTPN_ALPHABET) for _ in range(16))
+            ntb = "".join(secrets.choice(string.digits) for _ in range(12))
             paid_at = _iso(server.now())
-            billing.update(paid_at=paid_at, ntpn=ntpn, paid_amount_idr=paid_amount)
+            billing.update(paid_at=paid_at, ntpn=ntpn, ntb=ntb, paid_amount_idr=paid_amount)
             server.state.save()
         event = {
             "event_id": "evt_" + secrets.token_hex(12),
@@ -618,6 +680,7 @@ class _Handler(BaseHTTPRequestHandler):
             "amount_idr": paid_amount,
             "paid_at": paid_at,
             "ntpn": ntpn,
+            "ntb": ntb,
         }
         if not send_webhook:
             webhook = "skipped"
@@ -651,6 +714,47 @@ class _Handler(BaseHTTPRequestHandler):
                 server.state.save()
             doc = server.public_billing(billing)
         self._send_json(200, doc)
+
+    def _cancel(self, code: str) -> None:
+        self._check_api_key()
+        self._apply_faults()
+        server = self.server
+        with server.state.lock:
+            billing = server.state.billings.get(code) if _CODE_RE.match(code) else None
+            if billing is None:
+                raise _HttpError(404, "not_found", "unknown billing code")
+            if server.status_of(billing) == "paid":
+                raise _HttpError(409, "already_paid", "billing already paid")
+            if not billing.get("cancelled_at"):
+                billing["cancelled_at"] = _iso(server.now())
+                server.state.save()
+            doc = server.public_billing(billing)
+        self._send_json(200, doc)
+
+    def _payments(self) -> None:
+        self._check_api_key()
+        self._apply_faults()
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        day = (query.get("date") or [""])[0]
+        if not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", day):
+            raise _HttpError(400, "invalid_request", "date must be YYYY-MM-DD")
+        with self.server.state.lock:
+            docs = [self.server.public_billing(b) for b in self.server.state.billings.values()
+                    if b.get("paid_at") and _parse_dt(b["paid_at"]).astimezone(WIB).date().isoformat() == day]
+        self._send_json(200, {"payments": docs})
+
+    def _token(self) -> None:
+        form = urllib.parse.parse_qs(self._raw_body.decode("utf-8", "replace"))
+        secret = (form.get("client_secret") or [""])[0]
+        expected = self.server.api_key or ""
+        if (form.get("grant_type") or [""])[0] != "client_credentials" or not expected or not hmac.compare_digest(
+                secret.encode(), expected.encode()):
+            raise _HttpError(401, "invalid_client", "invalid client credentials")
+        token = secrets.token_urlsafe(24)
+        with self.server.state.lock:
+            self.server.tokens[token] = self.server.clock() + self.server.token_ttl
+            self.server.token_grants += 1
+        self._send_json(200, {"access_token": token, "token_type": "Bearer", "expires_in": self.server.token_ttl})
 
     def _get_faults(self) -> None:
         with self.server.state.lock:

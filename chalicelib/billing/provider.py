@@ -5,11 +5,16 @@ The application talks to the state billing system (SIMPONI) only through the
 (``local/billing_sim.py``) are interchangeable. Callback verification lives in
 :mod:`chalicelib.billing.signature`.
 
-Wire format shared by both HTTP providers (JSON over HTTP)::
+Wire format shared by both HTTP providers (JSON over HTTP; the contract is docs/simponi.md, its rules are
+chalicelib.billing.simponi)::
 
-    create  -> {"request_id", "amount_idr", "payer_name", "payer_email", "description", "expires_at"}
+    create  -> {"request_id", "amount_idr", "payer_name", "payer_email", "description", "expires_at",
+                "payer": {"name", "email", "npwp"?, "nik"?}, "ministry_code", "echelon1_code", "work_unit_code",
+                "items": [{"item_id", "description", "amount_idr", "revenue_account"}]}
     create  <- {"billing_code", "amount_idr", "expires_at", "payment_instructions"}
-    status  <- {"billing_code", "status", "amount_idr", "ntpn", "paid_at", ...}
+    status  <- {"billing_code", "status", "amount_idr", "ntpn", "ntb", "paid_at", ...}
+    cancel  -> POST .../{code}/cancel   <- status document (409 already_paid when the payment came first)
+    payments <- GET ...?date=YYYY-MM-DD  {"payments": [status documents]} (the provider's day, Asia/Jakarta)
     errors  <- {"error": {"code", "message"}}  (best effort, any body is tolerated)
 """
 
@@ -18,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import time
 import urllib.error
 import urllib.parse
@@ -28,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http.client import HTTPException
 from typing import Any, Protocol, runtime_checkable
+
+from chalicelib.billing import simponi
 
 __all__ = [
     "BillingError",
@@ -45,9 +51,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-BILLING_STATUSES = frozenset({"unpaid", "paid", "expired"})
-_BILLING_CODE_RE = re.compile(r"^[0-9]{15}$")
-_NTPN_RE = re.compile(r"^[0-9A-Z]{16}$")
+BILLING_STATUSES = frozenset({"unpaid", "paid", "expired", "cancelled"})
+_BILLING_CODE_RE = simponi.BILLING_CODE_RE
 _MAX_RESPONSE_BYTES = 1 << 20
 
 
@@ -72,10 +77,11 @@ class BillingStatus:
     """
 
     billing_code: str
-    status: str  # "unpaid" | "paid" | "expired"
+    status: str  # "unpaid" | "paid" | "expired" | "cancelled"
     amount_idr: int
     ntpn: str | None = None
     paid_at: datetime | None = None
+    ntb: str | None = None
 
 
 # --------------------------------------------------------------------------- errors
@@ -126,6 +132,11 @@ class BillingProvider(Protocol):
 
     def get_status(self, billing_code: str) -> BillingStatus:
         """Current status of a billing."""
+        ...
+
+    def cancel_billing(self, billing_code: str) -> BillingStatus:
+        """Cancel an unpaid billing (the bank refuses it from then on). ProviderRejected(code="already_paid")
+        when the payment came first."""
         ...
 
 
@@ -210,6 +221,7 @@ class HttpBillingProvider:
         api_key_header: str = "X-Api-Key",
         use_env_proxy: bool | None = None,
         user_agent: str = "silastik-billing/1",
+        auth: Any = None,
     ) -> None:
         parsed = urllib.parse.urlsplit(base_url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -232,6 +244,22 @@ class HttpBillingProvider:
         if not use_proxy:
             handlers.append(urllib.request.ProxyHandler({}))
         self._opener = urllib.request.build_opener(*handlers)
+        #: headers() / invalidate(): simponi.StaticKey (default) or simponi.OAuth2ClientCredentials
+        self._auth = auth if auth is not None else simponi.StaticKey(self._api_key, api_key_header)
+
+    def fetch_token(self, url: str, form: dict[str, str]) -> dict[str, Any]:
+        """POST an OAuth2 token request (form-encoded) through this client's opener; the JSON answer."""
+        data = urllib.parse.urlencode(form).encode()
+        req = urllib.request.Request(url, data=data, method="POST", headers={  # noqa: S310 - https/http checked
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
+        try:
+            with self._opener.open(req, timeout=self.timeout) as resp:
+                doc = json.loads(resp.read(_MAX_RESPONSE_BYTES).decode("utf-8"))
+        except (urllib.error.URLError, OSError, HTTPException, ValueError) as exc:
+            raise ProviderUnavailable("token endpoint unavailable", code="token") from exc
+        if not isinstance(doc, dict):
+            raise ProviderUnavailable("invalid token response", code="token")
+        return doc
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "none"
@@ -245,6 +273,12 @@ class HttpBillingProvider:
     def _status_path(self, billing_code: str) -> str:
         raise NotImplementedError
 
+    def _cancel_path(self, billing_code: str) -> str:
+        return self._status_path(billing_code) + "/cancel"
+
+    def _payments_path(self) -> str:
+        return "/payments"
+
     # -- public API -----------------------------------------------------------------
 
     def create_billing(
@@ -256,6 +290,9 @@ class HttpBillingProvider:
         payer_email: str,
         description: str,
         expires_at: datetime,
+        payer: simponi.Payer | None = None,
+        items: tuple[simponi.TariffItem, ...] | None = None,
+        codes: simponi.Codes | None = None,
     ) -> BillingInfo:
         if not isinstance(request_id, str) or not request_id or len(request_id) > 128:
             raise ValueError("request_id must be a non-empty string of at most 128 characters")
@@ -271,6 +308,14 @@ class HttpBillingProvider:
             "description": description,
             "expires_at": expires_at.isoformat(),
         }
+        if payer is not None or items or codes is not None:
+            req = simponi.BillingRequest(
+                request_id=request_id, payer=payer or simponi.Payer(payer_name, payer_email),
+                items=tuple(items or (simponi.TariffItem(request_id, description, amount_idr),)),
+                expires_at=expires_at, description=description, codes=codes or simponi.Codes())
+            if req.amount_idr != amount_idr:
+                raise ValueError("the tariff items do not add up to amount_idr")
+            payload = req.wire()
         doc = self._request(
             "POST", self._create_path(), payload, extra_headers={"Idempotency-Key": request_id}
         )
@@ -296,6 +341,28 @@ class HttpBillingProvider:
             raise ProviderUnavailable(
                 f"invalid billing-status response: {exc}", code="invalid_response"
             ) from None
+
+    def cancel_billing(self, billing_code: str) -> BillingStatus:
+        if not isinstance(billing_code, str) or not _BILLING_CODE_RE.match(billing_code):
+            raise BillingNotFound("malformed billing code", code="malformed_code")
+        try:
+            doc = self._request("POST", self._cancel_path(billing_code), {}, not_found=True)
+        except ProviderRejected as exc:
+            if exc.status == 409 and exc.code in ("already_paid", "paid"):
+                raise ProviderRejected("billing already paid", status=409, code="already_paid") from None
+            raise
+        try:
+            return self._parse_status(doc)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ProviderUnavailable(f"invalid billing-status response: {exc}", code="invalid_response") from None
+
+    def list_payments(self, day: str) -> list[BillingStatus]:
+        """The provider's payments of one day (YYYY-MM-DD, Asia/Jakarta): the daily reconciliation report."""
+        doc = self._request("GET", self._payments_path() + "?date=" + urllib.parse.quote(day), None)
+        try:
+            return [self._parse_status(d) for d in doc["payments"]]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ProviderUnavailable(f"invalid payments response: {exc}", code="invalid_response") from None
 
     # -- parsing (overridable for other gateway shapes) --------------------------------
 
@@ -323,8 +390,7 @@ class HttpBillingProvider:
         ntpn = doc.get("ntpn")
         paid_at_raw = doc.get("paid_at")
         if status == "paid":
-            if not isinstance(ntpn, str) or not _NTPN_RE.match(ntpn):
-                raise ValueError("paid billing without a valid NTPN")
+            simponi.ntpn(ntpn)
             paid_at: datetime | None = _parse_datetime(paid_at_raw, "paid_at")
         else:
             ntpn = ntpn if isinstance(ntpn, str) and ntpn else None
@@ -335,6 +401,7 @@ class HttpBillingProvider:
             amount_idr=_require_int(doc["amount_idr"], "amount_idr"),
             ntpn=ntpn,
             paid_at=paid_at,
+            ntb=simponi.ntb(doc.get("ntb")),
         )
 
     # -- transport --------------------------------------------------------------------
@@ -354,14 +421,17 @@ class HttpBillingProvider:
         *,
         not_found: bool = False,
         extra_headers: Mapping[str, str] | None = None,
+        auth_retry: bool = True,
     ) -> dict[str, Any]:
         url = self.base_url + path
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8") if payload is not None else None
         headers = {"Accept": "application/json", "User-Agent": self.user_agent}
         if data is not None:
             headers["Content-Type"] = "application/json"
-        if self._api_key:
-            headers[self.api_key_header] = self._api_key
+        try:
+            headers.update(self._auth.headers())
+        except ValueError as exc:
+            raise ProviderUnavailable("could not authenticate to the provider", code="auth") from exc
         if extra_headers:
             headers.update(extra_headers)
 
@@ -398,6 +468,10 @@ class HttpBillingProvider:
                 finally:
                     exc.close()
                 code, message = _error_from_body(body)
+                if status == 401 and auth_retry and isinstance(self._auth, simponi.OAuth2ClientCredentials):
+                    self._auth.invalidate()  # an expired or revoked token: fetch a new one, once
+                    return self._request(method, path, payload, not_found=not_found, extra_headers=extra_headers,
+                                         auth_retry=False)
                 if status == 404 and not_found:
                     raise BillingNotFound("billing not found", status=404, code=code or "not_found") from None
                 if 300 <= status < 400:
@@ -501,6 +575,14 @@ def make_provider(kind: str, base_url: str, api_key: str | None, **kw: Any) -> B
     cls = _KINDS.get(normalized)
     if cls is None:
         raise ValueError(f"unknown billing provider kind {kind!r}; expected one of {sorted(_KINDS)}")
-    if normalized == "simponi" and not api_key:
+    if normalized == "simponi" and not api_key and kw.get("auth") is None:
         raise ValueError("the simponi provider needs an api_key")
     return cls(base_url, api_key, **kw)
+
+
+def with_oauth2(provider: HttpBillingProvider, token_url: str, client_id: str, client_secret: str,
+                scope: str = "") -> HttpBillingProvider:
+    """Switch `provider` to OAuth2 client credentials (token fetched through its own transport, cached)."""
+    provider._auth = simponi.OAuth2ClientCredentials(token_url, client_id, client_secret, provider.fetch_token,
+                                                     scope=scope)
+    return provider

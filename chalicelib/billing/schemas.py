@@ -16,7 +16,10 @@ class WebhookIn(BaseModel):
     status: Literal["paid"]
     amount_idr: int = Field(ge=0)
     paid_at: Timestamp
-    ntpn: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
+    # the NTPN's and NTB's rules live in billing.simponi (one place); fulfilment.payment checks them once the
+    # billing is known, so a malformed NTPN for a real billing is kept as evidence instead of only refused
+    ntpn: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$")]
+    ntb: Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9]*$")] | None = None
 
 
 class BillingOut(BaseModel):

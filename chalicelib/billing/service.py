@@ -30,9 +30,14 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 @lru_cache(maxsize=4)
-def _provider(kind: str, base_url: str, api_key: str) -> Any:
-    from chalicelib.billing.provider import make_provider
+def _provider(kind: str, base_url: str, api_key: str, auth: str = "key", token_url: str = "", client_id: str = "",
+              scope: str = "") -> Any:
+    """One client per configuration and container (so an OAuth2 token is cached across invocations)."""
+    from chalicelib.billing.provider import make_provider, with_oauth2
 
+    if auth == "oauth2":
+        p = make_provider(kind, base_url, None, auth=object())
+        return with_oauth2(p, token_url, client_id, api_key, scope)
     return make_provider(kind, base_url, api_key or None)
 
 
@@ -40,7 +45,8 @@ def provider() -> Any:
     from chalicelib.core.secrets import billing_api_key
 
     s = get_settings()
-    return _provider(s.billing_provider, s.billing_base_url, billing_api_key())
+    return _provider(s.billing_provider, s.billing_base_url, billing_api_key(), s.billing_auth,
+                     s.billing_oauth_token_url, s.billing_oauth_client_id, s.billing_oauth_scope)
 
 
 def to_out(b: BillingRecord) -> BillingOut:
@@ -60,6 +66,45 @@ def expiry(now: Any) -> Any:
                   else timedelta(days=s.billing_expiry_days))
 
 
+def lifetime_s() -> int:
+    s = get_settings()
+    return s.billing_expiry_s if s.billing_expiry_s > 0 else s.billing_expiry_days * 86400
+
+
+def tariff_items(rec: RequestRecord) -> tuple[Any, ...]:
+    """The billing's lines: one tariff item per priced catalog item, with the revenue account of its type
+    (settings `simponi_revenue_accounts`), plus the rest of the total (a quoted custom request) as one line."""
+    from chalicelib.billing import simponi
+
+    accounts = simponi.accounts(get_settings().simponi_revenue_accounts)
+    default = accounts.get("default", "425411")
+    out = []
+    for i in rec.items or []:
+        if int(i.price_idr or 0) > 0:
+            kind = getattr(i, "type", None) or ""
+            out.append(simponi.TariffItem(i.catalog_id, i.title or i.catalog_id, int(i.price_idr),
+                                          accounts.get(kind, default)))
+    total = int(rec.total_idr or 0)
+    rest = total - sum(t.amount_idr for t in out)
+    if rest < 0 or not out:  # the lines do not explain the total: one line for all of it
+        out = [simponi.TariffItem(rec.request_id, "Layanan data BPS", total, default)]
+    elif rest > 0:  # a quoted custom request on top of the catalog items
+        out.append(simponi.TariffItem(f"{rec.request_id}-custom", "Layanan data (permintaan khusus)", rest, default))
+    return tuple(out)
+
+
+def billing_request_parts(rec: RequestRecord) -> dict[str, Any]:
+    """Payer identity and the office's codes for the provider (docs/simponi.md)."""
+    from chalicelib.billing import simponi
+
+    s = get_settings()
+    c = rec.consumer
+    npwp = getattr(c, "npwp", None) or None
+    nik = getattr(c, "nik", None) or None
+    return {"payer": simponi.Payer(c.name or "-", c.email or "", npwp, nik), "items": tariff_items(rec),
+            "codes": simponi.Codes(s.simponi_ministry_code, s.simponi_echelon1_code, s.simponi_work_unit_code)}
+
+
 def issue(rec: RequestRecord, now: Any) -> BillingRecord:
     """Ask the provider for the billing of a paid order and store it (idempotent: the provider answers the same
     billing for the same request, and a billing stored by an earlier delivery is kept). Raises on provider errors."""
@@ -67,7 +112,7 @@ def issue(rec: RequestRecord, now: Any) -> BillingRecord:
     info = provider().create_billing(
         request_id=rec.request_id, amount_idr=int(rec.total_idr), payer_name=rec.consumer.name,
         payer_email=rec.consumer.email, description=f"PNBP layanan data BPS {rec.request_id}: {items}",
-        expires_at=expiry(now))
+        expires_at=expiry(now), **billing_request_parts(rec))
     b = BillingRecord(billing_code=info.billing_code, request_id=rec.request_id, amount_idr=int(info.amount_idr),
                       status="unpaid", created_at=clock.iso(now), expires_at=clock.iso(info.expires_at),
                       payment_instructions=info.payment_instructions or {})
@@ -119,14 +164,15 @@ def ledger_entry(b: BillingRecord, rec: RequestRecord | None, amount: int, ntpn:
 def paid_parts(b: BillingRecord, ledger: LedgerRecord, ntpn: str, paid_iso: str,
                event_key: str) -> Callable[[TransactWrite], None]:
     """The payment's billing side as one transaction part: the event claim (exactly once), the billing paid
-    (conditional on unpaid) and its PNBP ledger row."""
+    (conditional on not paid yet: an unpaid billing, or one closed here by a cancel or an expiry whose payment
+    the provider accepted anyway) and its PNBP ledger row."""
     event = idem.record(event_key, data={"billing_code": b.billing_code})
 
     def add(tx: TransactWrite) -> None:
         tx.save(event, condition=type(event).id.does_not_exist())
         tx.update(b, actions=[BillingRecord.status.set("paid"), BillingRecord.ntpn.set(ntpn),
                               BillingRecord.paid_at.set(paid_iso), BillingRecord.paid_event_id.set(event_key)],
-                  condition=BillingRecord.status == "unpaid")
+                  condition=BillingRecord.status.is_in("unpaid", "expired"))
         tx.save(ledger, condition=LedgerRecord.entry_key.does_not_exist())
     return add
 
@@ -155,6 +201,21 @@ def close_billing(code: str | None) -> None:
     """A closed request's open billing expires (a paid one stays paid)."""
     if code and not mark_expired(code):
         obs.logger().info("billing not closed (already paid or expired)")
+
+
+def close_parts(code: str | None, reason: str) -> tuple[Any, Any]:
+    """What closing a request brings for its open billing, for the closing transaction: the billing stops being
+    payable here (unpaid -> expired, if it is unpaid as read now) and the provider is asked to cancel it after
+    the commit (a jobs-queue message through the outbox). (None, None) when there is nothing to close."""
+    from chalicelib.billing.repository import close_in
+    from chalicelib.core import queues
+    from chalicelib.core.outbox import Message
+
+    b = get_billing(code) if code else None
+    if b is None or b.status != "unpaid":
+        return None, None
+    return close_in(b.billing_code, reason), Message(queues.JOBS, f"cancel_billing#{b.billing_code}",
+                                                    {"job": "cancel_billing", "billing_code": b.billing_code})
 
 
 # --- documents ---------------------------------------------------------------------------------------

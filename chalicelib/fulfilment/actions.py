@@ -36,10 +36,11 @@ class RequestActions:
         if rec.paid_at:
             raise Conflict("the request is already paid", code="illegal_transition")
         ans = workflow.Answer.failure(rec, None, "Cancelled", "cancelled by the consumer")
-        rec = self.repo.transition(rec, lc.CANCELLED, p.sub, "dibatalkan oleh pemohon",
-                                   set_={"closed_reason": "cancelled_by_consumer"}, effects=Effects.of(ans))
-        billing.close_billing(rec.billing_code)
-        return rec
+        # the billing closes with the request, and the provider is asked to cancel it after the commit (outbox)
+        close, cancel_at_provider = billing.close_parts(rec.billing_code, "cancelled")
+        return self.repo.transition(rec, lc.CANCELLED, p.sub, "dibatalkan oleh pemohon",
+                                    set_={"closed_reason": "cancelled_by_consumer"},
+                                    effects=Effects.of(ans, [close], [cancel_at_provider]))
 
     @retry_stale
     def rate(self, p: Principal, request_id: str, score: int, comment: str | None) -> RequestRecord:

@@ -20,7 +20,13 @@ def _release(message: dict[str, Any]) -> None:
     subscriptions.on_release(str(message.get("item_id") or ""))
 
 
-JOBS = {"drain": _drain, "release": _release}
+def _cancel_billing(message: dict[str, Any]) -> None:
+    from chalicelib.fulfilment import payment
+
+    payment.cancel_at_provider(str(message.get("billing_code") or ""))
+
+
+JOBS = {"drain": _drain, "release": _release, "cancel_billing": _cancel_billing}
 
 
 def handle(message: dict[str, Any]) -> None:

@@ -25,6 +25,8 @@ def tick() -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     _step("reconcile", payment.reconcile, out)  # payments whose webhook was lost
+    _step("stuck_paid", payment.unstick, out)  # paid requests whose workflow did not move on
+    _step("stranded", payment.retry_stranded, out)  # orders the provider could not bill (backoff)
     _step("sweep", sweeper.sweep, out)  # executions never started or lost
     _step("answers", sweeper.confirm_answers, out)  # workflow answers left unconfirmed
     _step("outbox", outbox.sweep, out)  # outbox rows the stream did not relay

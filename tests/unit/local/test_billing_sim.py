@@ -169,7 +169,7 @@ def test_pay_sends_signed_webhook(sim: BillingSimServer, receiver: _Receiver) ->
     assert headers["Content-Type"] == "application/json"
     verify(SECRET, headers["X-Signature"], raw, now=int(time.time()))
     event = json.loads(raw)
-    assert set(event) == {"event_id", "billing_code", "status", "amount_idr", "paid_at", "ntpn"}
+    assert set(event) == {"event_id", "billing_code", "status", "amount_idr", "paid_at", "ntpn", "ntb"}
     assert event["billing_code"] == billing["billing_code"]
     assert event["status"] == "paid" and event["amount_idr"] == 125_000
     assert event["ntpn"] == paid["ntpn"] and event["paid_at"] == paid["paid_at"]
