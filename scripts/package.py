@@ -335,7 +335,7 @@ def load_accepted() -> list[dict[str, str]]:
 def checkov(path: Path) -> dict[str, Any]:
     """Failed checks of the transformed template, split into accepted (with their reason) and unlisted."""
     res = subprocess.run([str(TOOLS / "checkov"), "-f", str(path), "--framework", "cloudformation",
-                          "--skip-download", "--quiet", "--compact", "-o", "json"],
+                          "--skip-download", "--compact", "-o", "json"],
                          capture_output=True, text=True, timeout=900)
     try:
         report = json.loads(res.stdout)
