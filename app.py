@@ -291,11 +291,63 @@ def get_receipt(ctx: Ctx, request_id: str):
     return _pdf(service.receipt_pdf(_requests().get_own(ctx.user, request_id)), f"kuitansi-{request_id}.pdf")
 
 
-@api.route("/ops/requests/{request_id}/billing", roles=STAFF, tag="billing")
+@api.route("/ops/requests/{request_id}/billing", roles=DESK, tag="billing")
 def ops_billing(ctx: Ctx, request_id: str):
     from chalicelib.billing import service
 
     return service.to_out(service.billing_for(_requests().ops_get(ctx.user, request_id)))
+
+
+# payment work items (paid after close, wrong amounts, unknown billings, stuck paid, stranded orders): supervisors
+bs = lazy_module("chalicelib.billing.schemas")
+
+
+@api.route("/ops/payments/work-items", roles=SUPERVISOR, query=bs.WorkItemsQuery, tag="billing",
+           summary="Payments a supervisor must look at")
+def ops_payment_items(ctx: Ctx, query: bs.WorkItemsQuery):
+    from chalicelib.fulfilment import payment_ops
+
+    return payment_ops.list_items(ctx.user, query.status, query.limit, query.cursor)
+
+
+@api.route("/ops/payments/work-items/{item_id}/resume", "POST", roles=SUPERVISOR, body=bs.ResumeIn, tag="billing",
+           summary="Resume fulfilment of a request paid after it closed")
+def ops_payment_resume(ctx: Ctx, item_id: str, body: bs.ResumeIn):
+    from chalicelib.fulfilment import payment_ops
+
+    return payment_ops.resume(ctx.user, item_id, body.note)
+
+
+@api.route("/ops/payments/work-items/{item_id}/refund", "POST", roles=SUPERVISOR, body=bs.RefundIn, tag="billing",
+           summary="Record the refund of a payment after close")
+def ops_payment_refund(ctx: Ctx, item_id: str, body: bs.RefundIn):
+    from chalicelib.fulfilment import payment_ops
+
+    return payment_ops.refund(ctx.user, item_id, body.reference, body.note, body.refunded_at)
+
+
+@api.route("/ops/payments/work-items/{item_id}/resolve", "POST", roles=SUPERVISOR, body=bs.ResolveIn,
+           tag="billing", summary="Resolve a payment work item with a note")
+def ops_payment_resolve(ctx: Ctx, item_id: str, body: bs.ResolveIn):
+    from chalicelib.fulfilment import payment_ops
+
+    return payment_ops.resolve(ctx.user, item_id, body.note)
+
+
+@api.route("/ops/requests/{request_id}/billing/retry", "POST", roles=SUPERVISOR, tag="billing",
+           summary="Retry the billing of an order the provider could not bill")
+def ops_billing_retry(ctx: Ctx, request_id: str):
+    from chalicelib.fulfilment import payment_ops
+
+    return payment_ops.retry_billing(ctx.user, request_id)
+
+
+@api.route("/ops/reports/reconciliation", roles=SUPERVISOR, query=bs.ReconciliationQuery, tag="reports",
+           summary="A day's provider payments against the PNBP ledger")
+def ops_report_reconciliation(ctx: Ctx, query: bs.ReconciliationQuery):
+    from chalicelib.fulfilment import payment_ops
+
+    return payment_ops.reconciliation_report(ctx.user, query.day)
 
 
 # --- delegation: the duty roster and the operators (chalicelib/delegation) ----------------------------------

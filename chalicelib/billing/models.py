@@ -5,7 +5,7 @@ reconciliation and expiry reminders (GSI by_status: status, created_at); ledger 
 
 The `billings` table also holds two other kinds of rows, told apart by their key prefix so no query of
 billings ever sees them:
-- payment work items (`work#<kind>#<ref>`): money a supervisor must look at (a payment after the request was
+- payment work items (`work#<kind>.<ref>`): money a supervisor must look at (a payment after the request was
   closed, an amount mismatch, an unknown billing, a paid request nobody could advance, a billing the provider
   kept refusing). Their `status` is `work:open` / `work:done`, so the same GSI by_status lists the open ones
   (oldest first) and billings' own statuses (`unpaid`, `paid`, `expired`) never mix with them. No `request_id`
@@ -89,11 +89,11 @@ class WorkByStatus(GlobalSecondaryIndex):
 
 
 class WorkItemRecord(Model):
-    """A payment a supervisor must look at (row `work#<kind>#<ref>` of the billings table)."""
+    """A payment a supervisor must look at (row `work#<kind>.<ref>` of the billings table)."""
 
     Meta = meta("billings")
 
-    billing_code = UnicodeAttribute(hash_key=True)  # the row key: work#<kind>#<ref>
+    billing_code = UnicodeAttribute(hash_key=True)  # the row key: work#<kind>.<ref>
     status = UnicodeAttribute(default=WORK_OPEN)  # work:open | work:done
     created_at = UnicodeAttribute()
     kind = UnicodeAttribute()  # paid_after_close | amount_mismatch | unknown_billing | stuck_paid | billing_unavailable

@@ -3,6 +3,7 @@ reconciliation cursors (rows of `billings`, see billing.models)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -98,7 +99,8 @@ def ledger_month(month: str) -> list[LedgerRecord]:
 
 # --- payment work items ------------------------------------------------------------------------------------
 def work_key(kind: str, ref: str) -> str:
-    return f"work#{kind}#{ref}"
+    """`work#<kind>.<ref>`; the item's id (in URLs) is `<kind>.<ref>` (letters, digits, `_`, `-`, `.`)."""
+    return f"work#{kind}.{re.sub(r'[^A-Za-z0-9_.-]', '-', ref)}"
 
 
 def new_work_item(kind: str, ref: str, *, code: str | None, request_id: str | None, amount_idr: int,
@@ -126,6 +128,8 @@ def open_work_item(item: WorkItemRecord) -> bool:
 
 
 def get_work_item(item_id: str) -> WorkItemRecord | None:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,200}", item_id or ""):
+        return None
     try:
         return WorkItemRecord.get(f"work#{item_id}", consistent_read=True)
     except DoesNotExist:

@@ -30,3 +30,33 @@ class BillingOut(BaseModel):
     ntpn: str | None = None
     paid_at: str | None = None
     payment_instructions: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- payment work items and reconciliation (supervisors; chalicelib.fulfilment.payment_ops) -----------------
+class WorkItemsQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    status: Literal["open", "done"] = "open"
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
+
+
+class ResumeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class RefundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True)]
+    refunded_at: Timestamp | None = None
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
+
+
+class ReconciliationQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    day: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]

@@ -101,7 +101,7 @@ def apply_payment(code: str, amount: int, ntpn: str, paid_at: str, event_key: st
     if int(amount) != int(b.amount_idr):
         billings.flag_mismatch(b, {"received_idr": int(amount), "ntpn": ntpn, "event": event_key, "at": clock.iso()})
         billings.open_work_item(billings.new_work_item(
-            "amount_mismatch", f"{code}#{int(amount)}", code=code, request_id=b.request_id, amount_idr=amount,
+            "amount_mismatch", f"{code}-{int(amount)}", code=code, request_id=b.request_id, amount_idr=amount,
             evidence={**ev, "billed_idr": int(b.amount_idr)}))
         obs.count("PaymentAmountMismatch")
         obs.logger().warning("payment amount mismatch flagged for review", extra={"billing_code": code})
@@ -110,7 +110,7 @@ def apply_payment(code: str, amount: int, ntpn: str, paid_at: str, event_key: st
         simponi.ntpn(ntpn)
         simponi.ntb((evidence or {}).get("ntb"))
     except ValueError as exc:
-        billings.open_work_item(billings.new_work_item("invalid_receipt", f"{code}#{event_key}", code=code,
+        billings.open_work_item(billings.new_work_item("invalid_receipt", f"{code}-{event_key}", code=code,
                                                        request_id=b.request_id, amount_idr=amount,
                                                        evidence={**ev, "reason": str(exc)}))
         obs.count("PaymentInvalidReceipt")
@@ -333,7 +333,7 @@ def retry_billing(rec: RequestRecord, actor: str = "system") -> str:
     if rec.status not in (lc.SUBMITTED, lc.AWAITING_APPROVAL) or not rec.needs_billing or rec.paid_at:
         raise Conflict(f"a request in status {rec.status} needs no billing retry", code="illegal_transition")
     key = ("billing_unavailable", rec.request_id)
-    item = billings.get_work_item(f"{key[0]}#{key[1]}")
+    item = billings.get_work_item(f"{key[0]}.{key[1]}")
     attempts = int((item.evidence or {}).get("attempts", 0)) if item else 0
     try:
         create_for_request(rec)
@@ -363,7 +363,7 @@ def retry_stranded(limit: int = 50) -> dict[str, int]:
     for rec in items:
         if rec.problem not in UNAVAILABLE or not rec.needs_billing:
             continue
-        item = billings.get_work_item(f"billing_unavailable#{rec.request_id}")
+        item = billings.get_work_item(f"billing_unavailable.{rec.request_id}")
         if item is None and rec.problem != "BillingUnavailable":
             continue  # the workflow is still retrying it (its own backoff)
         if item is not None and (item.evidence or {}).get("next_at", "") > now_iso:
