@@ -291,7 +291,7 @@ def get_receipt(ctx: Ctx, request_id: str):
     return _pdf(service.receipt_pdf(_requests().get_own(ctx.user, request_id)), f"kuitansi-{request_id}.pdf")
 
 
-@api.route("/ops/requests/{request_id}/billing", roles=DESK, tag="billing")
+@api.route("/ops/requests/{request_id}/billing", roles=STAFF, tag="billing")
 def ops_billing(ctx: Ctx, request_id: str):
     from chalicelib.billing import service
 
