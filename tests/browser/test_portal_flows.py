@@ -270,3 +270,42 @@ def test_error_states_keep_the_input(portal: Any, http: Any) -> None:
         catch (e) { return `${e.status} ${api.errorText(e)}`; }
     }""", rid)
     assert result.startswith("409 ") and ("dinilai" in result or "dikirim" in result), result
+
+
+def test_sign_up_at_the_local_sso_then_profile(portal: Any, http: Any) -> None:
+    s = portal("phone")
+    page = s.page
+    page.goto(f"{s.portal}/#/profil")  # first page of the visit: straight to the SSO...
+    page.wait_for_selector("#register-link")  # ...whose login page offers the demo registration
+    page.goto(f"{s.portal}/")
+    page.goto("about:blank")
+    page.goto(f"{s.portal}/#/keranjang")
+    page.click("#order-login + button")  # "Daftar akun": the identity provider's registration (prompt=create)
+    page.wait_for_selector("#register-form")
+    page.fill("#reg-username", "warga.baru")
+    page.fill("#reg-name", "Warga Baru")
+    page.fill("#reg-email", "warga.baru@example.id")
+    page.select_option("#reg-category", "student")
+    page.fill("#reg-password", "rahasia-123")
+    page.fill("#reg-password2", "rahasia-beda")
+    page.click("#submit")
+    page.wait_for_selector("#error")  # the mismatch is refused, the form keeps what was typed
+    assert page.input_value("#reg-name") == "Warga Baru"
+    page.fill("#reg-password", "rahasia-123")
+    page.fill("#reg-password2", "rahasia-123")
+    page.click("#submit")
+    page.wait_for_url(f"{s.portal}/**")
+    page.wait_for_selector("#order-form")  # back where the visitor was, logged in
+    page.goto(f"{s.portal}/#/profil")
+    page.wait_for_selector("#profile-form")
+    assert page.input_value("#profile-form input[name=name]") == "Warga Baru"
+    page.fill("#profile-form input[name=institution]", "Universitas Indonesia")
+    page.click("#profile-save")
+    page.wait_for_selector("#toasts >> text=Profil disimpan")
+    # the new account logs in with its own password (and the name is taken now)
+    import requests as rq
+
+    tok = rq.post(f"{http.stack.url['sso']}/token", timeout=10, data={
+        "grant_type": "password", "username": "warga.baru", "password": "rahasia-123"}).json()
+    st, me = http.call("GET", "/me", headers={"Authorization": f"Bearer {tok['access_token']}"})
+    assert st == 200 and me["institution"] == "Universitas Indonesia" and me["roles"] == ["consumer"]
