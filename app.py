@@ -10,24 +10,27 @@ from chalicelib.core.api import Api, Ctx, lazy, lazy_module
 CatalogItemIn, CatalogItemOut, SearchQuery, SearchResult = lazy(
     "chalicelib.catalog.schemas", "CatalogItemIn", "CatalogItemOut", "SearchQuery", "SearchResult")
 rq = lazy_module("chalicelib.requests.schemas")
-ProfileIn, ProfileOut = lazy("chalicelib.users.schemas", "ProfileIn", "ProfileOut")
+ProfileIn, ProfileOut, EmailCodeIn = lazy("chalicelib.users.schemas", "ProfileIn", "ProfileOut", "EmailCodeIn")
 
 app = Chalice(app_name="silastik")
 app.api.binary_types.append("application/pdf")
 api = Api(app)
 
 CONSUMER = ("consumer", "staff")
-OPS = ("operator", "supervisor", "admin")
+# SPEC §8: admin manages catalog, staff and configuration and is not a supervisor: no access to requests
+OPS = ("operator", "supervisor")
+DESK = ("operator", "supervisor", "producer")  # request reads; which requests: chalicelib/requests/access.py
 STAFF = ("operator", "supervisor", "producer", "admin")
-SUPERVISOR = ("supervisor", "admin")
+SUPERVISOR = ("supervisor",)
 ADMIN = ("admin",)
 PRODUCER = ("producer", "admin")
 
 
 def _requests():
+    from chalicelib.escalation.service import RequestUnits
     from chalicelib.requests.service import RequestService
 
-    return RequestService()
+    return RequestService(units=RequestUnits())
 
 
 def _actions():
@@ -138,16 +141,24 @@ pv = lazy_module("chalicelib.privacy.schemas")
 
 @api.route("/me", roles=CONSUMER + STAFF, response=ProfileOut)
 def me(ctx: Ctx):
-    from chalicelib.users.service import UserService, to_out
+    from chalicelib.users.service import to_out
 
-    return to_out(UserService().ensure(ctx.user))
+    return to_out(_requests().me(ctx.user))
 
 
 @api.route("/me", "PUT", roles=CONSUMER + STAFF, body=ProfileIn, response=ProfileOut)
 def update_me(ctx: Ctx, body: ProfileIn):
-    from chalicelib.users.service import UserService, to_out
+    from chalicelib.users.service import to_out
 
-    return to_out(UserService().update(ctx.user, body))
+    return to_out(_requests().update_profile(ctx.user, body))
+
+
+@api.route("/me/email/verify", "POST", roles=CONSUMER + STAFF, body=EmailCodeIn, response=ProfileOut,
+           summary="Confirm a new e-mail address with the code sent to it (only then does it link or get mail)")
+def verify_email(ctx: Ctx, body: EmailCodeIn):
+    from chalicelib.users.service import to_out
+
+    return to_out(_requests().verify_email(ctx.user, body.code))
 
 
 @api.route("/me/export", roles=CONSUMER + STAFF, response=pv.PrivacyExport, tag="privacy",
@@ -212,7 +223,7 @@ def ops_queue(ctx: Ctx):
     return [_ops_out(r) for r in _requests().my_queue(ctx.user)]
 
 
-@api.route("/ops/requests", roles=STAFF, query=rq.OpsListQuery, response=rq.OpsRequestPage, tag="ops")
+@api.route("/ops/requests", roles=DESK, query=rq.OpsListQuery, response=rq.OpsRequestPage, tag="ops")
 def ops_list(ctx: Ctx, query: rq.OpsListQuery):
     items, cursor = _requests().list_ops(ctx.user, query)
     return {"items": [_ops_out(r) for r in items], "next_cursor": cursor}
@@ -223,7 +234,7 @@ def ops_intake(ctx: Ctx, body: rq.IntakeIn):
     return _ops_out(_requests().intake(ctx.user, body))
 
 
-@api.route("/ops/requests/{request_id}", roles=STAFF, response=rq.OpsRequestOut, tag="ops")
+@api.route("/ops/requests/{request_id}", roles=DESK, response=rq.OpsRequestOut, tag="ops")
 def ops_get(ctx: Ctx, request_id: str):
     return _ops_out(_requests().ops_get(ctx.user, request_id))
 
@@ -251,12 +262,12 @@ def ops_approval(ctx: Ctx, request_id: str, body: rq.ApprovalIn):
     return _ops_out(_actions().approval(ctx.user, request_id, body.decision, body.reason))
 
 
-@api.route("/ops/requests/{request_id}/messages", roles=STAFF, response=list[rq.MessageOut], tag="ops")
+@api.route("/ops/requests/{request_id}/messages", roles=DESK, response=list[rq.MessageOut], tag="ops")
 def ops_messages(ctx: Ctx, request_id: str):
     return _requests().messages(ctx.user, request_id, staff_view=True)
 
 
-@api.route("/ops/requests/{request_id}/messages", "POST", roles=STAFF, body=rq.MessageIn, response=rq.MessageOut,
+@api.route("/ops/requests/{request_id}/messages", "POST", roles=DESK, body=rq.MessageIn, response=rq.MessageOut,
            status=201, tag="ops")
 def ops_post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
     return _requests().post_message(ctx.user, request_id, body.body, body.internal, staff_view=True)
@@ -291,7 +302,7 @@ def get_receipt(ctx: Ctx, request_id: str):
     return _pdf(service.receipt_pdf(_requests().get_own(ctx.user, request_id)), f"kuitansi-{request_id}.pdf")
 
 
-@api.route("/ops/requests/{request_id}/billing", roles=STAFF, tag="billing")
+@api.route("/ops/requests/{request_id}/billing", roles=DESK, tag="billing")
 def ops_billing(ctx: Ctx, request_id: str):
     from chalicelib.billing import service
 
@@ -407,7 +418,7 @@ def ops_create_deliverable(ctx: Ctx, request_id: str, body: dl.DeliverableIn):
     return _delivery().create_upload(ctx.user, request_id, body)
 
 
-@api.route("/ops/requests/{request_id}/deliverables", roles=STAFF, response=list[dl.DeliverableOut],
+@api.route("/ops/requests/{request_id}/deliverables", roles=DESK, response=list[dl.DeliverableOut],
            tag="delivery", summary="A request's files with their verification status")
 def ops_list_deliverables(ctx: Ctx, request_id: str):
     return _delivery().list_for_staff(ctx.user, request_id)
@@ -419,7 +430,7 @@ def ops_delete_deliverable(ctx: Ctx, request_id: str, deliverable_id: str):
     _delivery().delete(ctx.user, request_id, deliverable_id)
 
 
-@api.route("/ops/requests/{request_id}/downloads", roles=STAFF, response=list[dl.DownloadLogOut], tag="delivery",
+@api.route("/ops/requests/{request_id}/downloads", roles=DESK, response=list[dl.DownloadLogOut], tag="delivery",
            summary="Every download link issued for a request")
 def ops_download_log(ctx: Ctx, request_id: str):
     return _delivery().download_log(ctx.user, request_id)
@@ -445,7 +456,7 @@ def ops_escalate(ctx: Ctx, request_id: str, body: esc.EscalationIn):
     return service.escalate(ctx.user, request_id, body)
 
 
-@api.route("/ops/escalations", roles=STAFF, query=esc.EscalationQuery, response=esc.EscalationPage,
+@api.route("/ops/escalations", roles=DESK, query=esc.EscalationQuery, response=esc.EscalationPage,
            tag="escalation")
 def ops_escalations(ctx: Ctx, query: esc.EscalationQuery):
     from chalicelib.escalation import service
@@ -453,7 +464,7 @@ def ops_escalations(ctx: Ctx, query: esc.EscalationQuery):
     return service.list_escalations(ctx.user, query)
 
 
-@api.route("/ops/escalations/{escalation_id}", roles=STAFF, response=esc.EscalationOut, tag="escalation")
+@api.route("/ops/escalations/{escalation_id}", roles=DESK, response=esc.EscalationOut, tag="escalation")
 def ops_escalation(ctx: Ctx, escalation_id: str):
     from chalicelib.escalation import service
 
@@ -590,7 +601,7 @@ fq = lazy_module("chalicelib.faq.schemas")
 def ops_faq_draft(ctx: Ctx, request_id: str):
     from chalicelib.faq import service
 
-    return service.draft(request_id)
+    return service.draft(ctx.user, request_id)
 
 
 @api.route("/ops/requests/{request_id}/faq", "POST", roles=OPS, body=fq.FaqProposeIn, response=fq.FaqOpsOut,

@@ -268,6 +268,21 @@ class World:
         assert status == expect, f"setup call answered {status}: {body}"
         return body
 
+    def pending_email_code(self, i: int) -> Req:
+        """consumer2 has asked for a new address; the code is set here (the real one only goes by e-mail)."""
+        from datetime import timedelta
+
+        from chalicelib.core import clock
+        from chalicelib.users.models import UserRecord
+        from chalicelib.users.service import _code_hash
+
+        self.api.get("/me", "consumer2")
+        UserRecord("consumer2").update(actions=[
+            UserRecord.pending_email.set(f"baru{i}@example.id"), UserRecord.email_code_hash.set(_code_hash("consumer2", "123456")),
+            UserRecord.email_code_expires.set(clock.iso(clock.now() + timedelta(minutes=30))),
+            UserRecord.email_code_attempts.set(0)])
+        return Req("POST", "/me/email/verify", "consumer2", {"code": "123456"})
+
     def status(self, rid: str) -> str:
         return self.api.get(f"/ops/requests/{rid}", "supervisor1")[1]["status"]
 
@@ -416,6 +431,7 @@ def cases() -> list[Case]:
         C("POST", "/webhooks/billing", "", lambda w, i: w.webhook(i)),
         C("GET", "/me", "", lambda w, i: Req("GET", "/me", "consumer1")),
         C("PUT", "/me", "", lambda w, i: Req("PUT", "/me", "consumer1", {"institution": f"Universitas {i}"})),
+        C("POST", "/me/email/verify", "", lambda w, i: w.pending_email_code(i)),
         C("POST", "/requests", "consultation", lambda w, i: Req("POST", "/requests", "consumer1", CONSULT,
                                                                  expect=201)),
         C("POST", "/requests", "data_order", lambda w, i: Req("POST", "/requests", "consumer1", PAID_ORDER,
@@ -465,7 +481,7 @@ def cases() -> list[Case]:
           lambda w, i: Req("POST", f"/ops/requests/{w.ids['to_approve'][i]}/approval", "operator1",
                            {"decision": "approve", "reason": "abstraksi sesuai"})),
         C("GET", "/ops/requests/{request_id}/billing", "",
-          lambda w, i: Req("GET", f"/ops/requests/{w.ids['paid']}/billing", "operator1")),
+          lambda w, i: Req("GET", f"/ops/requests/{w.ids['paid']}/billing", "supervisor1")),
         C("GET", "/ops/requests/{request_id}/messages", "",
           lambda w, i: Req("GET", f"/ops/requests/{w.ids['assigned']}/messages", "operator1")),
         C("POST", "/ops/requests/{request_id}/messages", "",

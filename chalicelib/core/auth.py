@@ -139,7 +139,7 @@ class Principal:
 
     @property
     def is_supervisor(self) -> bool:
-        return "supervisor" in self.roles or "admin" in self.roles
+        return "supervisor" in self.roles  # SPEC §8: an admin is not a supervisor
 
 
 def _http_get_json(url: str, timeout: float = 5.0) -> dict[str, Any]:

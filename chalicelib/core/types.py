@@ -77,3 +77,33 @@ Timestamp = Annotated[str, BeforeValidator(_timestamp)]
 Day = Annotated[date, AfterValidator(_day)]
 #: a local day or a timestamp (report periods, roster ranges)
 DayOrTimestamp = Annotated[str, BeforeValidator(_day_or_timestamp)]
+
+
+_LINKISH = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|\bwww\.|\b[\w-]+\.(?:com|net|org|id|co|io|info|biz|xyz|site|"
+                      r"online|app|dev|link|click|top|icu|ru|cn)\b)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f<>@]")
+
+
+def _plain_name(value: object) -> str:
+    """A person's or institution's name as the office's e-mails quote it: plain text, no link, no address, no
+    markup (a name is never a way to put an attacker's text and link into an official e-mail)."""
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    text = " ".join(value.split())
+    if not 1 <= len(text) <= 200:
+        raise ValueError("must be 1 to 200 characters")
+    if _CONTROL.search(text) or _LINKISH.search(text):
+        raise ValueError("must be plain text: no links, e-mail addresses or markup")
+    return text
+
+
+#: a name quoted in e-mails and documents: plain text, no URL, address or markup
+PlainName = Annotated[str, BeforeValidator(_plain_name)]
+
+
+def plain_or(value: object, fallback: str) -> str:
+    """`value` as a plain name, or `fallback` when it is not one (e.g. an identity provider's display name)."""
+    try:
+        return _plain_name(value)
+    except ValueError:
+        return fallback

@@ -33,9 +33,11 @@ from chalicelib.delivery.schemas import (
     DownloadLogOut,
     UploadOut,
 )
+from chalicelib.requests import access
 from chalicelib.requests import lifecycle as lc
 from chalicelib.requests.models import RequestRecord
 from chalicelib.requests.repository import RequestRepository
+from chalicelib.requests.service import RequestService
 
 #: statuses in which files can be uploaded or withdrawn (the request is being worked on)
 UPLOADABLE = (lc.ASSIGNED, lc.IN_PROGRESS, lc.ESCALATED)
@@ -91,11 +93,13 @@ def to_staff_out(d: DeliverableRecord) -> DeliverableOut:
 class DeliveryService:
     def __init__(self, repo: RequestRepository | None = None) -> None:
         self.repo = repo or RequestRepository()
+        self.requests = RequestService(repo=self.repo)  # staff reads and acts through the access policy
 
     # --- staff -------------------------------------------------------------------------------------
     @staticmethod
     def _check_actor(p: Principal, rec: RequestRecord) -> None:
-        if rec.assignee != p.sub and not p.is_supervisor:
+        """On the fresh copy a write re-reads: the same access rule as `ops_get(..., HANDLE)`."""
+        if not (access.allowed(p, rec, access.HANDLE) and access.separation_of_duties(p, rec, access.HANDLE)):
             raise Forbidden("only the assignee or a supervisor can do this")
 
     @staticmethod
@@ -109,8 +113,7 @@ class DeliveryService:
         if body.size_bytes > settings.max_upload_bytes:
             raise BadRequest(f"size_bytes exceeds the upload limit of {settings.max_upload_bytes} bytes",
                              code="file_too_large", details={"max_upload_bytes": settings.max_upload_bytes})
-        rec = self.repo.get(request_id)
-        self._check_actor(p, rec)
+        rec = self.requests.ops_get(p, request_id, access.HANDLE)
         self._check_uploadable(rec)
         live = [d for d in deliverables(request_id) if d.status != DELETED]
         if len(live) >= MAX_DELIVERABLES:
@@ -148,7 +151,7 @@ class DeliveryService:
                          expires_at=expires_at)
 
     def list_for_staff(self, p: Principal, request_id: str) -> list[DeliverableOut]:
-        self.repo.get(request_id)
+        self.requests.ops_get(p, request_id)
         items = sorted(deliverables(request_id), key=lambda d: (d.created_at, d.deliverable_id))
         return [to_staff_out(d) for d in items]
 
@@ -157,8 +160,7 @@ class DeliveryService:
         audit trail and every S3 version of its key is removed. Repeating it is harmless."""
 
         def write() -> DeliverableRecord:
-            rec = self.repo.get(request_id)
-            self._check_actor(p, rec)
+            rec = self.requests.ops_get(p, request_id, access.HANDLE)
             d = find(request_id, deliverable_id)
             if d is None:
                 raise NotFound("deliverable not found")
@@ -183,7 +185,7 @@ class DeliveryService:
                                                         "versions_removed": removed})
 
     def download_log(self, p: Principal, request_id: str, limit: int = 1000) -> list[DownloadLogOut]:
-        self.repo.get(request_id)
+        self.requests.ops_get(p, request_id)
         out = []
         for r in DownloadRecord.query(request_id, limit=limit):
             out.append(DownloadLogOut(at=r.at or r.at_id.split("#", 1)[0], deliverable_id=r.deliverable_id,

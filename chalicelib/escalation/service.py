@@ -21,6 +21,7 @@ from chalicelib.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.escalation import repository
 from chalicelib.escalation.models import EscalationRecord, UnitMemberRecord, UnitRecord
 from chalicelib.escalation.schemas import EscalationIn, EscalationOut, EscalationPage, EscalationQuery
+from chalicelib.requests.access import HANDLE, Units
 
 #: the built-in units (the office's directorates); admins add, rename and deactivate units (chalicelib/staff)
 UNITS: dict[str, str] = {
@@ -121,7 +122,17 @@ def members(unit: str) -> list[UnitMemberRecord]:
 
 
 def _sees_all(p: Principal) -> bool:
-    return p.has("operator", "supervisor", "admin")
+    return p.has("operator", "supervisor")
+
+
+class RequestUnits:
+    """The facts the request access policy needs about producers: the units a request was escalated to and the
+    caller's own units (chalicelib/requests/access.py)."""
+
+    @staticmethod
+    def of(p: Principal, rec: Any) -> Units:
+        return Units(escalated=frozenset(e.unit for e in repository.of_request(rec.request_id)),
+                     mine=frozenset(units_of(p.sub)))
 
 
 def _visible_units(p: Principal) -> list[str]:
@@ -154,12 +165,10 @@ def escalate(p: Principal, request_id: str, body: EscalationIn) -> EscalationOut
     from chalicelib.requests.sla import calendar
 
     svc = RequestService()
-    rec = svc.ops_get(p, request_id)
+    rec = svc.ops_get(p, request_id, HANDLE)
     units = all_units()
     if body.unit not in units or not units[body.unit][1]:
         raise BadRequest(f"unknown or inactive unit {body.unit}", code="unknown_unit")
-    if rec.assignee != p.sub and not p.is_supervisor:
-        raise Forbidden("only the assignee or a supervisor can escalate this request")
     if rec.status != lc.IN_PROGRESS:
         raise Conflict(f"only a request in progress can be escalated (it is {rec.status})",
                        code="illegal_transition", details={"from": rec.status, "to": lc.ESCALATED})

@@ -87,11 +87,9 @@ def draft_answer(request_id: str) -> str | None:
 
 def propose(p: Principal, request_id: str, body: FaqProposeIn) -> FaqRecord:
     from chalicelib.requests import lifecycle as lc
-    from chalicelib.requests.repository import RequestRepository
+    from chalicelib.requests.service import RequestService
 
-    rec = RequestRepository().find(request_id)
-    if rec is None:
-        raise NotFound("request not found")
+    rec = RequestService().ops_get(p, request_id)
     if rec.kind != "consultation":
         raise Conflict("only consultations become FAQ entries", code="not_a_consultation")
     if rec.status not in (lc.DELIVERED, lc.COMPLETED):
@@ -275,13 +273,11 @@ def public(q: str, limit: int) -> dict[str, Any]:
     return {"total": len(entries), "items": [to_public(e.rec) for e in entries[:limit]]}
 
 
-def draft(request_id: str) -> dict[str, Any]:
+def draft(p: Principal, request_id: str) -> dict[str, Any]:
     from chalicelib.requests import lifecycle as lc
-    from chalicelib.requests.repository import RequestRepository
+    from chalicelib.requests.service import RequestService
 
-    rec = RequestRepository().find(request_id)
-    if rec is None:
-        raise NotFound("request not found")
+    rec = RequestService().ops_get(p, request_id)
     try:
         entry: FaqRecord | None = FaqRecord.get(faq_id_for(request_id), consistent_read=True)
     except FaqRecord.DoesNotExist:

@@ -41,7 +41,8 @@ def try_assign(rec: RequestRecord, cands: list[Candidate] | None = None, actor: 
     """Assign `rec` to the best eligible operator. Returns the operator id, or None if nobody has capacity."""
     repo = RequestRepository()
     cands = delegation.candidates() if cands is None else cands
-    for cand in rank(cands, rec.kind, rec.topic):
+    # separation of duties: nobody is delegated their own request (a staff member who is also its consumer)
+    for cand in rank([c for c in cands if c.operator_id != rec.consumer_id], rec.kind, rec.topic):
         now = clock.iso()
         ans = workflow.Answer.success(rec, "delegate", {"assignee": cand.operator_id})
         try:
@@ -124,6 +125,8 @@ def reassign(rec: RequestRecord, operator_id: str, actor: str, note: str = "") -
         raise BadRequest("unknown operator")
     if not target.active:
         raise Conflict("operator is not active")
+    if operator_id == rec.consumer_id:
+        raise Conflict("separation of duties: nobody handles their own request", code="separation_of_duties")
     if rec.assignee != operator_id and int(target.load or 0) >= int(target.quota or 0):
         raise Conflict(f"operator {operator_id} has reached their quota", code="operator_at_quota",
                        details={"load": int(target.load or 0), "quota": int(target.quota or 0)})

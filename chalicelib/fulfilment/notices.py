@@ -11,7 +11,7 @@ from chalicelib.requests.models import RequestRecord
 
 def to_consumer(event: str, rec: RequestRecord, key: str, **ctx: Any) -> Message:
     c = rec.consumer
-    return notice(event, key=key, to_user=rec.consumer_id, to_email=c.email if c else None,
+    return notice(event, key=key, to_user=rec.consumer_id, to_email=c.mail_to if c else None,
                   ctx={"recipient_name": c.name if c else "", "request_id": rec.request_id, "kind": rec.kind,
                        "portal": True, **ctx})
 

@@ -240,7 +240,7 @@ class _Run:
                "portal": True}
         if _once(key, lambda: _enqueue("billing_expiring", f"billing_expiring#{b.billing_code}#{h}h",
                                        to_user=rec.consumer_id,
-                                       to_email=rec.consumer.email if rec.consumer else None, ctx=ctx)):
+                                       to_email=rec.consumer.mail_to if rec.consumer else None, ctx=ctx)):
             self.counts["billing_expiring"] += 1
             from chalicelib.billing.models import BillingRecord
 
@@ -270,7 +270,7 @@ class _Run:
                "kind": rec.kind, "portal": True}
         if _once(reminder_key(rec.request_id, "rating"),
                  lambda: _enqueue("rating_prompt", f"rating_prompt#{rec.request_id}", to_user=rec.consumer_id,
-                                  to_email=rec.consumer.email if rec.consumer else None, ctx=ctx)):
+                                  to_email=rec.consumer.mail_to if rec.consumer else None, ctx=ctx)):
             self.counts["rating_prompt"] += 1
 
     def _auto_complete(self, rec: Any) -> None:

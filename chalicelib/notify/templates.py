@@ -43,6 +43,7 @@ EVENTS: tuple[str, ...] = (
     "request_cancelled",
     "forum_mention",
     "subscription_release",
+    "email_verification",
 )
 
 KIND_LABELS: dict[str, str] = {
@@ -174,6 +175,19 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         ),
         "link_label": "Lihat dan unduh hasil",
         "required": ("kind",),
+    },
+    "email_verification": {
+        "subject": "Kode verifikasi alamat e-mail SILASTIK",
+        "paragraphs": (
+            "Kode verifikasi alamat e-mail Anda: {code}",
+            "Masukkan kode ini pada halaman profil SILASTIK dalam 30 menit. Setelah diverifikasi, alamat ini "
+            "dipakai untuk pemberitahuan layanan dan untuk menghubungkan permintaan yang Anda ajukan melalui "
+            "telepon, surat atau kunjungan langsung.",
+            "Jika Anda tidak meminta perubahan alamat e-mail, abaikan pesan ini: alamat Anda tidak akan dipakai.",
+        ),
+        "link_label": "Buka halaman profil",
+        "required": ("code",),
+        "base_required": ("recipient_name", "request_url"),  # about no request
     },
     "rating_prompt": {
         "subject": "Bagaimana layanan kami untuk permintaan {request_id}?",

@@ -95,9 +95,15 @@ class OrderItem(MapAttribute):
 class Contact(MapAttribute):
     name = UnicodeAttribute(default="")
     email = UnicodeAttribute(default="")
+    email_verified = BooleanAttribute(default=False)  # SPEC §8 Identity: only a verified address gets mail
     phone = UnicodeAttribute(null=True)
     institution = UnicodeAttribute(null=True)
     category = UnicodeAttribute(null=True)
+
+    @property
+    def mail_to(self) -> str | None:
+        """The address the office may write to: the consumer's, if verified (never one typed by anybody)."""
+        return self.email if self.email and self.email_verified else None
 
 
 class Rating(MapAttribute):

@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib.core.types import Timestamp
+from chalicelib.core.types import PlainName, Timestamp
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -70,7 +70,7 @@ class NewRequestBody(RootModel[NewRequest]):
 
 
 class ContactIn(Strict):
-    name: Short
+    name: PlainName
     email: EmailStr
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[+0-9 ()-]*$")] | None = None
     institution: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None

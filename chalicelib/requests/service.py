@@ -18,6 +18,8 @@ from chalicelib.core.errors import (
     NotFound,
     TooManyRequests,
 )
+from chalicelib.core.types import plain_or
+from chalicelib.requests import access
 from chalicelib.requests import lifecycle as lc
 from chalicelib.requests.models import Contact, MessageRecord, OrderItem, RequestRecord
 from chalicelib.requests.repository import RequestRepository
@@ -31,6 +33,7 @@ from chalicelib.requests.schemas import (
     RequestOut,
 )
 from chalicelib.requests.sla import calendar, sla_days
+from chalicelib.users.service import token_email
 
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -76,17 +79,26 @@ def to_ops_out(rec: RequestRecord) -> OpsRequestOut:
     )
 
 
+class NoUnits:
+    @staticmethod
+    def of(p: Principal, rec: RequestRecord) -> access.Units:
+        return access.Units()
+
+
 class RequestService:
     """`repo`, `catalog` (CatalogRepository: get_many), `users` (UserService: find, link_by_email) and
     `start_workflow` (requests.workflow.start) can be replaced by in-memory fakes (tests/fakes.py); the defaults
     are the DynamoDB and Step Functions ones."""
 
     def __init__(self, repo: RequestRepository | None = None, catalog: Any = None, users: Any = None,
-                 start_workflow: Any = None) -> None:
+                 start_workflow: Any = None, units: Any = None) -> None:
         self.repo = repo or RequestRepository()
         self._catalog = catalog
         self._users = users
         self._start = start_workflow
+        # producer units (`of(principal, rec) -> access.Units`): escalation sits above requests, so the entry
+        # point that serves producers passes it in (app.py); without it a producer sees no request
+        self.units = units or NoUnits()
 
     @property
     def catalog(self) -> Any:
@@ -112,9 +124,10 @@ class RequestService:
         if request_id is None:  # the consumer's own submission (not an order the system places)
             self._check_open_cap(p.sub)
         profile = self.users.find(p.sub)
+        email = (profile.email if profile else None) or token_email(p)  # verified addresses only
         contact = Contact(
-            name=(profile.name if profile else "") or p.name or p.sub,
-            email=(profile.email if profile else None) or p.email or "",
+            name=(profile.name if profile else "") or plain_or(p.name, p.sub),
+            email=email or "", email_verified=bool(email),
             phone=profile.phone if profile else None,
             institution=profile.institution if profile else None,
             category=profile.category if profile else None,
@@ -122,6 +135,49 @@ class RequestService:
         internal = "staff" in p.roles
         return self._create(body, consumer_id=p.sub, contact=contact, channel=channel, actor=p.sub,
                             internal=internal, note=note, request_id=request_id)
+
+    # --- profile and identity (SPEC §8: only verified addresses link records or get mail) ------------------
+    def me(self, p: Principal) -> Any:
+        rec, verified_now = self.users.sync(p)
+        if verified_now:
+            self.claim_offline(p, verified_now)
+        return rec
+
+    def update_profile(self, p: Principal, body: Any) -> Any:
+        """PUT /me; a new e-mail address gets a code by e-mail, and counts only once confirmed."""
+        from chalicelib.notify import outbox
+
+        rec, code = self.users.update(p, body)
+        if code:
+            outbox.enqueue("email_verification", key=f"verify#{p.sub}#{rec.email_code_expires}",
+                           to_email=rec.pending_email,
+                           ctx={"code": code, "portal": True,
+                                "request_url": get_settings().portal_url.rstrip("/") + "/#/profil"})
+        return rec
+
+    def verify_email(self, p: Principal, code: str) -> Any:
+        rec = self.users.verify_email(p, code)
+        self.claim_offline(p, rec.email)
+        return rec
+
+    def claim_offline(self, p: Principal, email: str) -> int:
+        """The requests the desk logged for this (now verified) address move to its owner's account."""
+        offline = self.users.unclaimed_offline(email)
+        if offline is None:
+            return 0
+        moved, cursor = 0, None
+        while True:
+            items, cursor = self.repo.by_consumer(offline.user_id, 100, cursor)
+            for rec in items:
+                contact = rec.consumer or Contact()
+                contact.email, contact.email_verified = email, True
+                self.repo.update_fields(rec, {"consumer_id": p.sub, "consumer": contact})
+                moved += 1
+            if not cursor:
+                break
+        self.users.mark_claimed(offline, p.sub)
+        obs.logger().info("offline profile claimed", extra={"requests": moved})
+        return moved
 
     def _check_open_cap(self, consumer_id: str) -> None:
         """One consumer may hold at most `max_open_requests` open requests (abuse limit: one account must not
@@ -137,9 +193,9 @@ class RequestService:
 
     def intake(self, p: Principal, body: Any) -> RequestRecord:
         c = body.consumer
-        user = self.users.link_by_email(c.name, str(c.email), c.phone, c.institution, c.category)
-        contact = Contact(name=c.name, email=str(c.email).lower(), phone=c.phone, institution=c.institution,
-                          category=c.category)
+        user, verified = self.users.link_by_email(c.name, str(c.email), c.phone, c.institution, c.category)
+        contact = Contact(name=c.name, email=str(c.email).lower(), email_verified=verified, phone=c.phone,
+                          institution=c.institution, category=c.category)
         return self._create(body.request, consumer_id=user.user_id, contact=contact, channel=body.channel,
                             actor=p.sub, internal=False, note=f"dicatat oleh {p.sub} via {body.channel}")
 
@@ -263,10 +319,21 @@ class RequestService:
         items = self.repo.active_for(p.sub)
         return sorted(items, key=lambda r: (r.due_at or "9999", r.created_at))
 
-    def ops_get(self, p: Principal, request_id: str) -> RequestRecord:
+    def ops_get(self, p: Principal, request_id: str, need: str = access.READ) -> RequestRecord:
+        """A request for a staff route, through the access policy (chalicelib/requests/access.py): outside it
+        the request does not exist (404); acting on one's own request is refused (403). Every staff read of a
+        request (which carries the consumer's personal data) is logged, without that data."""
         rec = self.repo.find(request_id)
-        if rec is None:
+        units = self.units.of(p, rec) if rec is not None and "producer" in p.roles else None
+        if rec is None or not access.visible(p, rec, units):
             raise NotFound("request not found")
+        if not access.separation_of_duties(p, rec, need):
+            raise Forbidden("separation of duties: you cannot approve, handle or supervise your own request",
+                            code="separation_of_duties")
+        if not access.allowed(p, rec, need):
+            raise Forbidden(f"not allowed to {need} this request")
+        obs.logger().info("staff access to a request", extra={"request_id": rec.request_id, "staff": p.sub,
+                                                               "need": need})
         return rec
 
     # --- conversation ------------------------------------------------------------------------------
@@ -279,7 +346,7 @@ class RequestService:
     def post_message(self, p: Principal, request_id: str, body: str, internal: bool, staff_view: bool) -> MessageOut:
         from chalicelib.notify import outbox
 
-        rec = self.ops_get(p, request_id) if staff_view else self.get_own(p, request_id)
+        rec = self.ops_get(p, request_id, access.HANDLE) if staff_view else self.get_own(p, request_id)
         if rec.status in lc.TERMINAL and rec.status != lc.COMPLETED:
             raise Conflict("the request is closed")
         if internal and not staff_view:
@@ -295,7 +362,7 @@ class RequestService:
             excerpt = body[:200]
             if staff_view:
                 outbox.enqueue("new_message", key=f"msg#{msg.msg_id}#{rec.request_id}", to_user=rec.consumer_id,
-                               to_email=rec.consumer.email if rec.consumer else None,
+                               to_email=rec.consumer.mail_to if rec.consumer else None,
                                ctx={"recipient_name": rec.consumer.name if rec.consumer else "",
                                     "request_id": rec.request_id, "kind": rec.kind, "message_excerpt": excerpt,
                                     "portal": True})

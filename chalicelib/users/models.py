@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -20,7 +20,15 @@ class UserRecord(Model):
 
     user_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute(default="")
+    # SPEC §8 Identity: `email` (and so the by_email index that links records) holds only a VERIFIED address:
+    # the SSO's when its token says email_verified, or one confirmed with a code the app sent
     email = UnicodeAttribute(null=True)
+    pending_email = UnicodeAttribute(null=True)  # asked for in PUT /me, not yet confirmed
+    email_code_hash = UnicodeAttribute(null=True)
+    email_code_expires = UnicodeAttribute(null=True)
+    email_code_attempts = NumberAttribute(default=0)
+    offline_email = UnicodeAttribute(null=True)  # intake: the address the consumer gave the desk (unverified)
+    claimed_by = UnicodeAttribute(null=True)  # an offline profile claimed by its verified owner
     phone = UnicodeAttribute(null=True)
     institution = UnicodeAttribute(null=True)
     category = UnicodeAttribute(null=True)

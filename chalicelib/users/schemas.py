@@ -6,22 +6,30 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
 
+from chalicelib.core.types import PlainName
+
 Category = Literal["student", "academic", "business", "government", "citizen", "international", "other"]
 
 
 class ProfileIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    name: PlainName | None = None
     email: EmailStr | None = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[+0-9 ()-]*$")] | None = None
     institution: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     category: Category | None = None
 
 
+class EmailCodeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
+
+
 class ProfileOut(BaseModel):
     user_id: str
     name: str
-    email: str | None = None
+    email: str | None = None  # verified
+    pending_email: str | None = None  # waiting for its code
     phone: str | None = None
     institution: str | None = None
     category: str | None = None

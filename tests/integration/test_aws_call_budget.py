@@ -21,6 +21,7 @@ BUDGETS: dict[str, tuple[int, str]] = {
     # consumer
     "GET /me": (1, ""),
     "PUT /me": (2, ""),
+    "POST /me/email/verify": (3, "the profile, its update, and the offline profile of the address (claimed if any)"),
     "POST /requests [consultation]": (2, "profile + TransactWrite (request + audit)"),
     "POST /requests [data_order]": (3, "profile + BatchGet of the catalog items + TransactWrite"),
     "POST /requests [complaint]": (3, "profile + the request complained about + TransactWrite"),

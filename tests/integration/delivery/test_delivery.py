@@ -217,7 +217,8 @@ def test_rejected_uploads_block_completion_until_replaced(api, worker, notified)
 
     # another operator cannot withdraw them; the assignee can (twice is harmless)
     put_operator("operator2")
-    assert api.call("DELETE", f"/ops/requests/{rid}/deliverables/{altered['deliverable_id']}", "operator2")[0] == 403
+    # (SPEC §8: someone else's request does not exist for them: 404)
+    assert api.call("DELETE", f"/ops/requests/{rid}/deliverables/{altered['deliverable_id']}", "operator2")[0] == 404
     for d in (altered, oversized, altered):
         st, body = api.call("DELETE", f"/ops/requests/{rid}/deliverables/{d['deliverable_id']}", "operator1")
         assert st == 204, body
@@ -268,7 +269,7 @@ def test_upload_declaration_is_validated(api, worker, monkeypatch):
         assert declare(api, rid, CSV, filename=name, content_type=ctype)[0] == 201
     # roles and ownership
     put_operator("operator2")
-    assert declare(api, rid, CSV, user="operator2")[0] == 403  # not the assignee
+    assert declare(api, rid, CSV, user="operator2")[0] == 404  # not the assignee: not theirs to see (SPEC §8)
     assert declare(api, rid, CSV, user="consumer1")[0] == 403  # not staff
     assert declare(api, rid, CSV, user="supervisor1")[0] == 201
     assert declare(api, "R000000-NOPE00", CSV)[0] == 404

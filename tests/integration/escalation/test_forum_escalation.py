@@ -119,7 +119,7 @@ def test_escalation_to_a_producer_unit_and_back(api, worker, aws_env):
     notifications(aws_env)  # forget what the workflow sent so far
 
     body = {"unit": "sosial", "question": "Apakah definisi pengangguran terbuka 2024 berubah?"}
-    assert api.post(f"/ops/requests/{rid}/escalations", "operator2", body)[0] == 403  # not the assignee
+    assert api.post(f"/ops/requests/{rid}/escalations", "operator2", body)[0] == 404  # not the assignee (SPEC §8)
     assert api.post(f"/ops/requests/{rid}/escalations", "producer1", body)[0] == 403  # role
     assert api.post(f"/ops/requests/{rid}/escalations", "operator1", {**body, "unit": "keuangan"})[0] == 400
     assert api.post("/ops/requests/R-NOPE/escalations", "operator1", body)[0] == 404

@@ -53,7 +53,8 @@ def test_promote_review_publish_and_search(api, worker, setup):
     assert st == 201, entry
     assert entry["status"] == "proposed" and entry["question"] == QUESTION and entry["answer"] == ANSWER
     assert entry["request_id"] == rid and entry["proposed_by"] == "operator1" and entry["subject"] == "Inflasi"
-    st, dup = api.post(f"/ops/requests/{rid}/faq", "operator2", {})
+    assert api.post(f"/ops/requests/{rid}/faq", "operator2", {})[0] == 404  # not theirs (SPEC §8)
+    st, dup = api.post(f"/ops/requests/{rid}/faq", "supervisor1", {})
     assert st == 409 and dup["error"]["code"] == "duplicate"
 
     # proposed entries are not public yet
@@ -100,7 +101,7 @@ def test_promote_review_publish_and_search(api, worker, setup):
 
 def test_only_resolved_consultations_and_rejected_ones_again(api, worker, setup):
     rid_order = submit(api, order(["TS-FREE1"]))
-    st, err = api.post(f"/ops/requests/{rid_order}/faq", "operator1", {})
+    st, err = api.post(f"/ops/requests/{rid_order}/faq", "supervisor1", {})
     assert st == 409 and err["error"]["code"] == "not_a_consultation"
     assert api.post("/ops/requests/R000000-NOPE00/faq", "operator1", {})[0] == 404
 

@@ -135,7 +135,7 @@ def test_summary_and_ledger_match_a_hand_count(api, worker, billing_sim, frozen)
     assert (ops["operator1"]["delivered"], ops["operator1"]["load"]) == (4, 3)  # s1, i1, z1 still in hand
 
     # period bounds are local days, both inclusive
-    st, mon = api.get("/ops/reports/summary?from=2026-03-02&to=2026-03-02", "admin1")
+    st, mon = api.get("/ops/reports/summary?from=2026-03-02&to=2026-03-02", "supervisor1")
     assert mon["volumes"]["total"] == 7 and mon["volumes"]["delivered_by_kind"] == {"consultation": 2, "complaint": 1}
     assert mon["revenue"]["pnbp_idr"] == 150000 and mon["revenue"]["zero_rupiah_transactions"] == 1
     st, tue = api.get("/ops/reports/summary?from=2026-03-03&to=2026-03-03", "supervisor1")

@@ -222,5 +222,6 @@ def test_operators_see_requests_awaiting_approval_and_staff_see_billing(api, wor
     assert st == 403
     paid = submit(api, order(["TS-PAID1"]))
     assert worker.run_until(lambda: status_of(api, paid) == "awaiting_payment")
-    st, b = api.get(f"/ops/requests/{paid}/billing", "operator1")
+    assert api.get(f"/ops/requests/{paid}/billing", "operator1")[0] == 404  # not delegated to them (SPEC §8)
+    st, b = api.get(f"/ops/requests/{paid}/billing", "supervisor1")
     assert st == 200 and b["status"] == "unpaid" and b["amount_idr"] == 150000

@@ -39,7 +39,7 @@ def make_request(rid: str, status: str, due_at: datetime | None, assignee: str |
 
     now = clock.iso()
     rec = RequestRecord(request_id=rid, kind="consultation", status=status, consumer_id="consumer1",
-                        consumer=Contact(name="Budi Santoso", email="consumer1@example.id"), created_by="consumer1",
+                        consumer=Contact(name="Budi Santoso", email="consumer1@example.id", email_verified=True), created_by="consumer1",
                         created_at=now, updated_at=now, sla_days=3, due_at=clock.iso(due_at) if due_at else None,
                         assignee=assignee, transaction_type="free", **extra)
     return RequestRepository().create(rec, "test")

@@ -17,6 +17,7 @@ def full_ctx(**overrides: Any) -> dict[str, Any]:
         "recipient_name": "Budi Santoso",
         "request_id": "REQ-20261129-0042",
         "request_url": URL,
+        "code": "482913",
         "kind": "data_order",
         "status": "in_progress",
         "due_at": datetime(2026, 12, 4, 7, 30, tzinfo=UTC),  # Jumat 14.30 WIB
@@ -62,7 +63,7 @@ def parse_html(doc: str) -> _TextAndTags:
 
 def test_events_and_templates_match() -> None:
     assert set(EVENTS) == set(TEMPLATES)
-    assert len(EVENTS) == 19
+    assert len(EVENTS) == 20
 
 
 @pytest.mark.parametrize("event", EVENTS)
@@ -83,6 +84,8 @@ def test_every_event_renders_with_full_context(event: str) -> None:
         assert "Inflasi Bulanan Kota Medan, November 2026" in email.subject
         assert "pesanan data REQ-20261129-0042 sebesar Rp 1.250.000 telah dibuat" in email.text
         assert "Selasa, 1 Desember 2026" in email.text
+    elif event == "email_verification":  # about an address, not a request; no name of the requester in it
+        assert "482913" in email.text and "REQ-" not in email.subject
     elif event != "forum_mention":
         assert "REQ-20261129-0042" in email.subject
         assert "REQ-20261129-0042" in email.text
