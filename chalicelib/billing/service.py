@@ -272,11 +272,12 @@ def ledger_rows(frm: str, to: str) -> list[LedgerRecord]:
 
 
 def ledger_csv(frm: str, to: str) -> str:
-    import csv
     import io
 
+    from chalicelib.core import csvsafe
+
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = csvsafe.writer(buf)  # a consumer name like =HYPERLINK(...) stays text (OWASP CSV injection)
     w.writerow(["at", "request_id", "transaction_type", "amount_idr", "billing_code", "ntpn", "consumer_name",
                 "recorded_by", "items"])
     for r in ledger_rows(frm, to):
