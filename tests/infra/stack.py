@@ -55,6 +55,10 @@ def recorded_stack(prefix: str) -> Iterator[inv_mod.Inventory]:
             os.environ.update(env)
             os.environ.pop("BILLING_WEBHOOK_SECRET", None)  # the deployed way: only the secret's ARN
             os.environ["SEARCH_LOCAL_ROOT"] = os.path.join(tmp.name, "search")
+            # the abuse limits on, as deployed (high enough for the scenario): their calls are part of the inventory
+            os.environ["MAX_OPEN_REQUESTS"] = "1000"
+            os.environ["RATE_LIMITS"] = ("create_consultation=1000/3600,create_data_order=1000/3600,"
+                                         "create_complaint=1000/3600,post_message=1000/600")
             conftest._reset_caches()
             from chalicelib.core import clock, secrets
 
