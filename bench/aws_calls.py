@@ -268,6 +268,34 @@ class World:
         assert status == expect, f"setup call answered {status}: {body}"
         return body
 
+    def work_item(self, i: int, kind: str) -> str:
+        """A payment work item a supervisor acts on (made here as the payment paths make them)."""
+        from chalicelib.billing.models import WorkItemRecord
+        from chalicelib.core import clock
+
+        WorkItemRecord(billing_code=f"work#{kind}.bench{i}", created_at=clock.iso(), kind=kind,
+                       for_request=self.ids["paid"], amount_idr=150000, evidence={"bench": i}).save()
+        return f"{kind}.bench{i}"
+
+    def stranded(self, i: int) -> Req:
+        """An order the provider could not bill (left submitted, its billing to be created): the retry."""
+        from chalicelib.core import clock
+        from chalicelib.requests.models import RequestRecord
+
+        src = RequestRecord.get(self.ids["paid"])
+        now = clock.iso()
+        rec = RequestRecord(request_id=f"RSTRAND{i:04d}", kind="data_order", channel="portal", status="submitted",
+                      consumer_id=src.consumer_id, consumer=src.consumer, created_by=src.consumer_id,
+                      created_at=now, updated_at=now, sla_days=int(src.sla_days or 5), total_idr=int(src.total_idr),
+                      transaction_type="paid", items=list(src.items or []), purpose=src.purpose,
+                      needs_billing=True)
+        from chalicelib.requests.repository import derived
+
+        for k, v in derived(rec.status, None, None, now)[0].items():
+            setattr(rec, k, v)
+        rec.save()
+        return Req("POST", f"/ops/requests/RSTRAND{i:04d}/billing/retry", "supervisor1", {})
+
     def pending_email_code(self, i: int) -> Req:
         """consumer2 has asked for a new address; the code is set here (the real one only goes by e-mail)."""
         from datetime import timedelta
@@ -432,6 +460,19 @@ def cases() -> list[Case]:
         C("GET", "/me", "", lambda w, i: Req("GET", "/me", "consumer1")),
         C("PUT", "/me", "", lambda w, i: Req("PUT", "/me", "consumer1", {"institution": f"Universitas {i}"})),
         C("POST", "/me/email/verify", "", lambda w, i: w.pending_email_code(i)),
+        C("GET", "/ops/payments/work-items", "", lambda w, i: Req("GET", "/ops/payments/work-items", "supervisor1")),
+        C("POST", "/ops/payments/work-items/{item_id}/resume", "", lambda w, i: Req(
+            "POST", f"/ops/payments/work-items/{w.work_item(i, 'paid_after_close')}/resume", "supervisor1",
+            {"note": "lanjutkan"})),
+        C("POST", "/ops/payments/work-items/{item_id}/refund", "", lambda w, i: Req(
+            "POST", f"/ops/payments/work-items/{w.work_item(100 + i, 'paid_after_close')}/refund", "supervisor1",
+            {"reference": f"KPPN-{i}"})),
+        C("POST", "/ops/payments/work-items/{item_id}/resolve", "", lambda w, i: Req(
+            "POST", f"/ops/payments/work-items/{w.work_item(200 + i, 'amount_mismatch')}/resolve", "supervisor1",
+            {"note": "selisih dikembalikan"})),
+        C("POST", "/ops/requests/{request_id}/billing/retry", "", lambda w, i: w.stranded(i)),
+        C("GET", "/ops/reports/reconciliation", "", lambda w, i: Req(
+            "GET", "/ops/reports/reconciliation?day=2026-12-01", "supervisor1")),
         C("POST", "/requests", "consultation", lambda w, i: Req("POST", "/requests", "consumer1", CONSULT,
                                                                  expect=201)),
         C("POST", "/requests", "data_order", lambda w, i: Req("POST", "/requests", "consumer1", PAID_ORDER,

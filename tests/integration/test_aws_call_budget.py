@@ -22,6 +22,14 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "GET /me": (1, ""),
     "PUT /me": (2, ""),
     "POST /me/email/verify": (3, "the profile, its update, and the offline profile of the address (claimed if any)"),
+    "GET /ops/payments/work-items": (1, "one Query of the open work items"),
+    "POST /ops/payments/work-items/{item_id}/resume": (9, "item, request, the follow-up created (conditional), "
+                                                         "its workflow start, then ONE TransactWrite closing the item"),
+    "POST /ops/payments/work-items/{item_id}/refund": (4, "item, request, ONE TransactWrite, the item again"),
+    "POST /ops/payments/work-items/{item_id}/resolve": (4, "item, request, ONE TransactWrite, the item again"),
+    "POST /ops/requests/{request_id}/billing/retry": (8, "request, its work item, the billing created and the "
+                                                        "transition to awaiting_payment, the request again"),
+    "GET /ops/reports/reconciliation": (4, "Queries only: the day's paid billings, ledger rows and work items"),
     "POST /requests [consultation]": (2, "profile + TransactWrite (request + audit)"),
     "POST /requests [data_order]": (3, "profile + BatchGet of the catalog items + TransactWrite"),
     "POST /requests [complaint]": (3, "profile + the request complained about + TransactWrite"),
