@@ -529,7 +529,7 @@ def _one(row: LegacyRow, repo: Any, catalog: dict[str, Any], imported_at: str, r
     from chalicelib.reports import counters as reports
     from chalicelib.users.service import UserService
 
-    user = UserService().link_by_email(row.name, row.email, row.phone, row.institution, None)
+    user, _verified = UserService().link_by_email(row.name, row.email, row.phone, row.institution, None)
     built = build(row, user.user_id, catalog, imported_at, report.file)
     try:
         outcome = write(built)

@@ -69,7 +69,7 @@ class FakeUsers:
         uid = f"offline-{email}"
         self.profiles.setdefault(uid, SimpleNamespace(user_id=uid, name=name, email=email, phone=phone,
                                                       institution=institution, category=category))
-        return self.profiles[uid]
+        return self.profiles[uid], False  # (profile, the address is a verified one)
 
 
 @dataclass
