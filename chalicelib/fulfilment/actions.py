@@ -38,9 +38,14 @@ class RequestActions:
         ans = workflow.Answer.failure(rec, None, "Cancelled", "cancelled by the consumer")
         # the billing closes with the request, and the provider is asked to cancel it after the commit (outbox)
         close, cancel_at_provider = billing.close_parts(rec.billing_code, "cancelled")
+        # withdrawn while the desk waited on the consumer (awaiting_consumer): the operator's load is freed
+        held = rec.status in lc.IN_PROCESS and rec.assignee
         return self.repo.transition(rec, lc.CANCELLED, p.sub, "dibatalkan oleh pemohon",
                                     set_={"closed_reason": "cancelled_by_consumer"},
-                                    effects=Effects.of(ans, [close], [cancel_at_provider]))
+                                    effects=Effects.of(ans, [close, delegation.release_in(rec.assignee) if held
+                                                             else None],
+                                                       [cancel_at_provider, assign.drain_message(
+                                                           f"{rec.request_id}#{rec.audit_seq}") if held else None]))
 
     @retry_stale
     def rate(self, p: Principal, request_id: str, score: int, comment: str | None) -> RequestRecord:

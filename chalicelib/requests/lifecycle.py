@@ -10,6 +10,9 @@ AWAITING_PAYMENT = "awaiting_payment"
 QUEUED = "queued"
 ASSIGNED = "assigned"
 IN_PROGRESS = "in_progress"
+#: side loop of SPEC §3: the operator asked the consumer a question or sent a price quote (or, at intake, returned
+#: a microdata abstract for revision); the SLA clock pauses until the consumer answers or accepts
+AWAITING_CONSUMER = "awaiting_consumer"
 ESCALATED = "escalated"
 DELIVERED = "delivered"
 COMPLETED = "completed"
@@ -18,25 +21,31 @@ EXPIRED = "expired"
 CANCELLED = "cancelled"
 
 STATUSES = (
-    SUBMITTED, AWAITING_APPROVAL, AWAITING_PAYMENT, QUEUED, ASSIGNED, IN_PROGRESS, ESCALATED, DELIVERED,
-    COMPLETED, REJECTED, EXPIRED, CANCELLED,
+    SUBMITTED, AWAITING_APPROVAL, AWAITING_PAYMENT, QUEUED, ASSIGNED, IN_PROGRESS, AWAITING_CONSUMER, ESCALATED,
+    DELIVERED, COMPLETED, REJECTED, EXPIRED, CANCELLED,
 )
 TERMINAL = frozenset({COMPLETED, REJECTED, EXPIRED, CANCELLED})
 #: statuses in which the consumer is the one we wait for: the SLA clock is paused
-PAUSED = frozenset({AWAITING_APPROVAL, AWAITING_PAYMENT})
-#: statuses that count toward an operator's load (in-process work)
-IN_PROCESS = frozenset({ASSIGNED, IN_PROGRESS, ESCALATED})
+PAUSED = frozenset({AWAITING_APPROVAL, AWAITING_PAYMENT, AWAITING_CONSUMER})
+#: statuses that count toward an operator's load (in-process work); a request waiting on the consumer stays with
+#: its operator (and in their load), so the answer comes back to whoever asked
+IN_PROCESS = frozenset({ASSIGNED, IN_PROGRESS, ESCALATED, AWAITING_CONSUMER})
 #: open = not yet delivered or closed: due-date reminders apply
-OPEN = frozenset({SUBMITTED, AWAITING_APPROVAL, AWAITING_PAYMENT, QUEUED, ASSIGNED, IN_PROGRESS, ESCALATED})
-CANCELLABLE = frozenset({SUBMITTED, AWAITING_APPROVAL, AWAITING_PAYMENT})
+OPEN = frozenset({SUBMITTED, AWAITING_APPROVAL, AWAITING_PAYMENT, QUEUED, ASSIGNED, IN_PROGRESS, ESCALATED,
+                  AWAITING_CONSUMER})
+#: the consumer may withdraw while nothing is paid and nobody works on it, or while the desk waits on them
+CANCELLABLE = frozenset({SUBMITTED, AWAITING_APPROVAL, AWAITING_PAYMENT, AWAITING_CONSUMER})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     SUBMITTED: frozenset({AWAITING_APPROVAL, AWAITING_PAYMENT, QUEUED, ASSIGNED, REJECTED, CANCELLED}),
     AWAITING_APPROVAL: frozenset({AWAITING_PAYMENT, QUEUED, ASSIGNED, REJECTED, CANCELLED, EXPIRED}),
+    # a quoted request accepted by the consumer is billed like an order and delegated again once paid
     AWAITING_PAYMENT: frozenset({QUEUED, ASSIGNED, EXPIRED, CANCELLED}),
     QUEUED: frozenset({ASSIGNED, CANCELLED}),
     ASSIGNED: frozenset({IN_PROGRESS, QUEUED, CANCELLED}),
-    IN_PROGRESS: frozenset({ESCALATED, DELIVERED}),
+    IN_PROGRESS: frozenset({ESCALATED, DELIVERED, AWAITING_CONSUMER}),
+    # answered → back to work; quote accepted → billed; no answer in time → expired; withdrawn/declined → cancelled
+    AWAITING_CONSUMER: frozenset({IN_PROGRESS, AWAITING_PAYMENT, EXPIRED, CANCELLED}),
     ESCALATED: frozenset({IN_PROGRESS}),
     DELIVERED: frozenset({COMPLETED}),
     COMPLETED: frozenset(),

@@ -39,7 +39,8 @@ def test_illegal_transitions_are_a_conflict_naming_both_ends(frm, to):
 
 def test_only_requests_not_yet_in_process_can_be_cancelled():
     assert {s for s in lc.STATUSES if lc.can(s, lc.CANCELLED)} == {lc.SUBMITTED, lc.AWAITING_APPROVAL,
-                                                                  lc.AWAITING_PAYMENT, lc.QUEUED, lc.ASSIGNED}
+                                                                  lc.AWAITING_PAYMENT, lc.QUEUED, lc.ASSIGNED,
+                                                                  lc.AWAITING_CONSUMER}
     assert {s for s in lc.STATUSES if lc.can(s, lc.CANCELLED)} >= lc.CANCELLABLE
 
 
