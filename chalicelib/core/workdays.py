@@ -1,11 +1,18 @@
 """Working-day calendar for the SLA clock (Asia/Jakarta, office hours, national holidays).
 
-Pure stdlib; no I/O and no configuration reads at import time. The caller passes the
-holiday list (e.g. ``WorkCalendar.from_config(settings.holidays_csv)``).
+No I/O at import time and no configuration reads. The national holidays (libur nasional) and
+joint leave days (cuti bersama, the ``government`` category) come from the ``holidays`` library
+(Indonesia), frozen for the years it covers into ``holidays_id.json`` next to this module by
+``scripts/update_holidays.py`` (``import holidays`` loads every country, ~1 s: not on a cold path).
+A test checks the file against the pinned library, so a library upgrade that changes a date (a new
+SKB, an amended decree) shows up as a failing test until the file is regenerated.
+
+Configuration adds or removes single dates (``WorkCalendar.from_config("2027-03-10,-2027-03-11")``:
+a bare date is an extra holiday, a date with a leading ``-`` is a working day after all).
 
 Semantics in short:
 
-* a *working day* is Monday–Friday and not a configured holiday (local date in ``tz``);
+* a *working day* is Monday–Friday and not a holiday (local date in ``tz``);
 * *office time* is ``day_start``–``day_end`` local time on a working day (default 08:00–16:00 WIB);
 * one working day of elapsed time is one full office day (8 office hours by default).
 
@@ -15,79 +22,62 @@ datetime returned is aware and expressed in that zone.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import Any
 
 __all__ = [
-    "DEFAULT_NATIONAL_HOLIDAYS_2026_2027",
+    "HOLIDAYS_FILE",
     "JAKARTA_TZ_NAME",
     "WorkCalendar",
     "get_tz",
+    "library_holidays",
+    "national_holidays",
+    "national_years",
+    "parse_overrides",
 ]
 
 JAKARTA_TZ_NAME = "Asia/Jakarta"
 DEFAULT_DAY_START = time(8)
 DEFAULT_DAY_END = time(16)
+HOLIDAYS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "holidays_id.json")
+HOLIDAY_CATEGORIES = ("public", "government")  # libur nasional + cuti bersama
 
 # Asia/Jakarta has been a fixed UTC+7 without DST since 1964. If the runtime has no IANA
 # database (neither /usr/share/zoneinfo nor the `tzdata` wheel), this equivalent fixed zone is used.
 _WIB_FIXED = timezone(timedelta(hours=7), "WIB")
 
-# National holidays (libur nasional) and joint leave days (cuti bersama) used as configuration
-# defaults. They MUST be checked against the official joint ministerial decree (SKB 3 Menteri
-# tentang Hari Libur Nasional dan Cuti Bersama) every year and overridden through configuration
-# when the decree differs or is amended. 2026 follows the published SKB for 2026; the 2027 dates
-# are estimates (astronomical / Hijri calendar) made before the 2027 SKB was available, and the
-# 2027 cuti bersama are not included at all.
-DEFAULT_NATIONAL_HOLIDAYS_2026_2027: tuple[date, ...] = (
-    # --- 2026: libur nasional ---
-    date(2026, 1, 1),  # Tahun Baru 2026 Masehi
-    date(2026, 1, 16),  # Isra Mikraj Nabi Muhammad SAW
-    date(2026, 2, 17),  # Tahun Baru Imlek 2577 Kongzili
-    date(2026, 3, 19),  # Hari Suci Nyepi Tahun Baru Saka 1948
-    date(2026, 3, 21),  # Idulfitri 1447 H
-    date(2026, 3, 22),  # Idulfitri 1447 H
-    date(2026, 4, 3),  # Wafat Yesus Kristus
-    date(2026, 4, 5),  # Kebangkitan Yesus Kristus (Paskah)
-    date(2026, 5, 1),  # Hari Buruh Internasional
-    date(2026, 5, 14),  # Kenaikan Yesus Kristus
-    date(2026, 5, 27),  # Iduladha 1447 H
-    date(2026, 5, 31),  # Hari Raya Waisak 2570 BE
-    date(2026, 6, 1),  # Hari Lahir Pancasila
-    date(2026, 6, 16),  # 1 Muharam Tahun Baru Islam 1448 H
-    date(2026, 8, 17),  # Hari Proklamasi Kemerdekaan RI
-    date(2026, 8, 25),  # Maulid Nabi Muhammad SAW
-    date(2026, 12, 25),  # Hari Raya Natal
-    # --- 2026: cuti bersama ---
-    date(2026, 2, 16),  # Tahun Baru Imlek
-    date(2026, 3, 18),  # Hari Suci Nyepi
-    date(2026, 3, 20),  # Idulfitri
-    date(2026, 3, 23),  # Idulfitri
-    date(2026, 3, 24),  # Idulfitri
-    date(2026, 5, 15),  # Kenaikan Yesus Kristus
-    date(2026, 5, 28),  # Iduladha
-    date(2026, 12, 24),  # Hari Raya Natal
-    # --- 2027: libur nasional (ESTIMATES until the 2027 SKB is published) ---
-    date(2027, 1, 1),  # Tahun Baru 2027 Masehi
-    date(2027, 1, 6),  # Isra Mikraj Nabi Muhammad SAW (estimate)
-    date(2027, 2, 6),  # Tahun Baru Imlek 2578 Kongzili
-    date(2027, 3, 9),  # Hari Suci Nyepi Tahun Baru Saka 1949 (estimate)
-    date(2027, 3, 10),  # Idulfitri 1448 H (estimate)
-    date(2027, 3, 11),  # Idulfitri 1448 H (estimate)
-    date(2027, 3, 26),  # Wafat Yesus Kristus
-    date(2027, 3, 28),  # Kebangkitan Yesus Kristus (Paskah)
-    date(2027, 5, 1),  # Hari Buruh Internasional
-    date(2027, 5, 6),  # Kenaikan Yesus Kristus
-    date(2027, 5, 17),  # Iduladha 1448 H (estimate)
-    date(2027, 5, 20),  # Hari Raya Waisak 2571 BE (estimate)
-    date(2027, 6, 1),  # Hari Lahir Pancasila
-    date(2027, 6, 6),  # 1 Muharam Tahun Baru Islam 1449 H (estimate)
-    date(2027, 8, 15),  # Maulid Nabi Muhammad SAW (estimate)
-    date(2027, 8, 17),  # Hari Proklamasi Kemerdekaan RI
-    date(2027, 12, 25),  # Hari Raya Natal
-)
+
+def library_holidays(years: Iterable[int]) -> dict[date, str]:
+    """Indonesia's holidays and cuti bersama for ``years`` straight from the ``holidays`` library (slow import:
+    for ``scripts/update_holidays.py`` and the test that checks the frozen file, not for request paths)."""
+    from holidays.countries.indonesia import Indonesia
+
+    cal = Indonesia(years=list(years), categories=HOLIDAY_CATEGORIES, language="id")
+    return dict(sorted(cal.items()))
+
+
+@lru_cache(maxsize=1)
+def _frozen() -> tuple[dict[date, str], tuple[int, int], dict[str, Any]]:
+    with open(HOLIDAYS_FILE, encoding="utf-8") as fh:
+        data = json.load(fh)
+    days = {date.fromisoformat(d): name for d, name in data["holidays"].items()}
+    return days, (int(data["years"][0]), int(data["years"][1])), data
+
+
+def national_holidays() -> dict[date, str]:
+    """The national holidays and cuti bersama (date → Indonesian name) for the years the frozen file covers."""
+    return dict(_frozen()[0])
+
+
+def national_years() -> tuple[int, int]:
+    """First and last year (inclusive) covered by the national holiday data."""
+    return _frozen()[1]
+
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -95,6 +85,28 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def _seconds(a: datetime, b: datetime) -> float:
     """Real elapsed seconds from ``a`` to ``b`` (via UTC, so same-tzinfo wall-clock arithmetic is avoided)."""
     return (b.astimezone(UTC) - a.astimezone(UTC)).total_seconds()
+
+
+def parse_overrides(csv: str) -> tuple[set[date], set[date]]:
+    """``"2027-03-10,-2027-03-11"`` → ({added}, {removed}); ``ValueError`` names the bad entry."""
+    add: set[date] = set()
+    remove: set[date] = set()
+    for raw in (csv or "").split(","):
+        token = raw.strip()
+        if not token:
+            continue
+        target = add
+        if token.startswith("-"):
+            target, token = remove, token[1:].strip()
+        if not _ISO_DATE.fullmatch(token):
+            raise ValueError(f"invalid holiday date {raw.strip()!r}: expected YYYY-MM-DD or -YYYY-MM-DD")
+        try:
+            target.add(date.fromisoformat(token))
+        except ValueError as exc:
+            raise ValueError(f"invalid holiday date {raw.strip()!r}: {exc}") from None
+    if add & remove:
+        raise ValueError(f"holiday dates both added and removed: {', '.join(sorted(map(str, add & remove)))}")
+    return add, remove
 
 
 @lru_cache(maxsize=16)
@@ -135,25 +147,21 @@ class WorkCalendar:
     @classmethod
     def from_config(
         cls,
-        holidays_csv: str,
+        overrides_csv: str = "",
         *,
         tz: str = JAKARTA_TZ_NAME,
         day_start: time = DEFAULT_DAY_START,
         day_end: time = DEFAULT_DAY_END,
     ) -> WorkCalendar:
-        """Build from a comma-separated ``YYYY-MM-DD`` list; blanks are ignored, bad dates raise ValueError."""
-        holidays: list[date] = []
-        for raw in (holidays_csv or "").split(","):
-            token = raw.strip()
-            if not token:
-                continue
-            if not _ISO_DATE.fullmatch(token):
-                raise ValueError(f"invalid holiday date {token!r}: expected YYYY-MM-DD")
-            try:
-                holidays.append(date.fromisoformat(token))
-            except ValueError as exc:
-                raise ValueError(f"invalid holiday date {token!r}: {exc}") from None
-        return cls(holidays, tz=tz, day_start=day_start, day_end=day_end)
+        """The national calendar (:func:`national_holidays`) with the configured single-date changes.
+
+        ``overrides_csv`` is a comma-separated list: ``YYYY-MM-DD`` adds a holiday (a regional or office
+        closure, a date decreed after the data was frozen), ``-YYYY-MM-DD`` removes one (a holiday moved or
+        cancelled by an amended decree). Blanks are ignored; a malformed entry raises ``ValueError``.
+        """
+        add, remove = parse_overrides(overrides_csv)
+        days = (set(national_holidays()) | add) - remove
+        return cls(days, tz=tz, day_start=day_start, day_end=day_end)
 
     def __repr__(self) -> str:
         return (

@@ -12,11 +12,9 @@ from chalicelib.requests import lifecycle as lc
 
 @lru_cache(maxsize=4)
 def _calendar(holidays: str) -> Any:
-    from chalicelib.core.workdays import DEFAULT_NATIONAL_HOLIDAYS_2026_2027, WorkCalendar
+    from chalicelib.core.workdays import WorkCalendar
 
-    if holidays.strip():
-        return WorkCalendar.from_config(holidays)
-    return WorkCalendar(DEFAULT_NATIONAL_HOLIDAYS_2026_2027)
+    return WorkCalendar.from_config(holidays)  # national holidays + cuti bersama, with HOLIDAYS' added/removed dates
 
 
 def calendar() -> Any:

@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from chalicelib.core.workdays import DEFAULT_NATIONAL_HOLIDAYS_2026_2027, WorkCalendar, get_tz
+from chalicelib.core import workdays
+from chalicelib.core.workdays import WorkCalendar, get_tz, national_holidays, national_years, parse_overrides
 
 WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
 SEVEN_HOURS = timedelta(hours=7)
@@ -17,7 +18,7 @@ def wib(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
 
 @pytest.fixture
 def cal() -> WorkCalendar:
-    return WorkCalendar(DEFAULT_NATIONAL_HOLIDAYS_2026_2027)
+    return WorkCalendar.from_config("")
 
 
 @pytest.fixture
@@ -229,13 +230,24 @@ def test_pause_in_utc(plain: WorkCalendar) -> None:
 # ---------------------------------------------------------------- configuration
 
 
-def test_from_config_parses_and_ignores_blanks() -> None:
-    cal = WorkCalendar.from_config(" 2026-12-25, 2027-01-01,, ")
-    assert cal.holidays == {date(2026, 12, 25), date(2027, 1, 1)}
-    assert WorkCalendar.from_config("").holidays == frozenset()
+def test_from_config_adds_and_removes_single_dates() -> None:
+    base = WorkCalendar.from_config("")
+    cal = WorkCalendar.from_config(" 2026-11-30, -2026-12-24,, ")
+    assert cal.holidays == (base.holidays | {date(2026, 11, 30)}) - {date(2026, 12, 24)}
+    assert not cal.is_working_day(date(2026, 11, 30))  # an added closure (a Monday)
+    assert cal.is_working_day(date(2026, 12, 24))  # cuti bersama cancelled by configuration
+    assert not base.is_working_day(date(2026, 12, 24))
+    # Wed 23 Dec + 1 is Thu 24 Dec now that 24 Dec is a working day again
+    assert cal.add_working_days(wib(2026, 12, 23, 9), 1) == wib(2026, 12, 24, 9)
 
 
-@pytest.mark.parametrize("bad", ["2026-13-01", "25-12-2026", "2026-02-30", "20261225", "2026-12-25,tomorrow"])
+def test_parse_overrides() -> None:
+    assert parse_overrides("") == (set(), set())
+    assert parse_overrides("2027-03-10,- 2027-03-11") == ({date(2027, 3, 10)}, {date(2027, 3, 11)})
+
+
+@pytest.mark.parametrize("bad", ["2026-13-01", "25-12-2026", "2026-02-30", "20261225", "2026-12-25,tomorrow", "--2026-12-25",
+                                 "2026-12-25,-2026-12-25"])
 def test_from_config_rejects_bad_dates(bad: str) -> None:
     with pytest.raises(ValueError):
         WorkCalendar.from_config(bad)
@@ -254,18 +266,50 @@ def test_invalid_office_hours() -> None:
         WorkCalendar(day_start=time(16), day_end=time(8))
 
 
-def test_default_holidays_table() -> None:
-    days = DEFAULT_NATIONAL_HOLIDAYS_2026_2027
-    assert len(days) == len(set(days))
-    assert all(isinstance(d, date) and d.year in (2026, 2027) for d in days)
-    for fixed in (
-        date(2026, 1, 1),
-        date(2026, 8, 17),
-        date(2026, 12, 25),
-        date(2027, 8, 17),
-        date(2027, 6, 1),
-    ):
-        assert fixed in days
+# ---------------------------------------------------------------- national holidays and cuti bersama
+
+# SKB 3 Menteri 2026 (No. 1497/2025, 2/2025, 5/2025): 17 libur nasional, 8 cuti bersama
+SKB_2026_LIBUR = ["2026-01-01", "2026-01-16", "2026-02-17", "2026-03-19", "2026-03-21", "2026-03-22", "2026-04-03",
+                  "2026-04-05", "2026-05-01", "2026-05-14", "2026-05-27", "2026-05-31", "2026-06-01", "2026-06-16",
+                  "2026-08-17", "2026-08-25", "2026-12-25"]
+SKB_2026_CUTI = ["2026-02-16", "2026-03-18", "2026-03-20", "2026-03-23", "2026-03-24", "2026-05-15", "2026-05-28",
+                 "2026-12-24"]
+# SKB 3 Menteri 2027 (published September 2026): the libur nasional, and the 8 cuti bersama
+SKB_2027_LIBUR = ["2027-01-01", "2027-01-05", "2027-02-06", "2027-03-08", "2027-03-10", "2027-03-11", "2027-03-26",
+                  "2027-03-28", "2027-05-01", "2027-05-06", "2027-05-17", "2027-05-20", "2027-06-01", "2027-06-06",
+                  "2027-08-15", "2027-08-17", "2027-12-25", "2027-12-26"]
+SKB_2027_CUTI = ["2027-02-05", "2027-03-09", "2027-03-12", "2027-03-15", "2027-03-25", "2027-05-18", "2027-05-19",
+                 "2027-12-24"]
+
+
+@pytest.mark.parametrize("year, libur, cuti", [(2026, SKB_2026_LIBUR, SKB_2026_CUTI), (2027, SKB_2027_LIBUR, SKB_2027_CUTI)])
+def test_national_holidays_and_cuti_bersama_follow_the_skb(year: int, libur: list[str], cuti: list[str]) -> None:
+    days = {d: name for d, name in national_holidays().items() if d.year == year}
+    assert sorted(d.isoformat() for d in days) == sorted(libur + cuti)
+    assert sorted(d.isoformat() for d, name in days.items() if name.startswith("Cuti Bersama")) == sorted(cuti)
+
+
+def test_2027_dates_the_hand_list_had_wrong() -> None:
+    cal = WorkCalendar.from_config("")
+    assert not cal.is_working_day(date(2027, 1, 5))  # Isra Mikraj (the hand list had 6 Jan)
+    assert cal.is_working_day(date(2027, 1, 6))
+    assert not cal.is_working_day(date(2027, 3, 8))  # Nyepi (the hand list had 9 Mar, a cuti bersama day)
+    # Mon 8 Mar Nyepi, Tue 9 cuti, Wed 10/Thu 11 Idulfitri, Fri 12 cuti, weekend, Mon 15 cuti -> Fri 5 + 1 = Tue 16
+    assert cal.add_working_days(wib(2027, 3, 5, 10), 1) == wib(2027, 3, 16, 10)
+    # Thu 23 Dec 2027 + 1: Fri 24 cuti bersama, Sat 25 Natal, Sun 26 Isra Mikraj -> Mon 27
+    assert cal.add_working_days(wib(2027, 12, 23, 10), 1) == wib(2027, 12, 27, 10)
+
+
+def test_frozen_data_is_the_pinned_library_s() -> None:
+    first, last = national_years()
+    assert first <= 2026 and last >= 2027
+    assert national_holidays() == workdays.library_holidays(range(first, last + 1)), (
+        "chalicelib/core/holidays_id.json differs from the holidays library: run python -m scripts.update_holidays")
+
+
+def test_data_covers_next_year() -> None:
+    # a new SKB is published each September: regenerate (scripts/update_holidays.py --to) before the data runs out
+    assert national_years()[1] >= date.today().year + 1
 
 
 def test_jakarta_falls_back_to_fixed_utc7_without_tzdata(monkeypatch: pytest.MonkeyPatch) -> None:
