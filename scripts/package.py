@@ -195,7 +195,7 @@ def apply_buckets(template: dict[str, Any]) -> dict[str, Any]:
 #: custom metrics on the dashboard (Powertools namespace SILASTIK, dimension service=silastik; chalicelib.core.obs)
 DASHBOARD_METRICS = {
     "Requests and SLA": ["RequestSubmitted", "RequestAssigned", "RequestQueued", "RequestEscalated",
-                         "WorkflowProblem", "Reminder_overdue"],
+                         "RequestDelivered", "RequestDeliveredLate", "WorkflowProblem", "Reminder_overdue"],
     "Payments": ["BillingCreated", "PaymentApplied", "PaymentsReconciled", "PaymentAmountMismatch",
                  "WebhookRejected", "ReconciliationErrors", "PaidRequestsStuck"],
 }
@@ -217,6 +217,13 @@ def apply_dashboard(template: dict[str, Any]) -> dict[str, Any]:
            stat="p95")
     for title, names in DASHBOARD_METRICS.items():
         widget(title, [["SILASTIK", n, "service", "silastik"] for n in names])
+    # the service level: share of deliveries on or before their due date (chalicelib/requests/kpi.py), per day
+    sla = [["SILASTIK", "RequestDelivered", "service", "silastik", {"id": "d", "visible": False}],
+           ["SILASTIK", "RequestDeliveredLate", "service", "silastik", {"id": "l", "visible": False}],
+           [{"expression": "IF(d > 0, 100 * (d - FILL(l, 0)) / d)", "label": "delivered on time (%)", "id": "sla"}]]
+    widgets.append({"type": "metric", "width": 12, "height": 6, "properties": {
+        "title": "Service level: delivered on time (%)", "region": "${AWS::Region}", "stat": "Sum", "period": 86400,
+        "view": "timeSeries", "yAxis": {"left": {"min": 0, "max": 100}}, "metrics": sla}})
     queues = []
     for logical, q in of_type(template, "AWS::SQS::Queue").items():
         key = f"Q{logical}"

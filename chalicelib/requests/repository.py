@@ -13,7 +13,7 @@ from chalicelib.audit.models import make_record
 from chalicelib.core import clock
 from chalicelib.core.db import connection, decode_cursor, encode_cursor
 from chalicelib.core.errors import Conflict, NotFound
-from chalicelib.requests import lifecycle
+from chalicelib.requests import kpi, lifecycle
 from chalicelib.requests.effects import Effects
 from chalicelib.requests.models import MessageRecord, RequestRecord, TimelineEntry
 from chalicelib.requests.sla import pause_changes
@@ -131,6 +131,8 @@ class RequestRepository:
         for k in remove:
             setattr(rec, k, None)
         effects.after_commit()
+        if to == lifecycle.DELIVERED and frm != to:
+            kpi.delivered(rec)
         return rec
 
     def append_audit(

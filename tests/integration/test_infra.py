@@ -171,7 +171,8 @@ def test_alarms_dashboard_and_api_logging(template):
     assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
     assert res["AlarmEmailSubscription"]["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
     body = res["ServiceDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"][0]
-    for needle in ("5XXError", "ApproximateAgeOfOldestMessage", "PaymentApplied", "RequestSubmitted", "Latency"):
+    for needle in ("5XXError", "ApproximateAgeOfOldestMessage", "PaymentApplied", "RequestSubmitted", "Latency",
+                   "RequestDeliveredLate", "delivered on time (%)"):
         assert needle in body
     api = res["RestAPI"]["Properties"]
     assert api["TracingEnabled"] is True

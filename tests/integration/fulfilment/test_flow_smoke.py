@@ -5,7 +5,11 @@ from __future__ import annotations
 from tests.factories import put_operator
 
 
-def test_consultation_lifecycle(api, worker):
+def test_consultation_lifecycle(api, worker, monkeypatch):
+    from chalicelib.requests import kpi
+
+    counted: list[str] = []
+    monkeypatch.setattr(kpi.obs, "count", lambda name, value=1: counted.append(name))
     put_operator("operator1")
     st, req = api.post("/requests", "consumer1", {"kind": "consultation", "topic": "data", "subject": "Inflasi",
                                                    "question": "Berapa inflasi Medan 2024?"})
@@ -29,6 +33,8 @@ def test_consultation_lifecycle(api, worker):
     assert st == 200 and r["status"] == "delivered", r
     st, again = api.post(f"/ops/requests/{rid}/complete", "operator1", {"note": "lagi"})
     assert st == 409 and again["error"]["code"] == "illegal_transition"
+    # the delivery counted once for the dashboard's service level (on time: due in working days, done now)
+    assert counted.count(kpi.DELIVERED) == 1 and kpi.DELIVERED_LATE not in counted
     worker.drain()
     st, rated = api.post(f"/requests/{rid}/rating", "consumer1", {"score": 5, "comment": "Cepat"})
     assert st == 201 and rated["status"] == "completed"
