@@ -71,6 +71,13 @@ class FakeUsers:
                                                       institution=institution, category=category))
         return self.profiles[uid], False  # (profile, the address is a verified one)
 
+    def link_offline(self, name: str, phone: Any, nik: Any, institution: Any, category: Any, desk: str) -> Any:
+        uid = f"offline-nik:{nik}" if nik else f"offline-tel:{''.join(ch for ch in phone or '' if ch.isdigit())}"
+        self.profiles.setdefault(uid, SimpleNamespace(user_id=uid, name=name, email=None, phone=phone,
+                                                      institution=institution, category=category))
+        self.profiles[uid].intake_by = desk
+        return self.profiles[uid]
+
 
 @dataclass
 class FakeWorkflow:

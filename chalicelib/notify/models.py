@@ -21,7 +21,8 @@ class NotificationRecord(Model):
     notif_id = UnicodeAttribute(range_key=True)  # "<YYYYMMDDTHHMMSSZ>-<digest of the idempotency key>"
     event = UnicodeAttribute()
     channel = UnicodeAttribute(default="email")
-    #: sent | no_address (nothing could be sent on the channel; the in-app entry is the notification)
+    #: sent | no_address (nothing could be sent on the channel; the in-app entry is the notification) | handover
+    #: (the desk's copy of a notice for a consumer logged without e-mail, to be handed over)
     delivery = UnicodeAttribute(default="sent")
     request_id = UnicodeAttribute(null=True)
     subject = UnicodeAttribute()

@@ -53,6 +53,10 @@ class Recipient:
     email: str | None
     phone: str | None
     audience: str  # "portal" (consumers) | "admin" (staff)
+    #: a consumer the desk logged without e-mail (phone or NIK alone): the operator who hands the notice over,
+    #: and how the person is identified at the desk
+    desk: str | None = None
+    offline_ref: str | None = None
 
 
 class Sender(Protocol):
@@ -150,6 +154,7 @@ def resolve_recipient(message: dict[str, Any]) -> Recipient:
     name = ctx.get("recipient_name") if _present(ctx.get("recipient_name")) else None
     phone = None
     staff: bool | None = None
+    desk = offline_ref = None
     if to_user:
         profile = _profile(to_user)
         if profile is not None and not profile.anonymized_at:
@@ -157,6 +162,8 @@ def resolve_recipient(message: dict[str, Any]) -> Recipient:
             name = name or profile.name or None
             phone = profile.phone
             staff = bool(set(profile.roles or []) & _STAFF_ROLES)
+            if profile.source == "intake" and not profile.claimed_by and not email and profile.intake_by:
+                desk, offline_ref = profile.intake_by, profile.offline_ref
         if not email or not name or staff is None:
             op = _operator(to_user)
             if op is not None:
@@ -167,7 +174,8 @@ def resolve_recipient(message: dict[str, Any]) -> Recipient:
         audience = "portal" if (ctx.get("portal") or ctx.get("audience") == "portal") else "admin"
     else:
         audience = "admin" if staff else "portal"
-    return Recipient(user_id=to_user, name=name or DEFAULT_SALUTATION, email=email, phone=phone, audience=audience)
+    return Recipient(user_id=to_user, name=name or DEFAULT_SALUTATION, email=email, phone=phone, audience=audience,
+                     desk=desk, offline_ref=offline_ref)
 
 
 def request_url(audience: str, request_id: str | None, ctx: dict[str, Any] | None = None) -> str:
@@ -242,6 +250,23 @@ def handle(message: dict[str, Any]) -> None:
     if recipient.user_id:
         try:
             store(recipient.user_id, event, channel, delivery, rendered, ctx, digest, message_id)
+            if recipient.desk:
+                _hand_over(recipient, event, channel, rendered, ctx, digest)
         except Exception:  # noqa: BLE001 - it was sent; never resend because the in-app copy failed
             obs.count("NotificationStoreFailed")
             log.exception("could not store the in-app notification", extra={"event": event})
+
+
+def _hand_over(recipient: Recipient, event: str, channel: str, rendered: RenderedEmail, ctx: dict[str, Any],
+               digest: str) -> None:
+    """A consumer logged at the desk without e-mail (phone or NIK alone) receives nothing by mail: the notice
+    goes to the desk that logged them (in-app, linked to the admin page) to be handed over by phone or in
+    person, naming the person and how to reach them."""
+    who = f"{recipient.name} ({recipient.offline_ref})" if recipient.offline_ref else recipient.name
+    desk_ctx = {**ctx, "request_url": request_url("admin", ctx.get("request_id"), ctx)}
+    handed = RenderedEmail(subject=f"Untuk diserahkan ke pemohon {who}: {rendered.subject}",
+                           text=f"Pemohon {who} tidak memiliki alamat e-mail. Sampaikan pemberitahuan berikut "
+                                f"kepadanya melalui telepon atau saat datang ke loket.\n\n{rendered.text}",
+                           html=rendered.html)
+    store(str(recipient.desk), event, channel, "handover", handed, desk_ctx, digest, None)
+    obs.count("NotificationHandedOver")

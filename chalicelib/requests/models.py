@@ -99,6 +99,8 @@ class Contact(MapAttribute):
     phone = UnicodeAttribute(null=True)
     institution = UnicodeAttribute(null=True)
     category = UnicodeAttribute(null=True)
+    nik_masked = UnicodeAttribute(null=True)  # intake by ID number: its last 4 digits only
+    desk = UnicodeAttribute(null=True)  # intake without e-mail: the operator who hands the notices over
 
     @property
     def mail_to(self) -> str | None:

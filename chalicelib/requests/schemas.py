@@ -70,11 +70,24 @@ class NewRequestBody(RootModel[NewRequest]):
 
 
 class ContactIn(Strict):
+    """The consumer the desk logs a request for: identified by e-mail, or (a walk-in or caller without e-mail)
+    by phone number or ID number (NIK) alone (intake)."""
+
     name: PlainName
-    email: EmailStr
+    email: EmailStr | None = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[+0-9 ()-]*$")] | None = None
+    nik: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{16}$")] | None = None
     institution: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     category: Literal["student", "academic", "business", "government", "citizen", "international", "other"] | None = None
+
+    @model_validator(mode="after")
+    def _identified(self) -> ContactIn:
+        digits = "".join(ch for ch in self.phone or "" if ch.isdigit())
+        if not self.email and not self.nik and self.phone and len(digits) < 8:
+            raise ValueError("a phone number that identifies the consumer needs at least 8 digits")
+        if not (self.email or digits or self.nik):
+            raise ValueError("identify the consumer by email, phone or nik")
+        return self
 
 
 class IntakeIn(BaseModel):

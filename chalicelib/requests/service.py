@@ -71,7 +71,7 @@ def to_ops_out(rec: RequestRecord) -> OpsRequestOut:
     return OpsRequestOut(
         **_common(rec), consumer_id=rec.consumer_id,
         consumer={"name": c.name, "email": c.email, "phone": c.phone, "institution": c.institution,
-                  "category": c.category} if c else {},
+                  "category": c.category, "nik": c.nik_masked, "handover_desk": c.desk} if c else {},
         abstract=rec.abstract, zero_rupiah_justification=rec.zero_rupiah_justification,
         approval=({"decision": rec.approval.decision, "by": rec.approval.by, "at": rec.approval.at,
                    "reason": rec.approval.reason} if rec.approval else None),
@@ -193,9 +193,17 @@ class RequestService:
 
     def intake(self, p: Principal, body: Any) -> RequestRecord:
         c = body.consumer
-        user, verified = self.users.link_by_email(c.name, str(c.email), c.phone, c.institution, c.category)
-        contact = Contact(name=c.name, email=str(c.email).lower(), email_verified=verified, phone=c.phone,
-                          institution=c.institution, category=c.category)
+        if c.email:
+            user, verified = self.users.link_by_email(c.name, str(c.email), c.phone, c.institution, c.category)
+            contact = Contact(name=c.name, email=str(c.email).lower(), email_verified=verified, phone=c.phone,
+                              institution=c.institution, category=c.category)
+        else:  # a walk-in or caller without e-mail: tracked by the request number, notices to the desk
+            from chalicelib.users.service import mask_nik
+
+            user = self.users.link_offline(c.name, c.phone, c.nik, c.institution, c.category, desk=p.sub)
+            contact = Contact(name=c.name, email="", email_verified=False, phone=c.phone,
+                              institution=c.institution, category=c.category,
+                              nik_masked=mask_nik(c.nik) if c.nik else None, desk=p.sub)
         return self._create(body.request, consumer_id=user.user_id, contact=contact, channel=body.channel,
                             actor=p.sub, internal=False, note=f"dicatat oleh {p.sub} via {body.channel}")
 

@@ -29,6 +29,11 @@ class UserRecord(Model):
     email_code_attempts = NumberAttribute(default=0)
     offline_email = UnicodeAttribute(null=True)  # intake: the address the consumer gave the desk (unverified)
     claimed_by = UnicodeAttribute(null=True)  # an offline profile claimed by its verified owner
+    # intake by phone or ID number alone (no e-mail): what identifies the person at the desk (the phone number,
+    # or the NIK masked to its last 4 digits) and the operator who last logged a request for them — the desk
+    # their notices go to, to be handed over (notify.worker)
+    offline_ref = UnicodeAttribute(null=True)
+    intake_by = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
     institution = UnicodeAttribute(null=True)
     category = UnicodeAttribute(null=True)

@@ -105,6 +105,24 @@ class UserService:
             return (owner, True) if owner is not None else (rec, False)
         return rec, False
 
+    def link_offline(self, name: str, phone: str | None, nik: str | None, institution: str | None,
+                     category: str | None, desk: str) -> UserRecord:
+        """Intake of a consumer with no e-mail address, identified by phone number or ID number (NIK) alone:
+        the offline profile of that number (one per number; the NIK wins over the phone), created if need be.
+        Nothing links it to an account (neither is verified); the desk that logged it (`desk`) receives its
+        notices to hand them over (notify.worker), so none is lost or mailed to nobody."""
+        ref = f"nik:{nik}" if nik else f"tel:{normalize_phone(phone or '')}"
+        shown = f"NIK {mask_nik(nik)}" if nik else f"telepon {phone}"
+        now = clock.iso()
+        new = UserRecord(user_id=offline_id(ref), name=name, phone=phone, institution=institution,
+                         category=category, roles=["consumer"], source="intake", offline_ref=shown, intake_by=desk,
+                         created_at=now, updated_at=now)
+        rec = self.repo.create(new)  # the stored one when the number was logged before
+        if rec is not new and (rec.intake_by != desk or rec.name != name):
+            rec.update(actions=[UserRecord.intake_by.set(desk), UserRecord.name.set(name),
+                                UserRecord.offline_ref.set(shown), UserRecord.updated_at.set(now)])
+        return rec
+
     def unclaimed_offline(self, email: str) -> UserRecord | None:
         rec = self.find(offline_id(email))
         return rec if rec is not None and not rec.claimed_by else None
@@ -120,6 +138,17 @@ EMAIL_CODE_ATTEMPTS = 5
 
 def _code_hash(user_id: str, code: str) -> str:
     return hashlib.sha256(f"{user_id}:{code.strip()}".encode()).hexdigest()
+
+
+def normalize_phone(phone: str) -> str:
+    """Digits only, the national trunk 0 as Indonesia's 62 (0812…, +62 812…, 62-812… are one number)."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return "62" + digits[1:] if digits.startswith("0") else digits
+
+
+def mask_nik(nik: str) -> str:
+    """An ID number shown to staff: its last 4 digits only."""
+    return "*" * max(0, len(nik) - 4) + nik[-4:]
 
 
 def offline_id(email: str) -> str:

@@ -19,6 +19,8 @@ export async function render(view) {
   const email = input({ type: "email", name: "email", id: "intake-email", autocomplete: "off", maxlength: 254 });
   const phone = input({ type: "tel", name: "phone", id: "intake-phone", autocomplete: "off", maxlength: 32,
     pattern: "[+0-9 ()\\-]*" });
+  const nik = input({ name: "nik", id: "intake-nik", autocomplete: "off", inputmode: "numeric", maxlength: 16,
+    pattern: "[0-9]{16}" });
   const institution = input({ name: "institution", id: "intake-institution", maxlength: 200 });
   const category = select([["", "— pilih kategori —"], ...Object.entries(fmt.CATEGORY)],
     { name: "category", id: "intake-category" });
@@ -113,8 +115,10 @@ export async function render(view) {
       h("div", { class: "form-grid" },
         field("Saluran penerimaan", channel, { required: true }),
         field("Nama pemohon", name, { required: true }),
-        field("Email pemohon", email, { required: true, hint: "Pemohon menerima pemberitahuan dan tautan hasil ke email ini." }),
+        field("Email pemohon", email, { hint: "Pemohon menerima pemberitahuan dan tautan hasil ke email ini. "
+          + "Tanpa email, isi telepon atau NIK: pemberitahuan dikirim ke loket Anda untuk disampaikan." }),
         field("Telepon", phone),
+        field("NIK (nomor induk kependudukan)", nik, { hint: "16 digit; hanya 4 digit terakhir yang disimpan." }),
         field("Instansi", institution),
         field("Kategori pemohon", category))),
     h("fieldset", {}, h("legend", {}, "Jenis permintaan"), field("Jenis", kind, { required: true })),
@@ -125,7 +129,7 @@ export async function render(view) {
   });
 
   function missing() {
-    const req = [[channel, "saluran"], [name, "nama pemohon"], [email, "email pemohon"]];
+    const req = [[channel, "saluran"], [name, "nama pemohon"]];
     if (kind.value === "consultation") req.push([subject, "perihal"], [question, "pertanyaan"]);
     if (kind.value === "data_order") req.push([purpose, "tujuan penggunaan"]);
     if (kind.value === "complaint") req.push([message, "isi pengaduan"]);
@@ -135,6 +139,14 @@ export async function render(view) {
     if (email.value && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.value.trim())) {
       email.setAttribute("aria-invalid", "true");
       out.push([email, "email yang valid"]);
+    }
+    if (!email.value.trim() && !phone.value.trim() && !nik.value.trim()) {
+      email.setAttribute("aria-invalid", "true");
+      out.push([email, "email, telepon, atau NIK pemohon"]);
+    }
+    if (nik.value.trim() && !/^[0-9]{16}$/.test(nik.value.trim())) {
+      nik.setAttribute("aria-invalid", "true");
+      out.push([nik, "NIK 16 digit"]);
     }
     if (kind.value === "data_order" && !chosen.size && !custom.value.trim()) {
       out.push([q, "item katalog atau permintaan khusus"]);
@@ -152,8 +164,10 @@ export async function render(view) {
       return;
     }
     clear(slot);
-    const consumer = { name: name.value.trim(), email: email.value.trim() };
+    const consumer = { name: name.value.trim() };
+    if (email.value.trim()) consumer.email = email.value.trim();
     if (phone.value.trim()) consumer.phone = phone.value.trim();
+    if (nik.value.trim()) consumer.nik = nik.value.trim();
     if (institution.value.trim()) consumer.institution = institution.value.trim();
     if (category.value) consumer.category = category.value;
     const body = { channel: channel.value, consumer, kind: kind.value };
@@ -176,7 +190,11 @@ export async function render(view) {
       replace(result, h("div", { class: "alert alert-success", role: "status", id: "intake-success" },
         h("p", { class: "alert-title" }, text),
         h("p", {}, `Status: ${fmt.label(fmt.STATUS, rec.status)} · tenggat ${fmt.dateTime(rec.due_at)}. `,
-          link(["permintaan", rec.request_id], "Buka permintaan"))));
+          link(["permintaan", rec.request_id], "Buka permintaan")),
+        rec.consumer && rec.consumer.handover_desk
+          ? h("p", { id: "intake-handover" }, `Pemohon tanpa email: berikan nomor permintaan ${rec.request_id} `
+            + "kepadanya untuk menanyakan status. Pemberitahuan untuknya masuk ke notifikasi Anda untuk disampaikan.")
+          : null));
       form.reset();
       result.querySelector("a")?.focus();
     } catch (err) {
