@@ -16,8 +16,8 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "GET /openapi.json": (0, ""),
     "GET /catalog/search": (0, "served from the search snapshot in memory (S3 only at load and refresh)"),
     "GET /catalog/items/{item_id}": (1, ""),
-    "POST /webhooks/billing": (4, "the event id (a replay answers 200 'duplicate'), the billing, the request, then "
-                                  "ONE TransactWrite: event claim + billing paid + PNBP ledger + request + audit"),
+    "POST /webhooks/billing": (3, "the billing, the request, then ONE TransactWrite: event claim + billing paid + "
+                                  "PNBP ledger + request + audit (a replay finds the billing paid, then the event: 2)"),
     # consumer
     "GET /me": (1, ""),
     "PUT /me": (2, ""),
@@ -70,8 +70,9 @@ BUDGETS: dict[str, tuple[int, str]] = {
                                 "caller sees (5 units), merged newest first; 1 with ?unit="),
     "GET /ops/escalations [unit]": (1, "one Query per page"),
     "GET /ops/escalations/{escalation_id}": (2, "escalation + the caller's unit memberships"),
-    "POST /ops/escalations/{escalation_id}/answer": (4, "escalation, the producer's unit membership, the request, "
-                                                        "then ONE TransactWrite: answer + message + request + audit"),
+    "POST /ops/escalations/{escalation_id}/answer": (3, "escalation, the request, then ONE TransactWrite: answer + "
+                                                        "message + request + audit + the producer's unit membership "
+                                                        "(a condition check)"),
     "GET /ops/forum/threads": (1, "one Query per page"),
     "POST /ops/forum/threads": (3, "linked request + mentioned operators (BatchGet) + TransactWrite"),
     "GET /ops/forum/threads/{thread_id}": (1, "one Query: the thread and its posts"),
@@ -93,9 +94,8 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "GET /me/subscriptions": (1, "one Query"),
     "POST /me/subscriptions": (3, "profile + the caller's subscriptions (the cap) + PutItem"),
     "DELETE /me/subscriptions/{subscription_id}": (1, ""),
-    "GET /ops/requests/{request_id}/faq": (4, "request + its FAQ entry, and to prefill the answer the "
-                                              "conversation (Query) and, without a staff reply, the escalation "
-                                              "answers (Query)"),
+    "GET /ops/requests/{request_id}/faq": (3, "request + its FAQ entry + the conversation (one Query: the staff "
+                                              "reply or the producer's answer, saved as a message, prefill it)"),
     "POST /ops/requests/{request_id}/faq": (3, ""),
     "GET /ops/faq": (1, "one Query per page"),
     "POST /ops/faq/{faq_id}/review": (2, ""),
