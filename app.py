@@ -215,7 +215,8 @@ def post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
 @api.route("/requests/{request_id}/rating", "POST", roles=CONSUMER, body=rq.RatingIn, response=rq.RequestOut,
            status=201)
 def rate_request(ctx: Ctx, request_id: str, body: rq.RatingIn):
-    return _out(_actions().rate(ctx.user, request_id, body.score, body.comment))
+    survey = body.survey.model_dump() if body.survey else None
+    return _out(_actions().rate(ctx.user, request_id, body.score, body.comment, survey))
 
 
 @api.route("/ops/queue", roles=OPS, response=list[rq.OpsRequestOut], tag="ops")
@@ -532,7 +533,27 @@ def ops_report_ledger(ctx: Ctx, query: PeriodQuery):
     from chalicelib.reports import service
 
     frm, to = service.period(query.from_, query.to)
-    return _csv(ledger_csv(frm, to), f"ledger-{query.from_[:10]}-{query.to[:10]}.csv")
+    return _csv(ledger_csv(frm, to), f"ledger-{service.local_day(frm)}-{service.local_day(to)}.csv")
+
+
+# desk (issue 20): fulfilment/first response per kind, backlog, approvals, escalations, the IKM; CSV per table
+(DeskTableQuery,) = lazy("chalicelib.reports.schemas", "DeskTableQuery")
+
+
+@api.route("/ops/reports/desk", roles=SUPERVISOR, query=PeriodQuery, tag="reports",
+           summary="The desk's report: times per kind, backlog, approvals, escalations, IKM (default: last 30 days)")
+def ops_report_desk(ctx: Ctx, query: PeriodQuery):
+    from chalicelib.reports import desk
+
+    return desk.report(query.from_, query.to)
+
+
+@api.route("/ops/reports/csv/{table}", roles=SUPERVISOR, query=DeskTableQuery, tag="reports", produces="text/csv",
+           summary="One table of the desk's report as CSV")
+def ops_report_desk_csv(ctx: Ctx, table: str, query: DeskTableQuery):
+    from chalicelib.reports import desk
+
+    return _csv(*desk.table_csv(table, query.from_, query.to))
 
 
 # --- notifications: the caller's notifications and the notify worker (chalicelib/notify) --------------------

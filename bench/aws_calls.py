@@ -566,6 +566,10 @@ def cases() -> list[Case]:
         C("GET", "/ops/reports/ledger.csv", "",
           lambda w, i: Req("GET", f"/ops/reports/ledger.csv?from={_today()}&to={_today()}", "supervisor1",
                            headers={"Accept": "text/csv"})),
+        # desk (issue 20): the desk's report (default period) and one of its tables as CSV
+        C("GET", "/ops/reports/desk", "", lambda w, i: Req("GET", "/ops/reports/desk", "supervisor1")),
+        C("GET", "/ops/reports/csv/{table}", "",
+          lambda w, i: Req("GET", "/ops/reports/csv/ikm", "supervisor1", headers={"Accept": "text/csv"})),
         C("GET", "/requests/{request_id}/deliverables", "",
           lambda w, i: Req("GET", f"/requests/{w.ids['delivered_order']}/deliverables", "consumer1")),
         C("POST", "/ops/requests/{request_id}/deliverables", "", lambda w, i: w.upload(i)),
