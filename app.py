@@ -215,8 +215,7 @@ def post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
 @api.route("/requests/{request_id}/rating", "POST", roles=CONSUMER, body=rq.RatingIn, response=rq.RequestOut,
            status=201)
 def rate_request(ctx: Ctx, request_id: str, body: rq.RatingIn):
-    survey = body.survey.model_dump() if body.survey else None
-    return _out(_actions().rate(ctx.user, request_id, body.score, body.comment, survey))
+    return _out(_actions().rate(ctx.user, request_id, body.score, body.comment))
 
 
 @api.route("/ops/queue", roles=OPS, response=list[rq.OpsRequestOut], tag="ops")
@@ -445,6 +444,47 @@ def uploads_worker(event, context):
     return sqs_batch(event, worker.handle_upload_event, "uploads")
 
 
+# --- attachments: consumers' documents on a request or message, verified after upload (chalicelib/attachments)
+at = lazy_module("chalicelib.attachments.schemas")
+
+
+def _attachments():
+    from chalicelib.attachments.service import AttachmentService
+
+    return AttachmentService(_requests())
+
+
+@api.route("/requests/{request_id}/attachments", "POST", roles=CONSUMER, body=at.AttachmentIn,
+           response=at.AttachmentUploadOut, status=201, tag="attachments",
+           summary="Pre-signed POST to attach a document (PDF/JPEG/PNG) to one's request")
+def create_attachment(ctx: Ctx, request_id: str, body: at.AttachmentIn):
+    return _attachments().create_upload(ctx.user, request_id, body)
+
+
+@api.route("/requests/{request_id}/attachments/{attachment_id}/verify", "POST", roles=CONSUMER,
+           response=at.AttachmentOut, tag="attachments", summary="Verify an uploaded attachment (size, SHA-256, type)")
+def verify_attachment(ctx: Ctx, request_id: str, attachment_id: str):
+    return _attachments().verify(ctx.user, request_id, attachment_id)
+
+
+@api.route("/requests/{request_id}/attachments", roles=CONSUMER, response=list[at.AttachmentOut],
+           tag="attachments", summary="One's attachments with short-lived links to the verified ones")
+def list_attachments(ctx: Ctx, request_id: str):
+    return _attachments().list_own(ctx.user, request_id)
+
+
+@api.route("/requests/{request_id}/attachments/{attachment_id}", "DELETE", roles=CONSUMER, status=204,
+           tag="attachments", summary="Withdraw an attachment while the request is open")
+def delete_attachment(ctx: Ctx, request_id: str, attachment_id: str):
+    _attachments().delete(ctx.user, request_id, attachment_id)
+
+
+@api.route("/ops/requests/{request_id}/attachments", roles=DESK, response=list[at.AttachmentOut],
+           tag="attachments", summary="The consumer's attachments of a request the caller may see")
+def ops_attachments(ctx: Ctx, request_id: str):
+    return _attachments().list_for_staff(ctx.user, request_id)
+
+
 # --- escalation: a request's question to a producer unit and its answer (chalicelib/escalation) -------------
 esc = lazy_module("chalicelib.escalation.schemas")
 
@@ -533,27 +573,7 @@ def ops_report_ledger(ctx: Ctx, query: PeriodQuery):
     from chalicelib.reports import service
 
     frm, to = service.period(query.from_, query.to)
-    return _csv(ledger_csv(frm, to), f"ledger-{service.local_day(frm)}-{service.local_day(to)}.csv")
-
-
-# desk (issue 20): fulfilment/first response per kind, backlog, approvals, escalations, the IKM; CSV per table
-(DeskTableQuery,) = lazy("chalicelib.reports.schemas", "DeskTableQuery")
-
-
-@api.route("/ops/reports/desk", roles=SUPERVISOR, query=PeriodQuery, tag="reports",
-           summary="The desk's report: times per kind, backlog, approvals, escalations, IKM (default: last 30 days)")
-def ops_report_desk(ctx: Ctx, query: PeriodQuery):
-    from chalicelib.reports import desk
-
-    return desk.report(query.from_, query.to)
-
-
-@api.route("/ops/reports/csv/{table}", roles=SUPERVISOR, query=DeskTableQuery, tag="reports", produces="text/csv",
-           summary="One table of the desk's report as CSV")
-def ops_report_desk_csv(ctx: Ctx, table: str, query: DeskTableQuery):
-    from chalicelib.reports import desk
-
-    return _csv(*desk.table_csv(table, query.from_, query.to))
+    return _csv(ledger_csv(frm, to), f"ledger-{query.from_[:10]}-{query.to[:10]}.csv")
 
 
 # --- notifications: the caller's notifications and the notify worker (chalicelib/notify) --------------------

@@ -420,6 +420,22 @@ class World:
                       expect=201)
         return Req("DELETE", f"/ops/requests/{rid}/deliverables/{out['deliverable_id']}", "operator1", expect=204)
 
+    # attachments (issue 19): a consumer's documents on their request, `assigned2` (open throughout)
+    def attachment(self, verify: bool) -> str:
+        import hashlib
+
+        import requests as http
+
+        rid = self.ids["assigned2"]
+        data = b"%PDF-1.7\n%%EOF\n"
+        body = {"filename": "surat.pdf", "content_type": "application/pdf", "size_bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest()}
+        out = self.ok(*self.api.post(f"/requests/{rid}/attachments", "consumer1", body), expect=201)
+        http.post(out["upload"]["url"], data=out["upload"]["fields"], files={"file": ("surat.pdf", data)}, timeout=10)
+        if verify:
+            self.ok(*self.api.post(f"/requests/{rid}/attachments/{out['attachment_id']}/verify", "consumer1"))
+        return str(out["attachment_id"])
+
     def intake(self, i: int) -> Req:
         return Req("POST", "/ops/requests", "operator1", {
             "channel": "phone", "consumer": {"name": "Pak Joko", "email": f"joko{i}@example.id"}, **CONSULT},
@@ -566,10 +582,6 @@ def cases() -> list[Case]:
         C("GET", "/ops/reports/ledger.csv", "",
           lambda w, i: Req("GET", f"/ops/reports/ledger.csv?from={_today()}&to={_today()}", "supervisor1",
                            headers={"Accept": "text/csv"})),
-        # desk (issue 20): the desk's report (default period) and one of its tables as CSV
-        C("GET", "/ops/reports/desk", "", lambda w, i: Req("GET", "/ops/reports/desk", "supervisor1")),
-        C("GET", "/ops/reports/csv/{table}", "",
-          lambda w, i: Req("GET", "/ops/reports/csv/ikm", "supervisor1", headers={"Accept": "text/csv"})),
         C("GET", "/requests/{request_id}/deliverables", "",
           lambda w, i: Req("GET", f"/requests/{w.ids['delivered_order']}/deliverables", "consumer1")),
         C("POST", "/ops/requests/{request_id}/deliverables", "", lambda w, i: w.upload(i)),
@@ -577,6 +589,21 @@ def cases() -> list[Case]:
           lambda w, i: Req("GET", f"/ops/requests/{w.ids['order_in_progress']}/deliverables", "operator1")),
         C("DELETE", "/ops/requests/{request_id}/deliverables/{deliverable_id}", "",
           lambda w, i: w.delete_upload(i)),
+        # attachments (issue 19)
+        C("POST", "/requests/{request_id}/attachments", "",
+          lambda w, i: Req("POST", f"/requests/{w.ids['assigned2']}/attachments", "consumer1",
+                           {"filename": f"surat{i}.pdf", "content_type": "application/pdf", "size_bytes": 100,
+                            "sha256": "0" * 64}, expect=201)),
+        C("POST", "/requests/{request_id}/attachments/{attachment_id}/verify", "",
+          lambda w, i: Req("POST", f"/requests/{w.ids['assigned2']}/attachments/{w.attachment(False)}/verify",
+                           "consumer1", {})),
+        C("GET", "/requests/{request_id}/attachments", "",
+          lambda w, i: Req("GET", f"/requests/{w.ids['assigned2']}/attachments", "consumer1")),
+        C("DELETE", "/requests/{request_id}/attachments/{attachment_id}", "",
+          lambda w, i: Req("DELETE", f"/requests/{w.ids['assigned2']}/attachments/{w.attachment(True)}",
+                           "consumer1", expect=204)),
+        C("GET", "/ops/requests/{request_id}/attachments", "",
+          lambda w, i: Req("GET", f"/ops/requests/{w.ids['assigned2']}/attachments", "operator1")),
         C("GET", "/ops/requests/{request_id}/downloads", "",
           lambda w, i: Req("GET", f"/ops/requests/{w.ids['delivered_order']}/downloads", "operator1")),
         # release calendar, subscriptions, privacy, FAQ (issue 12)

@@ -79,6 +79,11 @@ class Settings(BaseModel):
     download_url_ttl_s: int = 900
     download_window_days: int = 30
     max_upload_bytes: int = 5 * 1024**3
+    # consumers' attachments (issue 19: justification letters, scanned documents): size cap and the accepted
+    # content types (comma-separated; PDF, JPEG and PNG are the ones whose magic bytes are checked)
+    attachment_max_bytes: int = 10 * 1024**2
+    attachment_types: str = "application/pdf,image/jpeg,image/png"
+    max_attachments: int = 10
 
     reminder_thresholds_h: list[int] = Field(default_factory=lambda: [24, 0])
     billing_reminder_h: int = 24

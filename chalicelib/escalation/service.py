@@ -117,6 +117,14 @@ def units_of(user_id: str) -> list[str]:
     return [u for u in units if _member_key(u, user_id) in found]
 
 
+def is_member(unit: str, user_id: str) -> bool:
+    try:
+        UnitMemberRecord.get(_member_key(unit, user_id), consistent_read=True)
+        return True
+    except UnitMemberRecord.DoesNotExist:
+        return False
+
+
 def members(unit: str) -> list[UnitMemberRecord]:
     return list(UnitMemberRecord.by_unit.query(f"member#{unit}"))
 
@@ -219,9 +227,12 @@ def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
         raise NotFound("escalation not found")
     if esc.escalation_id.startswith("member#"):
         raise NotFound("escalation not found")
-    if esc.unit not in units_of(p.sub):
-        raise Forbidden(f"only producers of unit {esc.unit} can answer this escalation")
+    # the caller's membership of the unit is a condition of the answer's transaction (checked atomically with
+    # it, no read before it: escalation, request, ONE TransactWrite); it is read only when the answer is refused
+    not_member = Forbidden(f"only producers of unit {esc.unit} can answer this escalation")
     if esc.status != OPEN:
+        if not is_member(esc.unit, p.sub):
+            raise not_member
         raise Conflict("this escalation is already answered", code="already_answered")
     now = clock.iso()
     svc = RequestService()
@@ -235,6 +246,8 @@ def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
         tx.update(esc, actions=[getattr(EscalationRecord, k).set(v) for k, v in answered.items()],
                   condition=EscalationRecord.status == OPEN)
         tx.save(message, condition=MessageRecord.msg_id.does_not_exist())
+        tx.condition_check(UnitMemberRecord, _member_key(esc.unit, p.sub),
+                           condition=UnitMemberRecord.escalation_id.exists())
 
     # the answer, its message on the request and the request's return to in_progress: one transaction
     rec = svc.repo.find(esc.request_id)
@@ -249,6 +262,8 @@ def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
                     parts(tx)
             break
         except (Conflict, TransactWriteError) as exc:
+            if not is_member(esc.unit, p.sub):
+                raise not_member from exc
             fresh = EscalationRecord.get(escalation_id, consistent_read=True)
             if fresh.status != OPEN:
                 raise Conflict("this escalation is already answered", code="already_answered") from exc

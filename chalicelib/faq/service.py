@@ -44,6 +44,8 @@ QUESTION_WORDS = frozenset({
     "bps", "data",
 })
 MAX_CACHED = 5000
+#: how an escalation answer's message on the request begins (chalicelib/escalation/service.answer)
+ESCALATION_ANSWER_PREFIX = "Jawaban eskalasi"
 PHRASE_BONUS = 1.0
 
 
@@ -72,17 +74,27 @@ def get(faq_id: str) -> FaqRecord:
 
 # --- proposing and reviewing -----------------------------------------------------------------------------
 def draft_answer(request_id: str) -> str | None:
-    """The latest answer staff gave: a non-internal staff message, else the producer's escalation answer."""
+    """The latest answer staff gave: a non-internal staff message, else the producer's escalation answer.
+
+    One Query of the conversation: an escalation's answer is saved as an internal message of the request in the
+    same transaction as the answer itself (chalicelib/escalation/service.answer), so the escalations table
+    need not be read (the prefill stays within the route's 3 DynamoDB calls)."""
     from chalicelib.requests.repository import RequestRepository
 
-    msgs = [m for m in RequestRepository().messages(request_id, include_internal=False)
-            if m.author_role == "staff" and (m.body or "").strip()]
-    if msgs:
-        return msgs[-1].body.strip()
-    from chalicelib.escalation import repository as escalations
-
-    answers = [e for e in escalations.of_request(request_id) if e.answer]
-    return answers[-1].answer.strip() if answers else None
+    staff, producer = None, None
+    for m in RequestRepository().messages(request_id, include_internal=True):
+        body = (m.body or "").strip()
+        if not body:
+            continue
+        if m.author_role == "staff" and not m.internal:
+            staff = body
+        elif m.author_role == "producer":
+            producer = body
+    if staff:
+        return staff
+    if producer and producer.startswith(ESCALATION_ANSWER_PREFIX) and "\n" in producer:
+        producer = producer.split("\n", 1)[1].strip()  # without the "Jawaban eskalasi dari unit ...:" line
+    return producer or None
 
 
 def propose(p: Principal, request_id: str, body: FaqProposeIn) -> FaqRecord:
@@ -106,28 +118,29 @@ def propose(p: Principal, request_id: str, body: FaqProposeIn) -> FaqRecord:
     fields = {"status": PROPOSED, "question": question[:1000], "answer": answer[:5000], "topic": rec.topic,
               "subject": rec.subject, "proposed_by": p.sub, "proposed_by_name": p.name or p.sub, "created_at": now,
               "updated_at": now}
+    # the first proposal (the usual case) is one conditional PutItem, no read before it: the route stays within
+    # 3 DynamoDB calls (request, conversation for the prefill, the entry); the entry is read only when it exists
+    entry = FaqRecord(faq_id=faq_id, request_id=request_id, **fields)
     try:
-        existing: FaqRecord | None = FaqRecord.get(faq_id, consistent_read=True)
-    except FaqRecord.DoesNotExist:
-        existing = None
-    if existing is None:
-        entry = FaqRecord(faq_id=faq_id, request_id=request_id, **fields)
-        try:
-            entry.save(condition=FaqRecord.faq_id.does_not_exist())
-        except PutError as exc:
-            raise Conflict("this consultation was just proposed", code="duplicate") from exc
-    elif existing.status == REJECTED:  # a rejected proposal may be improved and proposed again
+        entry.save(condition=FaqRecord.faq_id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        existing = repository.find(faq_id)
+        if existing is None:
+            raise Conflict("this consultation's entry changed concurrently; retry", code="concurrent_update") from exc
+        if existing.status != REJECTED:
+            raise Conflict(f"this consultation already has a FAQ entry ({existing.status})", code="duplicate",
+                           details={"faq_id": faq_id, "status": existing.status}) from exc
+        # a rejected proposal may be improved and proposed again
         attrs = FaqRecord.get_attributes()
         actions = [attrs[k].set(v) for k, v in fields.items() if v is not None]
         actions += [FaqRecord.reviewed_by.remove(), FaqRecord.reviewed_at.remove(), FaqRecord.review_reason.remove()]
         try:
             existing.update(actions=actions, condition=FaqRecord.status == REJECTED)
-        except UpdateError as exc:
-            raise Conflict("the entry changed concurrently", code="concurrent_update") from exc
+        except UpdateError as exc2:
+            raise Conflict("the entry changed concurrently", code="concurrent_update") from exc2
         entry = existing
-    else:
-        raise Conflict(f"this consultation already has a FAQ entry ({existing.status})", code="duplicate",
-                       details={"faq_id": faq_id, "status": existing.status})
     obs.count("FaqProposed")
     return entry
 

@@ -85,8 +85,10 @@ def apply_payment(code: str, amount: int, ntpn: str, paid_at: str, event_key: st
       ledger row + a `paid_after_close` work item for a supervisor (resume or refund) + the request marked, one
       transaction; answered 200, never an endless retry;
     - an unknown billing or a wrong amount: refused, and a work item keeps the evidence."""
-    if idem.seen(event_key):
-        return {"result": "duplicate"}
+    # no read of the event id before the billing: an event is claimed only in the transaction that marks its
+    # billing paid (billing.paid_parts) or on the already-paid path below, so a claimed event always finds its
+    # billing paid — the replay check costs a call only there, and a first delivery makes 3 DynamoDB calls
+    # (billing, request, ONE TransactWrite)
     b = billings.get_billing(code)
     ev = _evidence(code, amount, ntpn, paid_at, event_key, actor, evidence)
     if b is None:
@@ -96,6 +98,8 @@ def apply_payment(code: str, amount: int, ntpn: str, paid_at: str, event_key: st
         obs.logger().warning("payment for an unknown billing flagged for review")
         raise NotFound("unknown billing")
     if b.status == "paid":
+        if idem.seen(event_key):
+            return {"result": "duplicate"}
         idem.claim(event_key)
         return {"result": "already_paid"}
     if int(amount) != int(b.amount_idr):

@@ -170,6 +170,7 @@ def anonymize(p: Principal) -> dict[str, Any]:
     out = {"requests": 0, "messages": 0, "ledger_rows": 0, "notifications": 0, "subscriptions": 0}
     for rec in requests:
         out["requests"] += _anonymize_request(rec, p.sub, name)
+        out["attachments"] = out.get("attachments", 0) + _purge_attachments(rec, p.sub, "erasure")
         for m in MessageRecord.query(rec.request_id):
             if m.author == p.sub and (m.body != ERASED_TEXT or m.author_name != name):
                 m.update(actions=[MessageRecord.body.set(ERASED_TEXT), MessageRecord.author_name.set(name),
@@ -200,6 +201,15 @@ def anonymize(p: Principal) -> dict[str, Any]:
     obs.count("UserAnonymized")
     obs.logger().info("user anonymized", extra={"counts": out})
     return {"user_id": p.sub, "pseudonym": name, "anonymized_at": profile.anonymized_at, **out}
+
+
+def _purge_attachments(rec: RequestRecord, actor: str, reason: str) -> int:
+    """The consumer's documents (scans of letters, IDs) go with the conversation: objects deleted, entries marked."""
+    if not any(a.status != "deleted" for a in rec.attachments or []):
+        return 0
+    from chalicelib.attachments.service import AttachmentService
+
+    return AttachmentService().purge(rec, actor, reason)
 
 
 # --- retention -----------------------------------------------------------------------------------------------
@@ -239,7 +249,9 @@ def apply_retention(limit: int | None = None) -> dict[str, Any]:
                 m.update(actions=[MessageRecord.body.set(RETENTION_TEXT), MessageRecord.redacted_at.set(clock.iso())])
                 n += 1
         out["messages"] += n
-        out["requests"] += bool(n)
+        gone = _purge_attachments(rec, "system:retention", "retention")
+        out["attachments"] = out.get("attachments", 0) + gone
+        out["requests"] += bool(n or gone)
         new_wm = (rec.created_at, rec.request_id)
     if new_wm != wm:
         repository.save_watermark(new_wm[0], new_wm[1])

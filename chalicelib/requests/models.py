@@ -112,7 +112,6 @@ class Rating(MapAttribute):
     score = NumberAttribute()
     comment = UnicodeAttribute(default="")
     at = UnicodeAttribute()
-    survey = MapAttribute(null=True)  # the IKM questionnaire {element: 1..4} (chalicelib/reports/ikm.py)
 
 
 class Approval(MapAttribute):
@@ -132,6 +131,28 @@ class TaskToken(MapAttribute):
     at = UnicodeAttribute()
     answer = UnicodeAttribute(null=True)  # JSON: {"ok": true, "output": {...}} | {"ok": false, "error", "cause"}
     answered_at = UnicodeAttribute(null=True)
+
+
+class Attachment(MapAttribute):
+    """A document the consumer attached to the request (chalicelib/attachments): declared, uploaded through a
+    pre-signed POST, then verified (size, SHA-256, magic bytes) and pinned to that object version."""
+
+    attachment_id = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size_bytes = NumberAttribute()
+    sha256 = UnicodeAttribute()
+    s3_key = UnicodeAttribute()
+    purpose = UnicodeAttribute(default="supporting")  # supporting | zero_rupiah_justification | message
+    status = UnicodeAttribute(default="pending")  # pending | ready | rejected | deleted
+    uploaded_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    upload_expires_at = UnicodeAttribute(null=True)
+    verified_at = UnicodeAttribute(null=True)
+    version_id = UnicodeAttribute(null=True)
+    reject_code = UnicodeAttribute(null=True)
+    reject_reason = UnicodeAttribute(null=True)
+    deleted_at = UnicodeAttribute(null=True)
 
 
 class RequestRecord(Model):
@@ -155,6 +176,7 @@ class RequestRecord(Model):
     abstract = UnicodeAttribute(null=True)
     zero_rupiah_justification = UnicodeAttribute(null=True)
     agreement_accepted = BooleanAttribute(default=False)
+    attachments = ListAttribute(of=Attachment, default=list)
 
     consumer_id = UnicodeAttribute()
     consumer = Contact(default=dict)
@@ -178,9 +200,6 @@ class RequestRecord(Model):
     assigned_at = UnicodeAttribute(null=True)
     started_at = UnicodeAttribute(null=True)
     delivered_at = UnicodeAttribute(null=True)
-    first_response_at = UnicodeAttribute(null=True)  # the desk's first reply to the consumer (reports)
-    merged_into = UnicodeAttribute(null=True)  # closed as a duplicate of this request (fulfilment/merge.py)
-    merged = ListAttribute(of=UnicodeAttribute, null=True)  # the duplicates merged into this request
     delivered_shard = UnicodeAttribute(null=True)
     completed_at = UnicodeAttribute(null=True)
     closed_reason = UnicodeAttribute(null=True)

@@ -41,6 +41,11 @@ DECLARED_NEEDS = {
         "the daily retention run reads closed requests' messages (chalicelib/privacy/service.py, apply_retention)",
     ("Tick", "dynamodb:UpdateItem", "MessagesTable"):
         "the daily retention run redacts them (chalicelib/privacy/service.py, apply_retention)",
+    # "<logical bucket>[/<key pattern>]": the bucket's ARN, or its objects under that prefix
+    ("Tick", "s3:ListBucketVersions", "DeliverablesBucket"):
+        "the daily retention run removes closed requests' attachments (chalicelib/attachments/service.py, purge)",
+    ("Tick", "s3:DeleteObject", "DeliverablesBucket/attachments/*"):
+        "... every version of each (delivery/s3.py, delete_all_versions)",
 }
 MUTATING = {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLUpdate",
             "dynamodb:PartiQLDelete"}
@@ -211,7 +216,8 @@ def test_each_role_allows_exactly_what_its_code_needs(recorded, world):
     report = []
     for function, suffix in sorted(app_functions().items()):
         needs = recorded.of(function) | platform_needs(function, suffix, tpl, r) | {
-            Need(fn, action, r.attr(table, "Arn"), f"declared: {why}")
+            Need(fn, action, r.attr(table.split("/", 1)[0], "Arn") + table[len(table.split("/", 1)[0]):],
+                 f"declared: {why}")
             for (fn, action, table), why in DECLARED_NEEDS.items() if fn == function}
         granted = statements(function, tpl, r)
         for n in sorted(needs, key=lambda n: (n.action, n.resource)):

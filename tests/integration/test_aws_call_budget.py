@@ -16,8 +16,8 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "GET /openapi.json": (0, ""),
     "GET /catalog/search": (0, "served from the search snapshot in memory (S3 only at load and refresh)"),
     "GET /catalog/items/{item_id}": (1, ""),
-    "POST /webhooks/billing": (4, "the event id (a replay answers 200 'duplicate'), the billing, the request, then "
-                                  "ONE TransactWrite: event claim + billing paid + PNBP ledger + request + audit"),
+    "POST /webhooks/billing": (3, "the billing, the request, then ONE TransactWrite: event claim + billing paid + "
+                                  "PNBP ledger + request + audit (a replay finds the billing paid, then the event: 2)"),
     # consumer
     "GET /me": (1, ""),
     "PUT /me": (2, ""),
@@ -45,6 +45,12 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "GET /me/notifications": (1, "one Query per page"),
     "POST /me/notifications/{notif_id}/read": (1, ""),
     "GET /requests/{request_id}/deliverables": (3, "request + its files + TransactWrite (download log + audit)"),
+    # attachments (issue 19): the list lives on the request item
+    "POST /requests/{request_id}/attachments": (2, "request + TransactWrite (list + audit)"),
+    "POST /requests/{request_id}/attachments/{attachment_id}/verify": (2, "request + TransactWrite (S3: HEAD + GET)"),
+    "GET /requests/{request_id}/attachments": (1, ""),
+    "DELETE /requests/{request_id}/attachments/{attachment_id}": (2, ""),
+    "GET /ops/requests/{request_id}/attachments": (1, ""),
     # operators
     "GET /ops/queue": (1, "one Query"),
     "GET /ops/requests": (1, "one Query per page"),
@@ -59,8 +65,7 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "POST /ops/requests/{request_id}/approval": (2, ""),
     "GET /ops/requests/{request_id}/billing": (2, ""),
     "GET /ops/requests/{request_id}/messages": (2, ""),
-    "POST /ops/requests/{request_id}/messages": (2, "request + PutItem; the desk's first reply once more: "
-                                                    "its first-response stamp (desk)"),
+    "POST /ops/requests/{request_id}/messages": (2, ""),
     "POST /ops/requests/{request_id}/deliverables": (3, "request + its files (the 50-file cap) + TransactWrite"),
     "GET /ops/requests/{request_id}/deliverables": (2, ""),
     "DELETE /ops/requests/{request_id}/deliverables/{deliverable_id}": (3, ""),
@@ -71,8 +76,9 @@ BUDGETS: dict[str, tuple[int, str]] = {
                                 "caller sees (5 units), merged newest first; 1 with ?unit="),
     "GET /ops/escalations [unit]": (1, "one Query per page"),
     "GET /ops/escalations/{escalation_id}": (2, "escalation + the caller's unit memberships"),
-    "POST /ops/escalations/{escalation_id}/answer": (4, "escalation, the producer's unit membership, the request, "
-                                                        "then ONE TransactWrite: answer + message + request + audit"),
+    "POST /ops/escalations/{escalation_id}/answer": (3, "escalation, the request, then ONE TransactWrite: answer + "
+                                                        "message + request + audit + the producer's unit membership "
+                                                        "(a condition check)"),
     "GET /ops/forum/threads": (1, "one Query per page"),
     "POST /ops/forum/threads": (3, "linked request + mentioned operators (BatchGet) + TransactWrite"),
     "GET /ops/forum/threads/{thread_id}": (1, "one Query: the thread and its posts"),
@@ -85,11 +91,6 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "PATCH /ops/operators/{operator_id}": (3, "UpdateItem answering the old values + on duty now (2 Queries)"),
     "GET /ops/reports/summary": (3, "per month of the period: the aggregates, the PNBP ledger; + the operators"),
     "GET /ops/reports/ledger.csv": (1, "one Query per month of the period"),
-    # desk (issue 20)
-    "GET /ops/reports/desk": (16, "per month of the period the aggregates (2 for the default 30 days), one Query "
-                                  "per open status (7: the backlog, only kind and due read), the unit list (cached) "
-                                  "and one Query per producer unit (its open escalations)"),
-    "GET /ops/reports/csv/{table}": (2, "the ikm table: the aggregates, one Query per month of the period"),
     # admin
     "POST /ops/catalog/items": (1, ""),
     "PUT /ops/catalog/items/{item_id}": (2, ""),
@@ -99,9 +100,8 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "GET /me/subscriptions": (1, "one Query"),
     "POST /me/subscriptions": (3, "profile + the caller's subscriptions (the cap) + PutItem"),
     "DELETE /me/subscriptions/{subscription_id}": (1, ""),
-    "GET /ops/requests/{request_id}/faq": (4, "request + its FAQ entry, and to prefill the answer the "
-                                              "conversation (Query) and, without a staff reply, the escalation "
-                                              "answers (Query)"),
+    "GET /ops/requests/{request_id}/faq": (3, "request + its FAQ entry + the conversation (one Query: the staff "
+                                              "reply or the producer's answer, saved as a message, prefill it)"),
     "POST /ops/requests/{request_id}/faq": (3, ""),
     "GET /ops/faq": (1, "one Query per page"),
     "POST /ops/faq/{faq_id}/review": (2, ""),
@@ -131,7 +131,6 @@ NOT_SINGLE_ITEM = {
     "GET /ops/queue", "GET /ops/requests", "GET /ops/requests [status]", "GET /ops/requests [operator]",
     "GET /ops/escalations", "GET /ops/escalations [unit]", "GET /ops/forum/threads", "GET /ops/roster",
     "PUT /ops/roster", "GET /ops/operators", "GET /ops/reports/summary", "GET /ops/reports/ledger.csv",
-    "GET /ops/reports/desk", "GET /ops/reports/csv/{table}",
     "GET /catalog/releases", "GET /me/subscriptions", "GET /ops/faq", "GET /faq", "GET /me/export", "DELETE /me",
     "GET /ops/staff", "GET /ops/units",
 }

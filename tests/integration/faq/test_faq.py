@@ -123,6 +123,26 @@ def test_only_resolved_consultations_and_rejected_ones_again(api, worker, setup)
     assert again["review_reason"] is None and again["question"].endswith("karya ilmiah?")
 
 
+def test_prefill_from_the_producers_escalation_answer(api, worker, setup):
+    """Without a staff reply the draft is the producer's answer (the internal message the answer is saved as,
+    without its header line), never an internal note of the operator."""
+    from chalicelib.escalation.service import add_member
+
+    add_member("sosial", "producer1", "Bambang Prasetyo")
+    rid = _resolved_consultation(api, worker, "Apakah definisi pengangguran terbuka 2024 berubah?", answer=None)
+    assert api.post(f"/ops/requests/{rid}/messages", "operator1", {"body": "Catatan: tanya unit sosial",
+                                                                   "internal": True})[0] == 201
+    st, esc = api.post(f"/ops/requests/{rid}/escalations", "operator1", {"unit": "sosial", "question": "Berubah?"})
+    assert st == 201, esc
+    reply = "Tidak berubah; lihat Pedoman Sakernas Agustus 2024 bab 2."
+    assert api.post(f"/ops/escalations/{esc['escalation_id']}/answer", "producer1", {"answer": reply})[0] == 200
+    _complete(api, rid)
+    st, draft = api.get(f"/ops/requests/{rid}/faq", "operator1")
+    assert st == 200 and draft["can_propose"] and draft["answer"] == reply
+    st, entry = api.post(f"/ops/requests/{rid}/faq", "operator1", {})
+    assert st == 201 and entry["answer"] == reply
+
+
 def test_matching_uses_the_catalog_analysis_and_ranks(aws_env):
     from chalicelib.faq import service
     from chalicelib.faq.models import FaqRecord
