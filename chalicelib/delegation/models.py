@@ -29,6 +29,9 @@ class OperatorRecord(Model):
     services = ListAttribute(default=list)  # [] = every kind; else e.g. ["consultation:data", "data_order", "complaint"]
     units = ListAttribute(default=list)
     last_assigned_at = UnicodeAttribute(default="")
+    # handling time (delegation.service.minutes_per_request): deliveries counted, office minutes start -> delivery
+    handled = NumberAttribute(default=0)
+    handled_minutes = NumberAttribute(default=0)
     updated_at = UnicodeAttribute(default="")
     gsi_all = UnicodeAttribute(default="OP")
 

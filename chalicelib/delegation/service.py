@@ -5,6 +5,7 @@ composes these with the request's transition — is chalicelib.fulfilment.assign
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,8 +40,41 @@ def on_duty_ids(now_iso: str | None = None) -> set[str]:
     return {s.operator_id for s in shifts_for_days([yesterday, today]) if s.start <= now_s < s.end}
 
 
+def on_duty_until(now_iso: str | None = None) -> dict[str, str]:
+    """operator id -> the end (UTC ISO) of the shift they are on now (the latest, if shifts overlap)."""
+    now = clock.parse_iso(now_iso) if now_iso else clock.now()
+    now_s = clock.iso(now)
+    out: dict[str, str] = {}
+    for s in shifts_for_days([local_day(now - timedelta(days=1)), local_day(now)]):
+        if s.start <= now_s < s.end and s.end > out.get(s.operator_id, ""):
+            out[s.operator_id] = s.end
+    return out
+
+
+#: deliveries before an operator's mean handling time counts (fewer: unknown, the policy uses the median)
+MIN_HANDLED_FOR_SPEED = 3
+
+
+def minutes_per_request(o: OperatorRecord) -> float | None:
+    """The operator's mean handling time (office minutes from start to delivery, `release_in(..., minutes)`)."""
+    n = int(o.handled or 0)
+    return round(float(o.handled_minutes or 0) / n, 2) if n >= MIN_HANDLED_FOR_SPEED else None
+
+
 def candidates(now_iso: str | None = None) -> list[Candidate]:
-    ops = get_operators(on_duty_ids(now_iso))
+    """The operators on duty now as the policy sees them, with what the system knows of their time: the mean
+    handling time (``minutes_per_request``) and the minutes left in their shift (``minutes_left``, from the
+    roster). ``waiting`` (requests waiting for a producer) is not tracked per operator: 0, so those count as
+    workable — the conservative side of the policy's "can start it this shift" check."""
+    now = clock.parse_iso(now_iso) if now_iso else clock.now()
+    ends = on_duty_until(now_iso)
+    ops = get_operators(set(ends))
+    return [replace(c, minutes_per_request=minutes_per_request(ops[c.operator_id]),
+                    minutes_left=max(0.0, round((clock.parse_iso(ends[c.operator_id]) - now).total_seconds() / 60, 1)))
+            for c in _plain_candidates(ops)]
+
+
+def _plain_candidates(ops: dict[str, OperatorRecord]) -> list[Candidate]:
     return [Candidate(o.operator_id, int(o.load or 0), int(o.quota or 0), bool(o.active),
                       tuple(o.services or ()), o.last_assigned_at or "") for o in ops.values()]
 
@@ -56,13 +90,16 @@ def take_in(operator_id: str, now: str, enforce_quota: bool = True) -> Callable[
     return add
 
 
-def release_in(operator_id: str | None) -> Callable[[TransactWrite], None] | None:
+def release_in(operator_id: str | None, handled_minutes: float | None = None) -> Callable[[TransactWrite], None] | None:
+    """The operator's load -1; with `handled_minutes` (a delivery) also one more handling-time sample."""
     if not operator_id:
         return None
 
     def sub(tx: TransactWrite) -> None:
-        tx.update(OperatorRecord(operator_id), actions=[OperatorRecord.load.add(-1)],
-                  condition=OperatorRecord.operator_id.exists())
+        actions = [OperatorRecord.load.add(-1)]
+        if handled_minutes is not None:
+            actions += [OperatorRecord.handled.add(1), OperatorRecord.handled_minutes.add(round(handled_minutes, 1))]
+        tx.update(OperatorRecord(operator_id), actions=actions, condition=OperatorRecord.operator_id.exists())
     return sub
 
 

@@ -77,7 +77,8 @@ class RequestActions:
         # the operator's load, the request, its audit record, the report aggregates, the workflow's answer and
         # the drain of the delegation queue (the operator has room again): one transaction
         effects = Effects.of(workflow.Answer.success(rec, "fulfilment", {"delivered": True}),
-                             [delegation.release_in(rec.assignee), reports.delivered_in(rec, now)],
+                             [delegation.release_in(rec.assignee, assign.handled_minutes(rec, now)),
+                              reports.delivered_in(rec, now)],
                              [assign.drain_message(f"{rec.request_id}#{rec.audit_seq}")])
         return self.repo.transition(rec, lc.DELIVERED, p.sub, note or "selesai dikerjakan",
                                     set_={"delivered_at": now}, effects=effects)

@@ -6,6 +6,7 @@ delegations can never push an operator over quota nor assign a request twice."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -104,14 +105,33 @@ def drain(limit: int = 200) -> int:
         op = try_assign(rec, cands)
         if op:
             assigned += 1
-            cands = [Candidate(c.operator_id, c.load + (1 if c.operator_id == op else 0), c.quota, c.active,
-                               c.services, clock.iso() if c.operator_id == op else c.last_assigned_at)
+            # the taker's load and last assignment change; every other field (handling time, shift end) is kept
+            cands = [replace(c, load=c.load + 1, last_assigned_at=clock.iso()) if c.operator_id == op else c
                      for c in cands]
         elif rank(cands, rec.kind, rec.topic):
             # someone looked free but was not (a concurrent delegation took the capacity): look again rather
             # than retrying the same full operators for every remaining request
             cands = delegation.candidates()
     return assigned
+
+
+#: a handling-time sample longer than this (office minutes) is the request parked, not worked: not counted
+MAX_HANDLED_MINUTES = 8 * 60.0
+
+
+def handled_minutes(rec: RequestRecord, now_iso: str) -> float | None:
+    """The handling time a delivery adds to its operator's mean (delegation.service.minutes_per_request): office
+    minutes from the operator's start to the delivery, on the SLA calendar. None — not a sample — without a start,
+    when the request waited on a producer or the consumer in between (that time is not the operator's), or when
+    it is longer than MAX_HANDLED_MINUTES."""
+    from chalicelib.requests.sla import calendar
+
+    if not rec.started_at:
+        return None
+    if any(t.status in (lc.ESCALATED, "awaiting_consumer") and t.at >= rec.started_at for t in rec.timeline or ()):
+        return None
+    minutes = calendar().office_seconds_between(clock.parse_iso(rec.started_at), clock.parse_iso(now_iso)) / 60.0
+    return minutes if minutes <= MAX_HANDLED_MINUTES else None
 
 
 def drain_message(reason: str) -> Message:
