@@ -83,6 +83,42 @@ def apply_throttling(template: dict[str, Any], config: dict[str, Any], stage: st
     return template
 
 
+def _gateway_response(status: int | None, code: str, message: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "responseParameters": {
+            # the pages (two origins) must be able to read these answers; bearer tokens, no cookies: reflecting the
+            # caller's origin on a generic error exposes nothing
+            "gatewayresponse.header.Access-Control-Allow-Origin": "method.request.header.origin",
+            "gatewayresponse.header.Vary": "'Origin'",
+            "gatewayresponse.header.Access-Control-Allow-Headers":
+                "'Authorization,Content-Type,Idempotency-Key,X-Correlation-Id'",
+            "gatewayresponse.header.Cache-Control": "'no-store'",
+            "gatewayresponse.header.X-Content-Type-Options": "'nosniff'"},
+        "responseTemplates": {"application/json": json.dumps(
+            {"error": {"code": code, "message": "@MSG@", "details": {"request_id": "@ID@"}}}).replace(
+            '"@MSG@"', message).replace("@ID@", "$context.requestId")}}
+    if status:
+        out["statusCode"] = status
+    return out
+
+
+#: API Gateway's own answers (throttled, unknown route, integration failure) in SPEC §4's error shape, with CORS;
+#: $context.error.messageString is the quoted message (API Gateway adds the quotes)
+GATEWAY_RESPONSES = {
+    "THROTTLED": _gateway_response(429, "rate_limited", '"Too many requests: try again in a few seconds"'),
+    "DEFAULT_4XX": _gateway_response(None, "gateway_error", "$context.error.messageString"),
+    "DEFAULT_5XX": _gateway_response(None, "service_unavailable", '"The service is temporarily unavailable"'),
+}
+
+
+def apply_gateway_responses(template: dict[str, Any]) -> dict[str, Any]:
+    """Gateway responses go into the API's OpenAPI body (separate GatewayResponse resources next to a Body drift:
+    cfn-lint W3660)."""
+    body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    body["x-amazon-apigateway-gateway-responses"] = GATEWAY_RESPONSES
+    return template
+
+
 def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {k: r for k, r in template["Resources"].items() if r.get("Type") == "AWS::Serverless::Function"}
 
@@ -249,6 +285,7 @@ def apply_dashboard(template: dict[str, Any]) -> dict[str, Any]:
 
 def post_process(template: dict[str, Any], config: dict[str, Any], stage: str) -> dict[str, Any]:
     template = apply_throttling(template, config, stage)
+    template = apply_gateway_responses(template)
     iam = json.loads((INFRA / "iam.json").read_text())
     template = apply_functions(template, iam)
     template = apply_queues(template)

@@ -195,13 +195,39 @@ def test_no_secret_in_the_environment_and_one_origin_per_site(template):
     assert res["AdminDistribution"]["Properties"]["DistributionConfig"]["Aliases"] == [{"Ref": "AdminDomainName"}]
     assert res["PortalDistribution"]["Properties"]["DistributionConfig"]["Aliases"] == [{"Ref": "PortalDomainName"}]
     cors = res["DeliverablesBucket"]["Properties"]["CorsConfiguration"]["CorsRules"][0]["AllowedOrigins"]
-    assert cors == [{"Fn::Sub": admin}]
+    assert cors == [{"Fn::Sub": admin}, {"Fn::Sub": portal}]  # staff deliverables and consumer attachments
     for site in ("Admin", "Portal"):
         dist = res[f"{site}Distribution"]["Properties"]["DistributionConfig"]
         assert dist["ViewerCertificate"]["AcmCertificateArn"] == {"Ref": "CertificateArn"}
         assert dist["Origins"][0]["OriginAccessControlId"] == {"Fn::GetAtt": [f"{site}OriginAccessControl", "Id"]}
         headers = res[f"{site}HeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
-        assert "default-src 'self'" in headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+        csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+        assert "default-src 'self'" in csp
+        # the pages may connect to the API, the identity provider and the deliverables bucket (uploads), no more
+        connect = next(d for d in csp.split("; ") if d.startswith("connect-src")).split()[1:]
+        assert connect == ["'self'", "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}",
+                           "${IdentityProviderOrigin}", "https://${DeliverablesBucket.RegionalDomainName}",
+                           "https://${DeliverablesBucket.DomainName}"]
+
+
+def test_api_gateway_errors_are_in_the_api_error_shape_and_readable_by_the_pages(template):
+    """API Gateway answers some requests itself (throttled, unknown route, integration failure): those answers
+    carry CORS too, so the pages can show them, and the body is SPEC §4's error shape."""
+    _, tpl = template
+    body = tpl["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    responses = body["x-amazon-apigateway-gateway-responses"]
+    assert set(responses) == {"THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"}
+    assert responses["THROTTLED"]["statusCode"] == 429
+    for kind, props in responses.items():
+        params = props["responseParameters"]
+        assert params["gatewayresponse.header.Access-Control-Allow-Origin"] == "method.request.header.origin"
+        assert params["gatewayresponse.header.Vary"] == "'Origin'"
+        # API Gateway fills $context.error.messageString with a quoted string, $context.requestId without quotes
+        text = props["responseTemplates"]["application/json"].replace(
+            "$context.error.messageString", json.dumps("Missing Authentication Token")).replace(
+            "$context.requestId", "abc-123")
+        err = json.loads(text)["error"]
+        assert err["code"] and err["message"] and err["details"] == {"request_id": "abc-123"}, kind
 
 
 def test_api_throttling_comes_from_the_stage_config(template):
@@ -324,7 +350,9 @@ def test_the_transformed_stack_deploys_in_moto_with_its_settings(built, transfor
         cfn.create_stack(StackName="acme", TemplateBody=json.dumps(tpl), Capabilities=["CAPABILITY_IAM"],
                          Parameters=[{"ParameterKey": "Prefix", "ParameterValue": "acme-stats"},
                                      {"ParameterKey": "CertificateArn",
-                                      "ParameterValue": "arn:aws:acm:us-east-1:123456789012:certificate/x"}])
+                                      "ParameterValue": "arn:aws:acm:us-east-1:123456789012:certificate/x"},
+                                     {"ParameterKey": "IdentityProviderOrigin",
+                                      "ParameterValue": "https://sso.acme.example"}])
         assert cfn.describe_stacks(StackName="acme")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
         created = {r["LogicalResourceId"]: r for r in
                    cfn.list_stack_resources(StackName="acme")["StackResourceSummaries"]}
