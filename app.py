@@ -209,7 +209,7 @@ def list_messages(ctx: Ctx, request_id: str):
 @api.route("/requests/{request_id}/messages", "POST", roles=CONSUMER, body=rq.MessageIn, response=rq.MessageOut,
            status=201, limit="post_message")
 def post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
-    return _requests().post_message(ctx.user, request_id, body.body, False, staff_view=False)
+    return _consumer_loop().post_message(ctx.user, request_id, body.body)  # answers a question that waits
 
 
 @api.route("/requests/{request_id}/rating", "POST", roles=CONSUMER, body=rq.RatingIn, response=rq.RequestOut,
@@ -273,7 +273,47 @@ def ops_post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
     return _requests().post_message(ctx.user, request_id, body.body, body.internal, staff_view=True)
 
 
+# --- consumer loop (issue 19): questions to the consumer, price quotes from the tariff (fulfilment/consumer) --
+def _consumer_loop():
+    from chalicelib.fulfilment.consumer import ConsumerLoop
+
+    return ConsumerLoop(_requests())
+
+
+@api.route("/ops/tariff", roles=OPS, response=rq.TariffOut, tag="ops", summary="The PNBP tariff of custom work")
+def ops_tariff(ctx: Ctx):
+    from chalicelib.fulfilment.consumer import tariff_out
+
+    return tariff_out()
+
+
+@api.route("/ops/requests/{request_id}/question", "POST", roles=OPS, body=rq.QuestionIn,
+           response=rq.OpsRequestOut, tag="ops", summary="Ask the consumer (awaiting_consumer, SLA clock paused)")
+def ops_ask_consumer(ctx: Ctx, request_id: str, body: rq.QuestionIn):
+    return _ops_out(_consumer_loop().ask(ctx.user, request_id, body.question))
+
+
+@api.route("/ops/requests/{request_id}/quote", "POST", roles=OPS, body=rq.QuoteIn, response=rq.OpsRequestOut,
+           tag="ops", summary="Send a price quote from the tariff (awaiting_consumer)")
+def ops_send_quote(ctx: Ctx, request_id: str, body: rq.QuoteIn):
+    lines = [(ln.code, ln.quantity) for ln in body.lines]
+    return _ops_out(_consumer_loop().send_quote(ctx.user, request_id, lines, body.note))
+
+
+@api.route("/requests/{request_id}/quote/accept", "POST", roles=CONSUMER, response=rq.RequestOut,
+           summary="Accept the price quote: billing starts")
+def accept_quote(ctx: Ctx, request_id: str):
+    return _out(_consumer_loop().accept(ctx.user, request_id))
+
+
+@api.route("/requests/{request_id}/quote/decline", "POST", roles=CONSUMER, body=rq.QuoteDecisionIn,
+           response=rq.RequestOut, summary="Decline the price quote: the request is closed")
+def decline_quote(ctx: Ctx, request_id: str, body: rq.QuoteDecisionIn):
+    return _out(_consumer_loop().decline(ctx.user, request_id, body.reason))
+
+
 # --- billing: the provider's webhook, a request's billing, invoice, receipt (billing, fulfilment/payment) ---
+
 @api.route("/webhooks/billing", "POST", roles=None, raw=True, tag="billing", summary="Payment provider callback")
 def billing_webhook(ctx: Ctx):
     from chalicelib.fulfilment import payment

@@ -219,6 +219,8 @@ CSV = b"provinsi,penduduk\nACEH,5554800\nSUMATERA UTARA,15386600\n" * 20
 CONSULT = {"kind": "consultation", "topic": "data", "subject": "Ekspor", "question": "Berapa nilai ekspor 2024?"}
 PAID_ORDER = {"kind": "data_order", "items": [{"catalog_id": "TS-PAID1"}], "purpose": "Penelitian skripsi"}
 FREE_ORDER = {"kind": "data_order", "items": [{"catalog_id": "TS-FREE1"}], "purpose": "Penelitian skripsi"}
+CUSTOM_ORDER = {"kind": "data_order", "items": [], "purpose": "Penelitian skripsi",
+                "custom_request": "Jumlah penduduk per kecamatan menurut umur, 2020-2024"}
 MICRO_ORDER = {"kind": "data_order", "items": [{"catalog_id": "MD-SUS1"}], "purpose": "Penelitian tesis",
                "abstract": "Analisis kemiskinan rumah tangga", "agreement_accepted": True}
 
@@ -396,6 +398,7 @@ class World:
             "resolved": consult[11:13], "faq": faq_ids,
         }
         self.uploads: list[str] = []
+        self.ids.update(self.consumer_loop())
 
     # the webhook's event
     def webhook(self, i: int) -> Req:
@@ -449,6 +452,22 @@ class World:
     def unsubscribe(self, i: int) -> Req:
         sub = self.ok(*self.api.post("/me/subscriptions", "consumer1", {"query": {"q": f"upah {i}"}}), expect=201)
         return Req("DELETE", f"/me/subscriptions/{sub['subscription_id']}", "consumer1", expect=204)
+
+    def consumer_loop(self) -> dict[str, Any]:
+        """consumer loop (issue 19): requests in progress to ask or quote, questions to answer, quotes to decide."""
+        api = self.api
+        consult = [self.submit(CONSULT) for _ in range(4)]
+        custom = [self.submit(CUSTOM_ORDER) for _ in range(6)]
+        self.wait(dict.fromkeys(consult + custom, "assigned"))
+        for rid in consult + custom:
+            self.ok(*api.post(f"/ops/requests/{rid}/start", "operator1"))
+        for rid in consult[2:]:
+            self.ok(*api.post(f"/ops/requests/{rid}/question", "operator1", {"question": "Wilayah mana?"}))
+        for rid in custom[2:]:
+            self.ok(*api.post(f"/ops/requests/{rid}/quote", "operator1",
+                              {"lines": [{"code": "TAB-KHUSUS", "quantity": 2}]}))
+        return {"to_ask": consult[:2], "to_answer": consult[2:], "to_quote": custom[:2], "to_accept": custom[2:4],
+                "to_decline": custom[4:6]}
 
     def roster(self) -> dict[str, Any]:
         from chalicelib.core import clock
@@ -504,6 +523,22 @@ def cases() -> list[Case]:
         C("POST", "/requests/{request_id}/messages", "",
           lambda w, i: Req("POST", f"/requests/{w.ids['assigned']}/messages", "consumer1", {"body": f"Pesan {i}"},
                            expect=201)),
+        C("POST", "/requests/{request_id}/messages", "answer",
+          lambda w, i: Req("POST", f"/requests/{w.ids['to_answer'][i]}/messages", "consumer1",
+                           {"body": "Kota Medan"}, expect=201)),
+        # consumer loop (issue 19)
+        C("GET", "/ops/tariff", "", lambda w, i: Req("GET", "/ops/tariff", "operator1")),
+        C("POST", "/ops/requests/{request_id}/question", "",
+          lambda w, i: Req("POST", f"/ops/requests/{w.ids['to_ask'][i]}/question", "operator1",
+                           {"question": "Untuk keperluan apa?"})),
+        C("POST", "/ops/requests/{request_id}/quote", "",
+          lambda w, i: Req("POST", f"/ops/requests/{w.ids['to_quote'][i]}/quote", "operator1",
+                           {"lines": [{"code": "TAB-KHUSUS", "quantity": 3}], "note": "Tiga tabel"})),
+        C("POST", "/requests/{request_id}/quote/accept", "",
+          lambda w, i: Req("POST", f"/requests/{w.ids['to_accept'][i]}/quote/accept", "consumer1", {})),
+        C("POST", "/requests/{request_id}/quote/decline", "",
+          lambda w, i: Req("POST", f"/requests/{w.ids['to_decline'][i]}/quote/decline", "consumer1",
+                           {"reason": "Terlalu mahal"})),
         C("POST", "/requests/{request_id}/rating", "",
           lambda w, i: Req("POST", f"/requests/{w.ids['to_rate'][i]}/rating", "consumer1",
                            {"score": 5, "comment": "Cepat"}, expect=201)),

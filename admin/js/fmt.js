@@ -9,6 +9,7 @@ export const STATUS = {
   queued: "Dalam antrean",
   assigned: "Ditugaskan",
   in_progress: "Sedang dikerjakan",
+  awaiting_consumer: "Menunggu pemohon",
   escalated: "Dieskalasi",
   delivered: "Terkirim",
   completed: "Selesai",
@@ -18,7 +19,7 @@ export const STATUS = {
 };
 export const STATUS_ORDER = Object.keys(STATUS);
 export const OPEN_STATUSES = new Set(["submitted", "awaiting_approval", "awaiting_payment", "queued", "assigned",
-  "in_progress", "escalated"]);
+  "in_progress", "escalated", "awaiting_consumer"]);
 
 export const KIND = { consultation: "Konsultasi", data_order: "Permintaan data", complaint: "Pengaduan" };
 export const TOPIC = { data: "Data", metadata: "Metadata & rekomendasi statistik", classification: "Klasifikasi" };

@@ -84,6 +84,11 @@ def tariff_items(rec: RequestRecord) -> tuple[Any, ...]:
             kind = getattr(i, "type", None) or ""
             out.append(simponi.TariffItem(i.catalog_id, i.title or i.catalog_id, int(i.price_idr),
                                           accounts.get(kind, default)))
+    q = getattr(rec, "quote", None)
+    if q is not None and q.status == "accepted":  # consumer loop: an accepted price quote, one line per tariff line
+        for ln in q.lines or []:
+            out.append(simponi.TariffItem(f"{q.quote_id}-{ln.code}", f"{ln.service} ({int(ln.quantity)} {ln.unit})",
+                                          int(ln.amount_idr), default))
     total = int(rec.total_idr or 0)
     rest = total - sum(t.amount_idr for t in out)
     if rest < 0 or not out:  # the lines do not explain the total: one line for all of it
@@ -223,7 +228,8 @@ def _doc_data(rec: RequestRecord, b: BillingRecord) -> dict[str, Any]:
     return {
         "request_id": rec.request_id,
         "consumer": {"name": rec.consumer.name, "email": rec.consumer.email, "institution": rec.consumer.institution},
-        "items": [{"catalog_id": i.catalog_id, "title": i.title, "price_idr": int(i.price_idr or 0)} for i in rec.items],
+        "items": [{"catalog_id": i.catalog_id, "title": i.title, "price_idr": int(i.price_idr or 0)} for i in rec.items]
+        + quote_lines(rec),
         "total_idr": int(b.amount_idr),
         "billing_code": b.billing_code,
         "expires_at": clock.parse_iso(b.expires_at),
@@ -232,6 +238,18 @@ def _doc_data(rec: RequestRecord, b: BillingRecord) -> dict[str, Any]:
         "ntpn": b.ntpn,
         "paid_at": clock.parse_iso(b.paid_at) if b.paid_at else None,
     }
+
+
+def quote_lines(rec: RequestRecord) -> list[dict[str, Any]]:
+    """consumer loop: the lines of the accepted price quote, as invoice/receipt rows."""
+    from chalicelib.core.fmt import format_idr
+
+    q = getattr(rec, "quote", None)
+    if q is None or q.status != "accepted":
+        return []
+    return [{"catalog_id": ln.code, "price_idr": int(ln.amount_idr),
+             "title": f"{ln.service}: {int(ln.quantity)} {ln.unit} x {format_idr(int(ln.unit_price_idr))}"}
+            for ln in q.lines or []]
 
 
 def billing_for(rec: RequestRecord) -> BillingRecord:

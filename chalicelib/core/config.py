@@ -90,6 +90,11 @@ class Settings(BaseModel):
     rating_prompt_after_h: int = 24
     auto_complete_after_days: int = 7
     approval_timeout_s: int = 14 * 24 * 3600
+    # consumer loop (issue 19): a question or quote unanswered this many working days expires the request; the
+    # consumer is reminded this many working days before; the PNBP tariff of custom work (JSON; "" = built in)
+    consumer_answer_days: int = 10
+    consumer_reminder_days: int = 2
+    tariff_file: str = ""
     fulfilment_timeout_s: int = 60 * 24 * 3600
 
     search_refresh_s: float = 30.0

@@ -43,7 +43,10 @@ def try_assign(rec: RequestRecord, cands: list[Candidate] | None = None, actor: 
     repo = RequestRepository()
     cands = delegation.candidates() if cands is None else cands
     # separation of duties: nobody is delegated their own request (a staff member who is also its consumer)
-    for cand in rank([c for c in cands if c.operator_id != rec.consumer_id], rec.kind, rec.topic):
+    ranked = rank([c for c in cands if c.operator_id != rec.consumer_id], rec.kind, rec.topic)
+    # consumer loop: a paid quote goes back to the operator who priced the work, if they are on duty with room
+    quoted_by = rec.quote.by if rec.quote is not None and rec.quote.status == "accepted" else None
+    for cand in sorted(ranked, key=lambda c: c.operator_id != quoted_by) if quoted_by else ranked:
         now = clock.iso()
         ans = workflow.Answer.success(rec, "delegate", {"assignee": cand.operator_id})
         try:

@@ -109,6 +109,10 @@ def await_payment(rec: RequestRecord, token: str) -> None:
 
 
 def await_fulfilment(rec: RequestRecord, token: str) -> None:
+    if rec.status == lc.AWAITING_PAYMENT and rec.quote is not None and rec.quote.status == "accepted" \
+            and not rec.paid_at:
+        succeed_task(token, {"quote": True})  # consumer loop: an accepted quote goes back to billing
+        return
     cond = RequestRecord.status.is_in(*sorted(lc.IN_PROCESS | {lc.QUEUED}))
     _wait(rec, token, "fulfilment", cond, lambda r: r.status in (lc.DELIVERED, lc.COMPLETED), {"delivered": True})
 

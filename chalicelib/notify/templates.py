@@ -323,6 +323,71 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     },
 }
 
+# --- issue 19 (consumer): questions to the consumer and price quotes (chalicelib/fulfilment/consumer.py) -----
+STATUS_LABELS["awaiting_consumer"] = "Menunggu tanggapan Anda"
+_CONSUMER_TEMPLATES: dict[str, dict[str, Any]] = {
+    "consumer_question": {
+        "subject": "Petugas memerlukan keterangan untuk permintaan {request_id}",
+        "paragraphs": (
+            "Petugas yang menangani {kind_label_lower} Anda dengan nomor {request_id} memerlukan keterangan "
+            "tambahan:",
+            '"{message_excerpt}"',
+            "Mohon jawab melalui halaman permintaan paling lambat {answer_by_text}. Selama menunggu jawaban "
+            "Anda, batas waktu penyelesaian tidak berjalan.",
+            "Tanpa jawaban sampai batas waktu tersebut, permintaan dinyatakan kedaluwarsa.",
+        ),
+        "link_label": "Jawab pertanyaan petugas",
+        "required": ("kind", "message_excerpt"),
+    },
+    "quote_sent": {
+        "subject": "Penawaran harga untuk permintaan {request_id}",
+        "paragraphs": (
+            "Permintaan data khusus Anda dengan nomor {request_id} dikenai tarif PNBP sesuai ketentuan yang "
+            "berlaku.",
+            "Jumlah penawaran: {amount_text} ({amount_words}).",
+            'Catatan petugas: "{message_excerpt}"',
+            "Rincian penawaran dapat dilihat pada halaman permintaan. Bila Anda menyetujui, tagihan PNBP (kode "
+            "billing) diterbitkan; bila menolak, permintaan ditutup.",
+            "Mohon tanggapi paling lambat {answer_by_text}; tanpa tanggapan, permintaan dinyatakan kedaluwarsa.",
+        ),
+        "link_label": "Lihat dan tanggapi penawaran",
+        "required": ("amount_idr",),
+    },
+    "consumer_reminder": {
+        "subject": "Pengingat: permintaan {request_id} menunggu tanggapan Anda",
+        "paragraphs": (
+            "Permintaan {request_id} masih menunggu tanggapan Anda atas {wait_label}.",
+            "Permintaan {request_id} masih menunggu tanggapan Anda.",
+            "Batas waktu tanggapan: {answer_by_text}.",
+            "Tanpa tanggapan sampai batas waktu, permintaan dinyatakan kedaluwarsa.",
+        ),
+        "link_label": "Tanggapi sekarang",
+        "required": (),
+        "alternatives": ((0, 1),),
+    },
+    "quote_accepted": {
+        "subject": "Penawaran harga permintaan {request_id} disetujui pemohon",
+        "paragraphs": (
+            "Pemohon menyetujui penawaran harga untuk permintaan {request_id} sebesar {amount_text}.",
+            "Tagihan PNBP diterbitkan; setelah pembayaran diterima, permintaan kembali kepada petugas untuk "
+            "diselesaikan.",
+        ),
+        "link_label": "Buka permintaan {request_id}",
+        "required": ("amount_idr",),
+    },
+    "quote_declined": {
+        "subject": "Penawaran harga permintaan {request_id} ditolak pemohon",
+        "paragraphs": (
+            "Pemohon menolak penawaran harga untuk permintaan {request_id}; permintaan ditutup.",
+            "Alasan: {reason}",
+        ),
+        "link_label": "Buka permintaan {request_id}",
+        "required": (),
+    },
+}
+TEMPLATES.update(_CONSUMER_TEMPLATES)
+EVENTS = (*EVENTS, *(e for e in _CONSUMER_TEMPLATES if e not in EVENTS))
+
 _FORMATTER = string.Formatter()
 
 

@@ -121,6 +121,45 @@ class Approval(MapAttribute):
     reason = UnicodeAttribute(default="")
 
 
+class QuoteLine(MapAttribute):
+    """One line of a price quote: a tariff service (chalicelib/requests/tariff.py) times a quantity."""
+
+    code = UnicodeAttribute()
+    service = UnicodeAttribute()
+    unit = UnicodeAttribute()
+    unit_price_idr = NumberAttribute()
+    quantity = NumberAttribute()
+    amount_idr = NumberAttribute()
+
+
+class Quote(MapAttribute):
+    """The operator's price quote for a custom request (issue 19): sent → accepted | declined | expired."""
+
+    quote_id = UnicodeAttribute()
+    lines = ListAttribute(of=QuoteLine, default=list)
+    total_idr = NumberAttribute(default=0)
+    note = UnicodeAttribute(default="")
+    by = UnicodeAttribute()
+    at = UnicodeAttribute()
+    status = UnicodeAttribute(default="sent")
+    decided_at = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+
+
+class ConsumerWait(MapAttribute):
+    """What the desk waits for while the request is `awaiting_consumer` (SPEC §3 side loop): an answer to a
+    question, or a decision on a quote; `answer_by` closes the request as `expired` (fulfilment/consumer.py
+    sweep), with a reminder from `remind_at`."""
+
+    kind = UnicodeAttribute()  # question | quote (others may add theirs, e.g. a returned abstract)
+    text = UnicodeAttribute(default="")
+    by = UnicodeAttribute()
+    at = UnicodeAttribute()
+    answer_by = UnicodeAttribute(null=True)
+    remind_at = UnicodeAttribute(null=True)
+    reminded_at = UnicodeAttribute(null=True)
+
+
 class TaskToken(MapAttribute):
     """The workflow's current wait on this request. Once a transition ends the wait, the answer is written
     here in the same transaction (`answer`, `answered_at`) and sent after the commit; the sweeper re-sends
@@ -215,6 +254,8 @@ class RequestRecord(Model):
     execution_name = UnicodeAttribute(null=True)
     problem = UnicodeAttribute(null=True)
     escalation_id = UnicodeAttribute(null=True)
+    consumer_wait = ConsumerWait(null=True)  # set while awaiting_consumer
+    quote = Quote(null=True)  # the latest price quote of a custom request
     legacy_id = UnicodeAttribute(null=True)  # imported from the old system (scripts/migrate_legacy.py)
     legacy = MapAttribute(null=True)  # what the old system knew that has no field here (operator, ...)
 

@@ -142,7 +142,7 @@ class ListQuery(BaseModel):
 class OpsListQuery(ListQuery):
     status: Literal[
         "submitted", "awaiting_approval", "awaiting_payment", "queued", "assigned", "in_progress", "escalated",
-        "delivered", "completed", "rejected", "expired", "cancelled",
+        "delivered", "completed", "rejected", "expired", "cancelled", "awaiting_consumer",
     ] | None = None
     kind: Literal["consultation", "data_order", "complaint"] | None = None
     assignee: Annotated[str, StringConstraints(max_length=64)] | None = None
@@ -184,6 +184,12 @@ class RequestOut(BaseModel):
     closed_reason: str | None = None
     rating: dict[str, Any] | None = None
     timeline: list[TimelineOut] = Field(default_factory=list)
+    # consumer loop (issue 19): what the desk waits for while awaiting_consumer, and the latest price quote
+    awaiting: dict[str, Any] | None = Field(default=None, description="while awaiting_consumer: {kind: question|"
+                                            "quote, text, by, at, answer_by}; no answer by answer_by expires it")
+    quote: dict[str, Any] | None = Field(default=None, description="{quote_id, lines [{code, service, unit, "
+                                         "unit_price_idr, quantity, amount_idr}], total_idr, note, at, status: "
+                                         "sent|accepted|declined|expired, decided_at, reason}")
 
 
 class OpsRequestOut(RequestOut):
@@ -216,3 +222,36 @@ class MessageOut(BaseModel):
     author_role: str
     body: str
     internal: bool = False
+
+# --- consumer loop (issue 19): questions to the consumer, price quotes from the tariff ------------------------
+class QuestionIn(Strict):
+    question: Text
+
+
+class QuoteLineIn(Strict):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
+                                           pattern=r"^[A-Za-z0-9_.-]+$")]
+    quantity: int = Field(ge=1, le=10000)
+
+
+class QuoteIn(Strict):
+    lines: list[QuoteLineIn] = Field(min_length=1, max_length=20)
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class QuoteDecisionIn(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class TariffItemOut(BaseModel):
+    code: str
+    service: str
+    unit: str
+    unit_price_idr: int
+    description: str = ""
+
+
+class TariffOut(BaseModel):
+    version: str
+    basis: str = ""
+    items: list[TariffItemOut]

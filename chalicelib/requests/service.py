@@ -61,7 +61,27 @@ def _common(rec: RequestRecord) -> dict[str, Any]:
         rating=({"score": int(rec.rating.score), "comment": rec.rating.comment, "at": rec.rating.at}
                 if rec.rating else None),
         timeline=[{"at": t.at, "status": t.status, "actor": t.actor, "note": t.note or ""} for t in rec.timeline or []],
+        awaiting=_awaiting(rec), quote=_quote(rec),
     )
+
+
+def _awaiting(rec: RequestRecord) -> dict[str, Any] | None:
+    """consumer loop (issue 19): what the desk waits for, while the request waits on the consumer."""
+    w = rec.consumer_wait
+    if w is None or rec.status != lc.AWAITING_CONSUMER:
+        return None
+    return {"kind": w.kind, "text": w.text or "", "by": w.by, "at": w.at, "answer_by": w.answer_by}
+
+
+def _quote(rec: RequestRecord) -> dict[str, Any] | None:
+    q = rec.quote
+    if q is None:
+        return None
+    return {"quote_id": q.quote_id, "total_idr": int(q.total_idr or 0), "note": q.note or "", "by": q.by,
+            "at": q.at, "status": q.status, "decided_at": q.decided_at, "reason": q.reason,
+            "lines": [{"code": ln.code, "service": ln.service, "unit": ln.unit,
+                       "unit_price_idr": int(ln.unit_price_idr), "quantity": int(ln.quantity),
+                       "amount_idr": int(ln.amount_idr)} for ln in q.lines or []]}
 
 
 def to_ops_out(rec: RequestRecord) -> OpsRequestOut:
@@ -351,10 +371,13 @@ class RequestService:
         return [MessageOut(msg_id=m.msg_id, at=m.at, author=m.author, author_name=m.author_name,
                            author_role=m.author_role, body=m.body, internal=bool(m.internal)) for m in msgs]
 
-    def post_message(self, p: Principal, request_id: str, body: str, internal: bool, staff_view: bool) -> MessageOut:
+    def post_message(self, p: Principal, request_id: str, body: str, internal: bool, staff_view: bool,
+                     rec: RequestRecord | None = None) -> MessageOut:
+        """`rec`: the request, when the caller has just read it for the same principal (fulfilment/consumer.py)."""
         from chalicelib.notify import outbox
 
-        rec = self.ops_get(p, request_id, access.HANDLE) if staff_view else self.get_own(p, request_id)
+        if rec is None:
+            rec = self.ops_get(p, request_id, access.HANDLE) if staff_view else self.get_own(p, request_id)
         if rec.status in lc.TERMINAL and rec.status != lc.COMPLETED:
             raise Conflict("the request is closed")
         if internal and not staff_view:

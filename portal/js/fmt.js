@@ -21,7 +21,7 @@ export const STATUS = {
 };
 export const OPEN = new Set(["submitted", "awaiting_approval", "awaiting_payment", "awaiting_consumer", "queued",
   "assigned", "in_progress", "escalated"]);
-export const CANCELLABLE = new Set(["submitted", "awaiting_approval", "awaiting_payment"]);
+export const CANCELLABLE = new Set(["submitted", "awaiting_approval", "awaiting_payment", "awaiting_consumer"]);
 
 export const KIND = { consultation: "Konsultasi", data_order: "Permintaan data", complaint: "Pengaduan" };
 export const TOPIC = { data: "Data", metadata: "Metadata & rekomendasi statistik", classification: "Klasifikasi" };

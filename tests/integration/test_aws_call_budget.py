@@ -111,6 +111,15 @@ BUDGETS: dict[str, tuple[int, str]] = {
                           "and its billing: 5 + 2 per request (+1 per billed request)"),
     "DELETE /me": (10, "a bulk erasure, measured for a caller with one closed request: grows with the caller's "
                        "requests, messages and notifications"),
+    # consumer loop (issue 19)
+    "POST /requests/{request_id}/messages [answer]": (2, "request + ONE TransactWrite: the answer + the request "
+                                                         "back in progress + audit + the operator's notice"),
+    "GET /ops/tariff": (0, "the tariff is a data file, cached per container"),
+    "POST /ops/requests/{request_id}/question": (2, "request + ONE TransactWrite: request + message + audit + notice"),
+    "POST /ops/requests/{request_id}/quote": (2, "request + ONE TransactWrite: request + audit + notice"),
+    "POST /requests/{request_id}/quote/accept": (2, "request + ONE TransactWrite: request + the operator's load + "
+                                                    "audit + workflow answer + notices"),
+    "POST /requests/{request_id}/quote/decline": (2, "request + ONE TransactWrite (as accept)"),
     # staff and units (issue 18)
     "GET /me/roles": (0, "the caller's staff-directory entry is cached per container (staff_roles_cache_s)"),
     "POST /ops/staff": (2, "the operator record (BatchGet), then ONE TransactWrite: entry + audit + operator"),

@@ -9,6 +9,7 @@ import {
   showFormError, emptyState, alertBox,
 } from "../ui.js";
 import { dueCell, isOverdue } from "./common.js";
+import { consumerActions } from "./request-consumer.js";
 import { sha256File } from "../sha256.js";
 import { postToS3, CONTENT_TYPES, extensionOf, safeFilename } from "../upload.js";
 
@@ -217,6 +218,7 @@ export async function render(view, params, ctx) {
         field("Alasan / catatan keputusan", reason, { hint: "Wajib diisi bila menolak; dikirim ke pemohon." }),
         h("div", { class: "btn-row" }, ok, no)));
     }
+    parts.push(...consumerActions(rec, { canAct, act }));  // questions and price quotes (issue 19)
     if (["assigned", "in_progress"].includes(rec.status) && canAct && hasRole(user, "operator", "supervisor", "admin")) {
       parts.push(escalateForm(rec, act));
     }

@@ -8,6 +8,7 @@ import { STATUS, OPEN, CANCELLABLE, KIND, TOPIC, TTYPE, BILLING, ITEM_TYPE, date
 import { pageHeader, loading, errorBox, emptyState, facts, card, statusBadge, busy, toast, field, showFormError,
   alertBox } from "../ui.js";
 import { keepDraft } from "../store.js";
+import { consumerPanel } from "./request-consumer.js";
 
 export const needsLogin = "melihat permintaan Anda";
 const POLL_MS = 4000;
@@ -117,6 +118,7 @@ async function renderDetail(main, ctx, id) {
         ["Petugas", r.assignee ? "Sudah ditugaskan" : "Belum ditugaskan"],
       ]),
       actions(main, ctx, r)),
+    consumerPanel(r, () => renderDetail(main, ctx, r.request_id)),  // the desk's question or price quote (issue 19)
     billingSummary(r, data.billing),
     deliverables(r, data.files),
     rating(main, ctx, r),
