@@ -484,6 +484,43 @@ def uploads_worker(event, context):
     return sqs_batch(event, worker.handle_upload_event, "uploads")
 
 
+# --- files: the data files of catalog items, open downloads (chalicelib/delivery/catalog_files.py, issue 19) --
+def _files():
+    from chalicelib.delivery import catalog_files
+
+    return catalog_files
+
+
+@api.route("/catalog/items/{item_id}/files", roles=None, response=list[dl.PublicFileOut], tag="catalog",
+           summary="The verified data files of a published item (downloadable at once when it is open data)")
+def catalog_item_files(ctx: Ctx, item_id: str):
+    return _files().public_files(item_id)
+
+
+@api.route("/catalog/items/{item_id}/files/{file_id}/download", "POST", roles=None, response=dl.DownloadLinkOut,
+           tag="catalog", summary="A short-lived download link of an open item's file, for anyone (logged)")
+def catalog_file_download(ctx: Ctx, item_id: str, file_id: str):
+    return _files().download(ctx.request.headers, item_id, file_id)
+
+
+@api.route("/ops/catalog/items/{item_id}/files", "POST", roles=ADMIN, body=dl.DeliverableIn, response=dl.UploadOut,
+           status=201, tag="catalog", summary="Attach a data file: pre-signed POST, verified after the upload")
+def ops_catalog_file_create(ctx: Ctx, item_id: str, body: dl.DeliverableIn):
+    return _files().create_upload(ctx.user, item_id, body)
+
+
+@api.route("/ops/catalog/items/{item_id}/files", roles=ADMIN, response=list[dl.CatalogFileOut], tag="catalog",
+           summary="A catalog item's data files with their verification status")
+def ops_catalog_files(ctx: Ctx, item_id: str):
+    return _files().list_for_staff(item_id)
+
+
+@api.route("/ops/catalog/items/{item_id}/files/{file_id}", "DELETE", roles=ADMIN, status=204, tag="catalog",
+           summary="Remove a data file (orders already delivered keep theirs)")
+def ops_catalog_file_delete(ctx: Ctx, item_id: str, file_id: str):
+    _files().remove(ctx.user, item_id, file_id)
+
+
 # --- attachments: consumers' documents on a request or message, verified after upload (chalicelib/attachments)
 at = lazy_module("chalicelib.attachments.schemas")
 

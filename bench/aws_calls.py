@@ -398,6 +398,7 @@ class World:
             "resolved": consult[11:13], "faq": faq_ids,
         }
         self.uploads: list[str] = []
+        self.ids.update(self.catalog_files())
         self.ids.update(self.consumer_loop())
 
     # the webhook's event
@@ -468,6 +469,49 @@ class World:
                               {"lines": [{"code": "TAB-KHUSUS", "quantity": 2}]}))
         return {"to_ask": consult[:2], "to_answer": consult[2:], "to_quote": custom[:2], "to_accept": custom[2:4],
                 "to_decline": custom[4:6]}
+
+    def catalog_files(self) -> dict[str, Any]:
+        """File-backed catalog items (issue 19): an open publication and a paid table with a verified file each; a
+        free order of the one and a paid order of the other, delivered automatically (no operator)."""
+        import requests
+
+        from chalicelib.core import clock
+        from tests.factories import put_catalog
+
+        put_catalog([{"id": "PB-FILE1", "type": "publication", "title": "Statistik Indonesia 2024", "format": "csv"},
+                     {"id": "TS-FILE2", "title": "Upah Buruh Menurut Provinsi 2024", "access": "paid",
+                      "price_idr": 50000, "format": "csv"}])
+        files = {}
+        for item in ("PB-FILE1", "TS-FILE2"):
+            out = self.ok(*self.api.post(f"/ops/catalog/items/{item}/files", "admin1", self.file_decl(0)), expect=201)
+            resp = requests.post(out["upload"]["url"], data=out["upload"]["fields"], files={"file": ("f", CSV)},
+                                 timeout=10)
+            assert resp.status_code in (200, 201, 204), resp.text
+            files[item] = out["deliverable_id"]
+        assert self.worker.run_until(lambda: all(
+            f["status"] == "ready" for it in files for f in self.api.get(f"/ops/catalog/items/{it}/files", "admin1")[1]))
+        free = self.submit({**FREE_ORDER, "items": [{"catalog_id": "PB-FILE1"}]})
+        paid = self.submit({**FREE_ORDER, "items": [{"catalog_id": "TS-FILE2"}]})
+        self.wait({free: "delivered", paid: "awaiting_payment"})
+        from chalicelib.billing.signature import sign
+
+        b = self.ok(*self.api.get(f"/requests/{paid}/billing", "consumer1"))
+        raw = json.dumps({"event_id": "evt-bench-files", "billing_code": b["billing_code"], "status": "paid",
+                          "amount_idr": b["amount_idr"], "paid_at": clock.iso(), "ntpn": "NTPN1234ABCD9999"})
+        self.ok(*self.api.call("POST", "/webhooks/billing", None, raw,
+                               {"X-Signature": sign(b"test-webhook-secret", raw.encode(), int(time.time()))}))
+        self.wait({paid: "delivered"})
+        return {"file_item": "PB-FILE1", "file": files["PB-FILE1"], "auto_delivered": [free, paid]}
+
+    def file_decl(self, i: int) -> dict[str, Any]:
+        return {"filename": f"statistik {i}.csv", "content_type": "text/csv", "size_bytes": len(CSV),
+                "sha256": hashlib.sha256(CSV).hexdigest()}
+
+    def delete_file(self, i: int) -> Req:
+        item = self.ids["file_item"]
+        out = self.ok(*self.api.post(f"/ops/catalog/items/{item}/files", "admin1", self.file_decl(10 + i)),
+                      expect=201)
+        return Req("DELETE", f"/ops/catalog/items/{item}/files/{out['deliverable_id']}", "admin1", expect=204)
 
     def roster(self) -> dict[str, Any]:
         from chalicelib.core import clock
@@ -641,6 +685,17 @@ def cases() -> list[Case]:
           lambda w, i: Req("GET", f"/ops/requests/{w.ids['assigned2']}/attachments", "operator1")),
         C("GET", "/ops/requests/{request_id}/downloads", "",
           lambda w, i: Req("GET", f"/ops/requests/{w.ids['delivered_order']}/downloads", "operator1")),
+        # files of catalog items (issue 19)
+        C("GET", "/catalog/items/{item_id}/files", "",
+          lambda w, i: Req("GET", f"/catalog/items/{w.ids['file_item']}/files", None)),
+        C("POST", "/catalog/items/{item_id}/files/{file_id}/download", "",
+          lambda w, i: Req("POST", f"/catalog/items/{w.ids['file_item']}/files/{w.ids['file']}/download", None, {})),
+        C("POST", "/ops/catalog/items/{item_id}/files", "",
+          lambda w, i: Req("POST", f"/ops/catalog/items/{w.ids['file_item']}/files", "admin1", w.file_decl(1 + i),
+                           expect=201)),
+        C("GET", "/ops/catalog/items/{item_id}/files", "",
+          lambda w, i: Req("GET", f"/ops/catalog/items/{w.ids['file_item']}/files", "admin1")),
+        C("DELETE", "/ops/catalog/items/{item_id}/files/{file_id}", "", lambda w, i: w.delete_file(i)),
         # release calendar, subscriptions, privacy, FAQ (issue 12)
         C("GET", "/catalog/releases", "", lambda w, i: Req("GET", "/catalog/releases", None)),
         C("POST", "/ops/catalog/items/{item_id}/publish", "",

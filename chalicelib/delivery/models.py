@@ -40,6 +40,7 @@ class DeliverableRecord(Model):
     version_id = UnicodeAttribute(null=True)  # the S3 object version that was verified (or rejected)
     deleted_at = UnicodeAttribute(null=True)
     deleted_by = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(null=True)  # "catalog": a published file of an ordered item (delivery/catalog_files.py)
 
 
 class DownloadRecord(Model):

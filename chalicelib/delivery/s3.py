@@ -146,6 +146,12 @@ def delete_version(key: str, version_id: str | None) -> None:
     _s3().delete_object(**kwargs)
 
 
+def delete_current(key: str) -> None:
+    """Delete `key` the ordinary way: a delete marker in the versioned bucket; earlier versions stay (and expire
+    by the bucket's lifecycle), so a link pinned to a version keeps working until then."""
+    _s3().delete_object(Bucket=bucket(), Key=key)
+
+
 def delete_all_versions(key: str) -> int:
     """Permanently delete every version and delete marker of exactly `key`; returns how many."""
     s3 = _s3()

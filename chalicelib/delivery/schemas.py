@@ -111,6 +111,8 @@ class DeliverableOut(BaseModel):
     verified_at: str | None = None
     deleted_at: str | None = None
     deleted_by: str | None = None
+    source: str | None = Field(default=None, description='"catalog": a published file of an ordered catalog item, '
+                                                         'delivered automatically')
 
 
 class DownloadLinkOut(BaseModel):
@@ -122,6 +124,40 @@ class DownloadLinkOut(BaseModel):
     sha256: str
     download_url: str
     expires_at: str
+
+
+# --- file-backed catalog items (delivery/catalog_files.py) ---------------------------------------------------
+class CatalogFileOut(BaseModel):
+    """A catalog item's data file as admins see it."""
+
+    file_id: str
+    item_id: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    status: str
+    reject_code: str | None = None
+    reject_reason: str | None = None
+    uploaded_by: str
+    created_at: str
+    upload_expires_at: str | None = None
+    uploaded_at: str | None = None
+    verified_at: str | None = None
+    deleted_at: str | None = None
+    deleted_by: str | None = None
+
+
+class PublicFileOut(BaseModel):
+    """A verified data file of a published catalog item; `downloadable`: open data, a link for anyone."""
+
+    file_id: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    verified_at: str | None = None
+    downloadable: bool
 
 
 class DownloadLogOut(BaseModel):

@@ -43,6 +43,8 @@ from chalicelib.requests.service import RequestService
 UPLOADABLE = (lc.ASSIGNED, lc.IN_PROGRESS, lc.ESCALATED)
 #: statuses in which the consumer can download
 DOWNLOADABLE = (lc.DELIVERED, lc.COMPLETED)
+#: statuses in which the catalog part of a mixed order (delivered automatically) can be downloaded before the rest
+EARLY = tuple(sorted(lc.IN_PROCESS | {lc.QUEUED}))
 #: at most this many live (not deleted) deliverables per request (and so <= 100 items per transaction)
 MAX_DELIVERABLES = 50
 KEY_PREFIX = "deliverables/"
@@ -86,7 +88,7 @@ def to_staff_out(d: DeliverableRecord) -> DeliverableOut:
         size_bytes=int(d.size_bytes), sha256=d.sha256, status=d.status, reject_code=d.reject_code,
         reject_reason=d.reject_reason, uploaded_by=d.uploaded_by, created_at=d.created_at,
         upload_expires_at=d.upload_expires_at, uploaded_at=d.uploaded_at, verified_at=d.verified_at,
-        deleted_at=d.deleted_at, deleted_by=d.deleted_by,
+        deleted_at=d.deleted_at, deleted_by=d.deleted_by, source=d.source,
     )
 
 
@@ -179,7 +181,8 @@ class DeliveryService:
             return d
 
         d = retrying(write)
-        removed = s3.delete_all_versions(d.s3_key)
+        # a published catalog file delivered automatically is the catalog's object, not the request's: kept
+        removed = s3.delete_all_versions(d.s3_key) if d.s3_key.startswith(KEY_PREFIX) else 0
         obs.count("DeliverableDeleted")
         obs.logger().info("deliverable deleted", extra={"request_id": request_id, "deliverable_id": deliverable_id,
                                                         "versions_removed": removed})
@@ -201,9 +204,13 @@ class DeliveryService:
         return rec
 
     @staticmethod
-    def check_downloadable(rec: RequestRecord) -> None:
-        """409 until delivered and paid/approved; 403 once the download window has closed."""
-        if rec.status not in DOWNLOADABLE or not rec.delivered_at:
+    def check_downloadable(rec: RequestRecord, early: bool = False) -> None:
+        """409 until delivered and paid/approved; 403 once the download window has closed. `early`: the published
+        catalog files of an order that the desk completes with a custom part (delivered automatically once
+        paid/approved, fulfilment/autodeliver.py), downloadable while the rest is being prepared."""
+        if early and rec.status in EARLY:
+            pass
+        elif rec.status not in DOWNLOADABLE or not rec.delivered_at:
             raise Conflict("the request has not been delivered yet", code="not_delivered",
                            details={"status": rec.status})
         ttype = rec.transaction_type
@@ -214,6 +221,8 @@ class DeliveryService:
             raise Conflict("the request has not been paid", code="not_paid")
         if ttype not in ("free", "internal", "paid", "zero_rupiah"):
             raise Conflict("the request is not cleared for download", code="not_paid")
+        if not rec.delivered_at:
+            return  # early: the download window starts with the delivery
         closes = clock.parse_iso(rec.delivered_at) + timedelta(days=get_settings().download_window_days)
         if clock.now() >= closes:
             raise Forbidden("the download period for this request has ended", code="download_window_closed",
@@ -222,8 +231,10 @@ class DeliveryService:
     def issue_downloads(self, p: Principal, request_id: str) -> list[DownloadLinkOut]:
         rec = self._own(p, request_id)
         request = FirstThenFresh(rec, lambda: self._own(p, request_id))
-        self.check_downloadable(rec)
-        ready = sorted((d for d in deliverables(request_id) if d.status == READY),
+        files = [d for d in deliverables(request_id) if d.status == READY]
+        early = rec.status in EARLY and any(d.source == "catalog" for d in files)
+        self.check_downloadable(rec, early)
+        ready = sorted((d for d in files if not early or d.source == "catalog"),
                        key=lambda d: (d.created_at, d.deliverable_id))
         if not ready:
             return []
@@ -249,11 +260,11 @@ class DeliveryService:
 
         def write() -> None:
             current = request()
-            self.check_downloadable(current)
+            self.check_downloadable(current, early)
             self.repo.append_audit(
                 current, p.sub, "delivery.download_issued",
                 {"deliverables": [d.deliverable_id for d in ready], "expires_at": expires_at},
-                condition=RequestRecord.status.is_in(*DOWNLOADABLE), also=save_logs,
+                condition=RequestRecord.status.is_in(*(EARLY if early else DOWNLOADABLE)), also=save_logs,
             )
 
         retrying(write)

@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.core import clock, obs
 from chalicelib.core.errors import NotFound, retrying
-from chalicelib.delivery import s3
+from chalicelib.delivery import catalog_files, s3
 from chalicelib.delivery.models import PENDING, READY, REJECTED, DeliverableRecord
 from chalicelib.delivery.repository import find
 from chalicelib.delivery.service import WORKER_ACTOR, parse_key
@@ -60,6 +60,9 @@ def process_upload(key: str, version_id: str | None, event_time: Any = None) -> 
     """Verify one uploaded object version; returns what was done (for logs and tests)."""
     log = obs.logger()
     parsed = parse_key(key)
+    if parsed is None and key.startswith(catalog_files.KEY_PREFIX):
+        # a catalog item's data file (issue 19): the same verification, against its catalog file record
+        return catalog_files.process_upload(key, version_id, _event_time(event_time), _verify)
     if parsed is None:
         log.warning("object outside the deliverables layout ignored")
         return "ignored"

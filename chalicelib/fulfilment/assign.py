@@ -15,7 +15,7 @@ from chalicelib.core.errors import BadRequest, Conflict
 from chalicelib.core.outbox import Message
 from chalicelib.delegation import service as delegation
 from chalicelib.delegation.policy import Candidate, rank
-from chalicelib.fulfilment import notices
+from chalicelib.fulfilment import autodeliver, notices
 from chalicelib.requests import lifecycle as lc
 from chalicelib.requests import workflow
 from chalicelib.requests.effects import Effects
@@ -74,8 +74,10 @@ def delegate(rec: RequestRecord, token: str) -> str | None:
     if rec.status in lc.TERMINAL:
         workflow.fail_task(token, workflow.CLOSED, f"request is {rec.status}")
         return None
+    rec.task = TaskToken(stage="delegate", token=token, at=clock.iso())
+    if autodeliver.deliver_files(rec):  # published catalog files: delivered without an operator (issue 19)
+        return None
     if rec.status != lc.QUEUED:
-        rec.task = TaskToken(stage="delegate", token=token, at=clock.iso())
         op = try_assign(rec)
         if op:
             return op

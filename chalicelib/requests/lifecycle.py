@@ -37,11 +37,13 @@ OPEN = frozenset({SUBMITTED, AWAITING_APPROVAL, AWAITING_PAYMENT, QUEUED, ASSIGN
 CANCELLABLE = frozenset({SUBMITTED, AWAITING_APPROVAL, AWAITING_PAYMENT, AWAITING_CONSUMER})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    SUBMITTED: frozenset({AWAITING_APPROVAL, AWAITING_PAYMENT, QUEUED, ASSIGNED, REJECTED, CANCELLED}),
-    AWAITING_APPROVAL: frozenset({AWAITING_PAYMENT, QUEUED, ASSIGNED, REJECTED, CANCELLED, EXPIRED}),
+    # -> DELIVERED without an operator: an order of published catalog files, delivered automatically once free,
+    # approved and paid as needed (chalicelib/fulfilment/autodeliver.py, at the workflow's delegation step)
+    SUBMITTED: frozenset({AWAITING_APPROVAL, AWAITING_PAYMENT, QUEUED, ASSIGNED, REJECTED, CANCELLED, DELIVERED}),
+    AWAITING_APPROVAL: frozenset({AWAITING_PAYMENT, QUEUED, ASSIGNED, REJECTED, CANCELLED, EXPIRED, DELIVERED}),
     # a quoted request accepted by the consumer is billed like an order and delegated again once paid
-    AWAITING_PAYMENT: frozenset({QUEUED, ASSIGNED, EXPIRED, CANCELLED}),
-    QUEUED: frozenset({ASSIGNED, CANCELLED}),
+    AWAITING_PAYMENT: frozenset({QUEUED, ASSIGNED, EXPIRED, CANCELLED, DELIVERED}),
+    QUEUED: frozenset({ASSIGNED, CANCELLED, DELIVERED}),
     ASSIGNED: frozenset({IN_PROGRESS, QUEUED, CANCELLED}),
     IN_PROGRESS: frozenset({ESCALATED, DELIVERED, AWAITING_CONSUMER}),
     # answered → back to work; quote accepted → billed; no answer in time → expired; withdrawn/declined → cancelled

@@ -70,6 +70,13 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "GET /ops/requests/{request_id}/deliverables": (2, ""),
     "DELETE /ops/requests/{request_id}/deliverables/{deliverable_id}": (3, ""),
     "GET /ops/requests/{request_id}/downloads": (2, ""),
+    # files of catalog items (issue 19)
+    "GET /catalog/items/{item_id}/files": (2, "the item (published?) + its files (one Query)"),
+    "POST /catalog/items/{item_id}/files/{file_id}/download": (3, "the item (open?), the file, the download log "
+                                                                  "(PutItem)"),
+    "POST /ops/catalog/items/{item_id}/files": (3, "the item + its files (the 20-file cap) + PutItem"),
+    "GET /ops/catalog/items/{item_id}/files": (2, "the item + its files (one Query)"),
+    "DELETE /ops/catalog/items/{item_id}/files/{file_id}": (2, "the file + its conditional update"),
     "POST /ops/requests/{request_id}/escalations": (3, "request + TransactWrite (escalation + request) + the "
                                                        "unit's producers to notify"),
     "GET /ops/escalations": (5, "the escalations are partitioned by unit (by_unit GSI): one Query per unit the "
