@@ -67,16 +67,52 @@ class CatalogItemOut(BaseModel):
     updated_at: str = ""
 
 
+# --- search (multi-select facets: a comma-separated list is OR within the facet, facets combine with AND) ----
+_TYPE_RE = "(table_static|table_dynamic|publication|microdata|map)"
+_Values = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000, pattern=r"^[^,]{0,100}(,[^,]{0,100}){0,49}$")]
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
 class SearchQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    type: ItemType | None = None
-    subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    year: int | None = Field(default=None, ge=1900, le=2100)
+    type: Annotated[str, StringConstraints(strip_whitespace=True, pattern=rf"^({_TYPE_RE}(,{_TYPE_RE}){{0,4}})?$")] | None = Field(
+        default=None, description="item types, comma-separated (OR): table_static, table_dynamic, publication, microdata, map")
+    subject: _Values | None = Field(default=None, description="subjects, comma-separated (OR); case and accents ignored")
+    region: _Values | None = Field(
+        default=None, description="exact regions, comma-separated (OR): BPS codes (0000, 32, 3273) or names")
+    province: _Values | None = Field(
+        default=None, description="provinces, comma-separated (OR): two-digit BPS codes or names; a province "
+                                  "includes its regencies and cities")
+    regency: _Values | None = Field(
+        default=None, description="regencies/cities, comma-separated (OR): four-digit BPS codes or names")
+    year: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\d{4}(,\d{4}){0,49})?$")] | None = Field(
+        default=None, description="years, comma-separated (OR), 1900..2100")
+    sort: Literal["relevance", "newest", "title"] = Field(
+        default="relevance", description="relevance (without words: newest first), newest (release date), title (A-Z)")
     page: int = Field(default=1, ge=1, le=1000)
     page_size: int = Field(default=20, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _years_in_range(self) -> SearchQuery:
+        if any(not 1900 <= int(y) <= 2100 for y in _split(self.year)):
+            raise ValueError("year must be within 1900..2100")
+        return self
+
+    def filters(self) -> dict[str, list[str] | list[int]]:
+        """The facet selections as lists for the search engine (absent facets left out)."""
+        out: dict[str, list[str] | list[int]] = {}
+        for name in ("type", "subject", "region", "province", "regency"):
+            values = _split(getattr(self, name))
+            if values:
+                out[name] = values
+        if _split(self.year):
+            out["year"] = [int(y) for y in _split(self.year)]
+        return out
 
 
 class SearchHit(BaseModel):
@@ -108,8 +144,12 @@ class SearchResult(BaseModel):
     total: int
     page: int
     page_size: int
+    sort: str = "relevance"
     items: list[SearchHit]
-    facets: dict[str, dict[str, int]]
+    facets: dict[str, dict[str, int]] = Field(
+        description="type, subject, region, year, province (incl. its regencies/cities), regency: value -> count; "
+                    "each facet counts the matches of the other facets' selections (its own values stay selectable)")
+    relaxed: bool = False
     faq: list[FaqHit] | None = None
 
 

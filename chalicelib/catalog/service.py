@@ -48,7 +48,7 @@ def reset() -> None:
     _store = None
 
 
-EMPTY_FACETS = {"type": {}, "subject": {}, "region": {}, "year": {}}
+EMPTY_FACETS = {"type": {}, "subject": {}, "region": {}, "year": {}, "province": {}, "regency": {}}
 
 
 def search(q: SearchQuery, faq: Callable[[str, int], list[dict[str, Any]]] | None = None) -> dict[str, Any]:
@@ -61,11 +61,11 @@ def search(q: SearchQuery, faq: Callable[[str, int], list[dict[str, Any]]] | Non
     except (LookupError, SearchUnavailable):
         index = None  # no snapshot published yet: an empty catalog, not an error
     if index is None:
-        result = {"total": 0, "page": q.page, "page_size": q.page_size, "items": [], "facets": EMPTY_FACETS}
+        result = {"total": 0, "page": q.page, "page_size": q.page_size, "sort": q.sort, "items": [],
+                  "facets": EMPTY_FACETS}
     else:
         try:
-            result = index.search(q.q, type=q.type, subject=q.subject, region=q.region, year=q.year, page=q.page,
-                                  page_size=q.page_size)
+            result = index.search(q.q, sort=q.sort, page=q.page, page_size=q.page_size, **q.filters())
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
     result["faq"] = _faq_for(q.q, faq) if q.page == 1 and faq is not None else []

@@ -11,8 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from moto import mock_aws
 
+from chalicelib.catalog import regions
 from chalicelib.catalog.search import engine as engine_mod
 from chalicelib.catalog.search import text
 from chalicelib.catalog.search.engine import ITEM_TYPES, SearchIndex
@@ -219,20 +222,66 @@ def test_browse_sorted_by_release_date(mixed_index, mixed_items):
 # ---- filters and facets ----------------------------------------------------------------------
 
 
-def expected_facets(items: list[dict]) -> dict[str, dict[str, int]]:
-    return {
-        "type": dict(collections.Counter(i["type"] for i in items)),
-        "subject": dict(collections.Counter(i["subject"] for i in items)),
-        "region": dict(collections.Counter(i["region"] for i in items)),
-        "year": dict(collections.Counter(str(i["year"]) for i in items)),
-    }
+def _prov_name(code: str) -> str:
+    return regions.get(code[:2]).name
 
 
-def check_facets(res: dict, expected_items: list[dict]) -> None:
+def _selected(values) -> list[str]:
+    if values is None:
+        return []
+    return [str(v) for v in ([values] if isinstance(values, str | int) else values)]
+
+
+def _matches(item: dict, name: str, values) -> bool:
+    """The reference semantics of one facet selection (OR over its values)."""
+    want = _selected(values)
+    if not want:
+        return True
+    code = item["region_code"]
+    folded = [text.fold(v) for v in want]
+    if name == "type":
+        return item["type"] in want
+    if name == "subject":
+        return text.fold(item["subject"]) in folded
+    if name == "year":
+        return str(item["year"]) in want
+    if name == "region":
+        return code in want or text.fold(item["region"]) in folded
+    if name == "province":
+        folded = [f.removeprefix("provinsi ") for f in folded]
+        return code != "0000" and (code[:2] in want or text.fold(_prov_name(code)) in folded)
+    if name == "regency":
+        return len(code) == 4 and code != "0000" and (code in want or text.fold(item["region"]) in folded)
+    raise AssertionError(name)
+
+
+def _facet_key(item: dict, name: str) -> str | None:
+    code = item["region_code"]
+    if name == "province":
+        return _prov_name(code) if code != "0000" else None
+    if name == "regency":
+        return item["region"] if len(code) == 4 and code != "0000" else None
+    return str(item[name])
+
+
+def expected_facets(items: list[dict], filters: dict | None = None) -> dict[str, dict[str, int]]:
+    """Each facet counts the items that every *other* facet's selection lets through (multi-select facets)."""
+    filters = filters or {}
+    out: dict[str, dict[str, int]] = {}
+    for name in engine_mod.FACETS:
+        others = [(n, v) for n, v in filters.items() if n != name and n in engine_mod.FACETS]
+        keys = [_facet_key(i, name) for i in items if all(_matches(i, n, v) for n, v in others)]
+        out[name] = dict(collections.Counter(k for k in keys if k is not None))
+    return out
+
+
+def check_facets(res: dict, expected_items: list[dict], filters: dict | None = None, all_items=None) -> None:
     assert res["total"] == len(expected_items)
-    for name, counts in res["facets"].items():
-        assert sum(counts.values()) == res["total"], name
-    assert res["facets"] == expected_facets(expected_items)
+    for name in ("type", "subject", "region", "year"):
+        if name not in (filters or {}):
+            assert sum(res["facets"][name].values()) == res["total"], name
+    got = {name: {k: v for k, v in counts.items() if v} for name, counts in res["facets"].items()}
+    assert got == expected_facets(all_items if all_items is not None else expected_items, filters)
 
 
 def test_facets_of_browse_equal_hand_counts(mixed_index, mixed_items):
@@ -241,55 +290,157 @@ def test_facets_of_browse_equal_hand_counts(mixed_index, mixed_items):
     counts = list(res["facets"]["subject"].values())
     assert counts == sorted(counts, reverse=True)
     assert list(res["facets"]["year"]) == sorted(res["facets"]["year"], reverse=True)
+    assert set(res["facets"]) == {"type", "subject", "region", "year", "province", "regency"}
 
 
-@pytest.mark.parametrize("filters, predicate", [
-    ({"type": "microdata"}, lambda i: i["type"] == "microdata"),
-    ({"type": "table_static"}, lambda i: i["type"] == "table_static"),
-    ({"subject": "Inflasi"}, lambda i: i["subject"] == "Inflasi"),
-    ({"subject": "inflasi"}, lambda i: i["subject"] == "Inflasi"),
-    ({"region": "32"}, lambda i: i["region_code"] == "32"),
-    ({"region": "Jawa Barat"}, lambda i: i["region_code"] == "32"),
-    ({"region": "jawa barat"}, lambda i: i["region_code"] == "32"),
-    ({"region": "0000"}, lambda i: i["region_code"] == "0000"),
-    ({"year": 2023}, lambda i: i["year"] == 2023),
-    ({"year": "2023"}, lambda i: i["year"] == 2023),
-    ({"type": "table_static", "year": 2022}, lambda i: i["type"] == "table_static" and i["year"] == 2022),
-    ({"type": "publication", "region": "Indonesia", "subject": "Pertanian"},
-     lambda i: i["type"] == "publication" and i["region_code"] == "0000" and i["subject"] == "Pertanian"),
-])
-def test_filters_and_their_facets(mixed_index, mixed_items, filters, predicate):
-    expected = [i for i in mixed_items if predicate(i)]
+FILTER_CASES = [
+    {"type": "microdata"},
+    {"type": "table_static"},
+    {"subject": "Inflasi"},
+    {"subject": "inflasi"},
+    {"region": "32"},
+    {"region": "Jawa Barat"},
+    {"region": "jawa barat"},
+    {"region": "0000"},
+    {"year": 2023},
+    {"year": "2023"},
+    {"type": "table_static", "year": 2022},
+    {"type": "publication", "region": "Indonesia", "subject": "Pertanian"},
+    # multi-select: OR within a facet, AND across facets
+    {"type": ["publication", "map"]},
+    {"type": ["publication", "map"], "year": [2022, 2023]},
+    {"subject": ["Inflasi", "Kependudukan"], "type": "table_static"},
+    # a province includes its regencies/cities; the regency facet
+    {"province": "32"},
+    {"province": "Jawa Barat"},
+    {"province": ["32", "35"], "type": "table_static"},
+    {"province": "Provinsi Jawa Timur"},
+    {"regency": "3273"},
+    {"regency": ["Kota Bandung", "3578"]},
+    {"province": "32", "regency": "3273"},
+    {"province": "32", "region": "32"},
+]
+
+
+@pytest.mark.parametrize("filters", FILTER_CASES)
+def test_filters_and_their_facets(mixed_index, mixed_items, filters):
+    expected = [i for i in mixed_items if all(_matches(i, n, v) for n, v in filters.items())]
     assert expected, "fixture should contain matching items"
     res = mixed_index.search("", **filters)
-    check_facets(res, expected)
+    check_facets(res, expected, filters, mixed_items)
     got = all_results(mixed_index, "", **filters)
     assert sorted(i["id"] for i in got) == sorted(i["id"] for i in expected)
 
 
-def test_text_query_facets_equal_the_result_set(mixed_index):
+def test_province_filter_includes_its_regencies_and_cities(mixed_index, mixed_items):
+    got = all_results(mixed_index, "", province="32")
+    codes = {i["region_code"] for i in got}
+    assert "32" in codes and any(len(c) == 4 for c in codes)  # the province's own items and its regencies'
+    assert all(c[:2] == "32" for c in codes)
+    assert {i["id"] for i in got} >= {i["id"] for i in mixed_items if i["region_code"] == "3273"}
+    res = mixed_index.search("", province="32")
+    assert res["facets"]["province"]["Jawa Barat"] == len(got)  # the selection's own count
+    assert "Jawa Timur" in res["facets"]["province"]  # the other provinces stay selectable
+    assert set(res["facets"]["regency"]) == {i["region"] for i in got if len(i["region_code"]) == 4}
+
+
+def test_selected_values_stay_in_their_facet(hand_index):
+    res = hand_index.search("sakernas", type=["map", "microdata"])
+    assert res["total"] == 1
+    assert res["facets"]["type"] == {"microdata": 1, "map": 0}
+
+
+def test_text_query_facets_equal_the_result_set(mixed_index, mixed_items):
     for q, filters in (("penduduk", {}), ("indeks", {"type": "table_static"}), ("a", {}),
-                       ("pertanian", {"year": 2024}), ("kota", {"region": "Kota Bandung"})):
+                       ("pertanian", {"year": 2024}), ("kota", {"region": "Kota Bandung"}),
+                       ("penduduk", {"type": ["table_static", "publication"], "province": "35"})):
         res = mixed_index.search(q, **filters)
         got = all_results(mixed_index, q, **filters)
         assert res["total"] == len(got) > 0, q
         assert len({i["id"] for i in got}) == len(got)
-        for counts in res["facets"].values():
-            assert sum(counts.values()) == res["total"]
-        assert res["facets"]["type"] == dict(collections.Counter(i["type"] for i in got))
-        assert res["facets"]["subject"] == dict(collections.Counter(i["subject"] for i in got))
-        assert res["facets"]["region"] == dict(collections.Counter(i["region"] for i in got))
-        assert res["facets"]["year"] == dict(collections.Counter(str(i["year"]) for i in got))
+        unfiltered = {i["id"] for i in all_results(mixed_index, q)}
+        pool = [i for i in mixed_items if i["id"] in unfiltered]
+        check_facets(res, got, filters, pool)
         for key, value in filters.items():
-            field = {"region": "region"}.get(key, key)
-            assert all(str(i[field]) == str(value) for i in got)
+            assert all(_matches(i, key, value) for i in got)
 
 
 def test_unknown_filter_values_give_empty_result(mixed_index):
-    for filters in ({"subject": "Tidak Ada"}, {"region": "9999"}, {"region": "Atlantis"}, {"year": 1999}):
+    for filters in ({"subject": "Tidak Ada"}, {"region": "9999"}, {"region": "Atlantis"}, {"province": "99"},
+                    {"province": "Atlantis"}, {"regency": "32"}, {"regency": "Atlantis"}):
         res = mixed_index.search("", **filters)
         assert res["total"] == 0 and res["items"] == []
-        assert res["facets"] == {"type": {}, "subject": {}, "region": {}, "year": {}}
+        assert res["facets"] == {name: {} for name in engine_mod.FACETS}
+    res = mixed_index.search("", year=1999)
+    assert res["total"] == 0 and res["items"] == [] and res["facets"]["year"]["1999"] == 0
+    assert res["facets"]["year"]["2023"] > 0  # the other years stay selectable (OR within the facet)
+    # one unknown value among known ones is simply no extra match (OR)
+    assert mixed_index.search("", subject=["Inflasi", "Tidak Ada"])["total"] == mixed_index.search(
+        "", subject="Inflasi")["total"]
+
+
+# ---- sort ------------------------------------------------------------------------------------
+
+
+def test_sort_by_title(mixed_index, mixed_items):
+    got = all_results(mixed_index, "", sort="title")
+    assert len(got) == len(mixed_items)
+    keys = [text.fold(i["title"]) for i in got]
+    assert keys == sorted(keys)
+    assert [i["score"] for i in got[:3]] == [None, None, None]
+    filtered = all_results(mixed_index, "penduduk", sort="title", type="table_static")
+    keys = [text.fold(i["title"]) for i in filtered]
+    assert len(keys) > 5 and keys == sorted(keys)
+    assert {i["id"] for i in filtered} == {i["id"] for i in all_results(mixed_index, "penduduk", type="table_static")}
+
+
+@pytest.mark.parametrize("title", ["Statistik Pariwisata — Édisi Khusus 2023", "ABC def", "ﬁne Title", "İstanbul", "a",
+                                   "Peta Wilkerstat Kecamatan Coblong, Kota Bandung", "ÀÉÎÕÜ çñ ß", "x" * 1000])
+def test_title_column_restores_the_title_and_sorts_folded(title):
+    key = engine_mod.title_sort_key(title)
+    assert engine_mod.title_from_key(key) == title
+    assert key.startswith(text.fold(title))
+
+
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=60))
+def test_title_column_round_trips_any_text(title):
+    assert engine_mod.title_from_key(engine_mod.title_sort_key(title)) == title
+
+
+def test_sort_title_ignores_case_and_accents(tmp_path):
+    items = [mk("X-3", "publication", "zebra"), mk("X-1", "publication", "Édisi Khusus"),
+             mk("X-2", "publication", "apel Malang"), mk("X-4", "publication", "Buah")]
+    index = SearchIndex.build(items, str(tmp_path / "t"))
+    assert ids(index.search("", sort="title")) == ["X-2", "X-4", "X-1", "X-3"]
+
+
+def test_sort_newest_for_a_text_query(mixed_index):
+    res = all_results(mixed_index, "penduduk", sort="newest")
+    dates = [i["release_date"] for i in res]
+    assert len(dates) > 5 and dates == sorted(dates, reverse=True)
+    assert all(i["score"] is None for i in res)
+    ranked = mixed_index.search("penduduk")
+    assert ranked["sort"] == "relevance" and ranked["items"][0]["score"] is not None
+    scores = [i["score"] for i in ranked["items"]]
+    assert scores == sorted(scores, reverse=True)
+    assert {i["id"] for i in res} == {i["id"] for i in all_results(mixed_index, "penduduk")}
+
+
+def test_sort_pages_do_not_overlap(mixed_index):
+    for sort in ("title", "newest"):
+        first = mixed_index.search("", sort=sort, page=1, page_size=7)
+        second = mixed_index.search("", sort=sort, page=2, page_size=7)
+        assert not set(ids(first)) & set(ids(second)) and len(ids(second)) == 7
+
+
+def test_empty_index(tmp_path):
+    index = SearchIndex.build([], str(tmp_path / "empty"))
+    assert index.doc_count() == 0
+    for q in ("", "penduduk", "p"):
+        for sort in engine_mod.SORTS:
+            res = index.search(q, sort=sort)
+            assert res["total"] == 0 and res["items"] == []
+            assert res["facets"] == {name: {} for name in engine_mod.FACETS}
 
 
 def test_parallel_and_serial_paths_agree(mixed_index):
@@ -305,15 +456,6 @@ def test_concurrent_searches_agree_with_serial(mixed_index):
         results = list(pool.map(lambda q: (q, mixed_index.search(q, page_size=10)), queries))
     for q, res in results:
         assert res == expected[q], q
-
-
-def test_empty_index(tmp_path):
-    index = SearchIndex.build([], str(tmp_path / "empty"))
-    assert index.doc_count() == 0
-    for q in ("", "penduduk", "p"):
-        res = index.search(q)
-        assert res["total"] == 0 and res["items"] == []
-        assert res["facets"] == {"type": {}, "subject": {}, "region": {}, "year": {}}
 
 
 # ---- pagination ------------------------------------------------------------------------------
@@ -354,7 +496,8 @@ def test_deep_pages_are_refused_only_inside_the_result_set(mixed_index, monkeypa
     {"page_size": 0}, {"page_size": 101}, {"page_size": -5},
     {"q": "a" * 201}, {"q": 5},
     {"type": "tabel"}, {"type": "TABLE_STATIC"}, {"year": "dua ribu"}, {"year": 99999},
-    {"subject": 12}, {"region": "x" * 300},
+    {"subject": 12}, {"region": "x" * 300}, {"sort": "harga"}, {"type": ["map", "tabel"]},
+    {"region": ["32"] * 51}, {"year": [2020, "x"]},
 ])
 def test_bad_parameters_raise_value_error(hand_index, kwargs):
     with pytest.raises(ValueError):
@@ -404,7 +547,7 @@ def test_apply_changes_edit_and_delete(tmp_path):
     assert index.search("inflasi")["total"] == 1
     assert "TS-9000005" not in ids(index.search("penduduk"))
     res = index.search("", subject="Perikanan")
-    assert ids(res) == ["PB-9000099"] and res["facets"]["subject"] == {"Perikanan": 1}
+    assert ids(res) == ["PB-9000099"] and res["facets"]["subject"]["Perikanan"] == 1 and res["total"] == 1
     assert index.search("", region="Kota Ternate")["total"] == 1
     after = index.search("")
     assert after["facets"]["subject"]["Perikanan"] == 1 and after["total"] == len(HAND)
@@ -413,7 +556,7 @@ def test_apply_changes_edit_and_delete(tmp_path):
     reopened = SearchIndex.open(directory)
     assert reopened.doc_count() == len(HAND)
     assert ids(reopened.search("perikanan tangkap")) == ["PB-9000099"]
-    assert reopened.search("", region="8271")["facets"]["region"] == {"Kota Ternate": 1}
+    assert reopened.search("", region="8271")["facets"]["regency"] == {"Kota Ternate": 1}
     assert sorted(i["id"] for i in all_results(reopened)) == sorted(
         [h["id"] for h in HAND if h["id"] != "TS-9000005"] + ["PB-9000099"])
     # invalid batch: nothing is applied
@@ -491,7 +634,7 @@ def test_snapshot_corruption_is_detected(s3, tmp_path):
     assert key.endswith(".tar")
     head = s3.head_object(Bucket="silastik-data", Key=key)
     body = s3.get_object(Bucket="silastik-data", Key=key)["Body"].read()
-    tampered = body.replace(b"Indikator", b"Indikatur")
+    tampered = body.replace(b"Pertanian", b"Pertanean")  # a subject in the vocabulary file
     assert tampered != body
     s3.put_object(Bucket="silastik-data", Key=key, Body=tampered, Metadata=head["Metadata"])
     with pytest.raises(ValueError, match="sha256"):
@@ -531,7 +674,7 @@ def test_zstd_is_the_default_and_every_format_reads_back(s3, tmp_path):
 
 
 def test_stored_fields_are_only_what_the_result_list_needs(hand_index):
-    """Schema 2 keeps the index small: the stored document is the id and the title, nothing else."""
+    """The index stays small: the stored document is the id, nothing else (the title comes from its column)."""
     with open(os.path.join(hand_index.directory, "meta.json"), encoding="utf-8") as fh:
         meta = json.load(fh)
     assert meta["index_settings"]["sort_by_field"]["field"] == engine_mod.F_TSY

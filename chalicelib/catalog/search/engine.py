@@ -19,8 +19,10 @@ Index layout (one directory)
                  with the release-date and series-hash columns gone, 91 -> ~60 MB at 1M items)
   ``type_o``, ``subject_o``, ``year`` i64 indexed (filters); ``region_o`` i64 indexed + fast (filter,
                  facet, display); ``pfa`` i64 fast (ordinal of the (price, format, access) triple);
-                 ``day`` i64 fast (release date ordinal: browse order, display)
-  ``doc``        stored bytes: ``id`` + ``\x1f`` + title (UTF-8)
+                 ``day`` i64 fast (release date ordinal: browse order, ``sort=newest``, display)
+  ``title_k``    text fast (raw): the folded title (the ``sort=title`` order) + what restores the title as
+                 written (:func:`title_sort_key`); the result list reads the titles from it
+  ``doc``        stored bytes: ``id`` (UTF-8)
 
 Query model
 -----------
@@ -45,6 +47,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -67,7 +70,7 @@ _TYPE_WORDS: dict[str, str] = {
     "map": "peta",
 }
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_FILE = "silastik-search.json"
 
 MAX_QUERY_CHARS = 200
@@ -95,12 +98,29 @@ F_ID, F_TITLE, F_TEXT = "id", "title_raw", "text"
 F_TSY = "tsy"
 F_TYPE, F_SUBJECT, F_REGION_O, F_YEAR = "type_o", "subject_o", "region_o", "year"
 F_PFA, F_DAY, F_DOC = "pfa", "day", "doc"
+F_TITLE_KEY = "title_k"
+
+SORTS: tuple[str, ...] = ("relevance", "newest", "title")
+# The multi-select facets (OR within one, AND across them); type/subject/year come from ``tsy``, the region
+# family (exact region, province incl. its regencies/cities, regency/city) from ``region_o``.
+FACETS: tuple[str, ...] = ("type", "subject", "region", "year", "province", "regency")
+MAX_FILTER_VALUES = 50  # values of one facet in one query
 
 _AGGS: dict[str, Any] = {
     "tsy": {"terms": {"field": F_TSY, "size": 60_000}},
     "region": {"terms": {"field": F_REGION_O, "size": 60_000}},
 }
-_SEP = "\x1f"  # between id and title in the stored ``doc`` bytes (never in an id)
+_SEP = "\x1f"  # a control character ids may not contain
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")  # never in an indexed title (the title column uses \x01-\x03)
+_NATIONAL = "0000"
+
+
+def _is_province(code: str) -> bool:
+    return len(code) == 2
+
+
+def _is_regency(code: str) -> bool:
+    return len(code) == 4 and code != _NATIONAL
 
 
 
@@ -123,6 +143,7 @@ def _schema() -> tantivy.Schema:
     for name in (F_PFA, F_DAY):
         sb.add_integer_field(name, fast=True)
     sb.add_bytes_field(F_DOC, stored=True, indexed=False)
+    sb.add_text_field(F_TITLE_KEY, fast=True, tokenizer_name="raw", index_option="basic")
     return sb.build()
 
 
@@ -185,6 +206,36 @@ class _Vocab:
             return [i for i, (code, _) in enumerate(self.regions) if code == value]
         want = _text.fold(value)
         return [i for i, (_, name) in enumerate(self.regions) if _text.fold(name) == want]
+
+    def province_code(self, value: str) -> str | None:
+        """The two-digit BPS code of the province ``value`` (a code, or a name as in the catalog or in
+        :mod:`chalicelib.catalog.regions`, with or without "Provinsi"), else None."""
+        value = value.strip()
+        if value.isdigit():
+            return value if len(value) == 2 else None
+        want = _text.fold(value)
+        if want.startswith("provinsi "):
+            want = want[len("provinsi "):].strip()
+        for code, name in self.regions:
+            if len(code) == 2 and _text.fold(name) == want:
+                return code
+        from chalicelib.catalog import regions as _regions
+
+        for prov in _regions.provinces():
+            if _text.fold(prov.name) == want:
+                return prov.code
+        return None
+
+    def province_ords(self, value: str) -> list[int]:
+        """Ordinals of the province ``value`` itself and of every regency/city in it."""
+        code = self.province_code(value)
+        if code is None:
+            return []
+        return [i for i, (c, _) in enumerate(self.regions) if c[:2] == code and c != _NATIONAL]
+
+    def regency_ords(self, value: str) -> list[int]:
+        """Ordinals of the regency/city ``value`` (a four-digit BPS code or its name)."""
+        return [i for i in self.region_ords(value) if _is_regency(self.regions[i][0])]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -252,6 +303,47 @@ def _date_ordinal(value: Any) -> int:
         return 0
 
 
+def title_sort_key(title: str) -> str:
+    """The title column: the folded title (lowercase, accents stripped: the A-Z order), then what restores the
+    title as written: ``\x01`` + the positions (as deltas, ``chr(0x21 + d)``) of the characters that differ,
+    each followed by ``\x03`` + the character unless it is just the upper case of the folded one. Where folding
+    changes the length (ligatures), ``\x02`` + the title itself. One column serves the sort and the result list,
+    so the doc store keeps only the id (the title in both cost ~9 MB more at 1M items)."""
+    folded = _text.fold(title)
+    if len(folded) == len(title):
+        out: list[str] = []
+        prev = 0
+        for i, (ch, fch) in enumerate(zip(title, folded, strict=True)):
+            if ch != fch:
+                out.append(chr(0x21 + i - prev))
+                prev = i
+                if ch != fch.upper():
+                    out.append("\x03" + ch)
+        key = folded + "\x01" + "".join(out)
+        if title_from_key(key) == title:
+            return key
+    return folded + "\x02" + title
+
+
+def title_from_key(key: str) -> str:
+    """The title as written, from :func:`title_sort_key`'s value."""
+    folded, sep, rest = key.partition("\x01")
+    if not sep:
+        return key.partition("\x02")[2]
+    chars = list(folded)
+    pos = i = 0
+    n = len(rest)
+    while i < n:
+        pos += ord(rest[i]) - 0x21
+        i += 1
+        if i < n and rest[i] == "\x03":
+            chars[pos] = rest[i + 1]
+            i += 2
+        else:
+            chars[pos] = chars[pos].upper()
+    return "".join(chars)
+
+
 class _DocMaker:
     """Turns catalog item dicts into Tantivy documents (validating them), growing a vocabulary."""
 
@@ -271,7 +363,9 @@ class _DocMaker:
         item_type = item.get("type")
         if item_type not in _TYPE_ORD:
             raise ValueError(f"item {item_id!r}: unknown type {item_type!r}")
-        title = _str_field(item, "title", max_len=1000)
+        title = _CONTROL_RE.sub(" ", _str_field(item, "title", max_len=1000)).strip()
+        if not title:
+            raise ValueError(f"item {item_id!r}: 'title' must not be empty")
         abstract = _str_field(item, "abstract", required=False)
         subject = _str_field(item, "subject", max_len=200)
         region_code = _str_field(item, "region_code", max_len=16)
@@ -306,7 +400,8 @@ class _DocMaker:
             year=year,
             pfa=vocab.pfa_ord(price, fmt, access),
             day=_date_ordinal(item.get("release_date")),
-            doc=f"{item_id}{_SEP}{title}".encode(),
+            doc=item_id.encode(),
+            title_k=title_sort_key(title),
         )
         return item_id, doc
 
@@ -374,15 +469,41 @@ def _check_str(name: str, value: Any) -> str | None:
     return value or None
 
 
-def _empty_result(page: int, page_size: int) -> dict[str, Any]:
+def _empty_result(page: int, page_size: int, sort: str = "relevance") -> dict[str, Any]:
     return {
         "total": 0,
         "page": page,
         "page_size": page_size,
         "items": [],
-        "facets": {"type": {}, "subject": {}, "region": {}, "year": {}},
+        "facets": {name: {} for name in FACETS},
+        "sort": sort,
         "relaxed": False,
     }
+
+
+def _values(name: str, value: Any) -> list[Any]:
+    """One facet's selected values: None/"" → none; a value or a list/tuple of them (blanks dropped, deduplicated)."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str | int) else list(value)
+    if len(items) > MAX_FILTER_VALUES:
+        raise ValueError(f"{name}: paling banyak {MAX_FILTER_VALUES} nilai")
+    out: list[Any] = []
+    for v in items:
+        if name == "year" and isinstance(v, int) and not isinstance(v, bool):
+            out.append(v)
+            continue
+        checked = _check_str(name, v)
+        if checked is not None:
+            out.append(checked)
+    return list(dict.fromkeys(out))
+
+
+def _province_name(code: str) -> str:
+    from chalicelib.catalog import regions as _regions
+
+    prov = _regions.get(code)
+    return prov.name if prov is not None else code
 
 
 def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
@@ -510,14 +631,21 @@ class SearchIndex:
         self,
         q: str = "",
         *,
-        type: str | None = None,
-        subject: str | None = None,
-        region: str | None = None,
-        year: int | None = None,
+        type: str | Iterable[str] | None = None,
+        subject: str | Iterable[str] | None = None,
+        region: str | Iterable[str] | None = None,
+        year: int | str | Iterable[int | str] | None = None,
+        province: str | Iterable[str] | None = None,
+        regency: str | Iterable[str] | None = None,
+        sort: str | None = None,
         page: int = 1,
         page_size: int = 20,
     ) -> dict[str, Any]:
-        """Search; see the module docstring. ``ValueError`` (Indonesian message) on bad arguments."""
+        """Search; see the module docstring. ``ValueError`` (Indonesian message) on bad arguments.
+
+        Each facet argument is one value or several (OR); different facets combine with AND. ``province``
+        matches the province's own items and those of its regencies/cities. ``sort``: ``relevance``
+        (default; without words: newest first), ``newest`` (release date), ``title`` (A-Z)."""
         if q is None:
             q = ""
         if not isinstance(q, str):
@@ -526,97 +654,125 @@ class SearchIndex:
             raise ValueError(f"q terlalu panjang (maksimal {MAX_QUERY_CHARS} karakter)")
         page = _check_int("page", page, 1, 10**9)
         page_size = _check_int("page_size", page_size, 1, MAX_PAGE_SIZE)
-        type_ = _check_str("type", type)
-        if type_ is not None and type_ not in _TYPE_ORD:
-            raise ValueError(f"type tidak dikenal: {type_!r} (pilihan: {', '.join(ITEM_TYPES)})")
-        subject = _check_str("subject", subject)
-        region = _check_str("region", region)
-        year_ = None if year is None or year == "" else _check_int("year", year, 1800, 2200)
+        sort = sort or "relevance"
+        if sort not in SORTS:
+            raise ValueError(f"sort tidak dikenal: {sort!r} (pilihan: {', '.join(SORTS)})")
+        types = _values("type", type)
+        for t in types:
+            if t not in _TYPE_ORD:
+                raise ValueError(f"type tidak dikenal: {t!r} (pilihan: {', '.join(ITEM_TYPES)})")
+        years = [_check_int("year", y, 1800, 2200) for y in _values("year", year)]
 
-        tv = _tantivy()
         state = self._state
-        schema, vocab, searcher = self._schema, state.vocab, state.searcher
-        filters: list[Any] = []
-        if type_ is not None:
-            filters.append(tv.Query.term_query(schema, F_TYPE, _TYPE_ORD[type_]))
-        if subject is not None:
-            ords = vocab.subject_ords(subject)
-            if not ords:
-                return _empty_result(page, page_size)
-            filters.append(self._int_set_query(F_SUBJECT, ords))
-        if region is not None:
-            ords = vocab.region_ords(region)
-            if not ords:
-                return _empty_result(page, page_size)
-            filters.append(self._int_set_query(F_REGION_O, ords))
-        if year_ is not None:
-            filters.append(tv.Query.term_query(schema, F_YEAR, year_))
+        vocab, searcher = state.vocab, state.searcher
+        # selected ordinals per facet (None: no filter); a facet whose values are all unknown matches nothing
+        sel: dict[str, frozenset[int] | None] = {name: None for name in FACETS}
+        if types:
+            sel["type"] = frozenset(_TYPE_ORD[t] for t in types)
+        if years:
+            sel["year"] = frozenset(years)
+        for name, values, resolve in (("subject", subject, vocab.subject_ords), ("region", region, vocab.region_ords),
+                                      ("province", province, vocab.province_ords),
+                                      ("regency", regency, vocab.regency_ords)):
+            wanted = _values(name, values)
+            if wanted:
+                sel[name] = frozenset(o for v in wanted for o in resolve(v))
+                if not sel[name]:
+                    return _empty_result(page, page_size, sort)
 
         clauses, relaxed, flat = self._text_clauses(searcher, q)
-        filter_key = (type_, subject and tuple(vocab.subject_ords(subject)),
-                      region and tuple(vocab.region_ords(region)), year_)
-        result = self._run(state, clauses, filters, filter_key, page, page_size, flat)
+        result = self._run(state, clauses, sel, sort, page, page_size, flat)
         result["relaxed"] = relaxed
         return result
+
+    def _filter_queries(self, sel: dict[str, frozenset[int] | None], names: Iterable[str]) -> list[Any]:
+        out = []
+        for name in names:
+            values = sel[name]
+            if values is None:
+                continue
+            if name in ("region", "province", "regency"):
+                out.append(self._int_set_query(F_REGION_O, sorted(values)))
+            else:
+                out.append(self._int_set_query({"type": F_TYPE, "subject": F_SUBJECT, "year": F_YEAR}[name],
+                                               sorted(values)))
+        return out
 
     def _run(
         self,
         state: _State,
         clauses: list[tuple[Any, Any]] | None,
-        filters: list[Any],
-        filter_key: tuple,
+        sel: dict[str, frozenset[int] | None],
+        sort: str,
         page: int,
         page_size: int,
         flat: bool = False,
     ) -> dict[str, Any]:
         tv = _tantivy()
         searcher, vocab = state.searcher, state.vocab
-        ranked = clauses is not None
-        count_query = None
-        if clauses is None and not filters:
-            query = tv.Query.all_query()
-        else:
-            clauses = list(clauses or [])
-            if flat and filters:  # a union of alternatives: one required clause next to the filters
-                clauses = [(tv.Occur.Must, tv.Query.boolean_query(clauses))]
-            for f in filters:
-                clauses.append((tv.Occur.Must, tv.Query.const_score_query(f, 0.0)))
-            query = tv.Query.boolean_query(clauses)
-            # The facets count the matches: next to MUST clauses the SHOULD ones (phrase, title-word boosts)
-            # only score, so the aggregation runs without them (the phrase scorer is the costly part).
-            musts = [c for c in clauses if c[0] == tv.Occur.Must]
-            if musts and len(musts) < len(clauses):
-                count_query = tv.Query.boolean_query(musts)
+        ranked = clauses is not None and sort == "relevance"
+        order = None if ranked else ("title" if sort == "title" else "newest")
+        tsy_family = [n for n in ("type", "subject", "year") if sel[n] is not None]
+        region_family = [n for n in ("region", "province", "regency") if sel[n] is not None]
+        filters = self._filter_queries(sel, tsy_family + region_family)
 
+        def combine(parts: list[Any], scoring: bool) -> Any:
+            """The text clauses (all of them when ``scoring``, else only the ones that decide a match) AND ``parts``."""
+            cl = list(clauses or [])
+            if not scoring:
+                musts = [c for c in cl if c[0] == tv.Occur.Must]
+                if musts:
+                    cl = musts  # SHOULD clauses next to MUST ones only score (the phrase scorer is the costly part)
+            if not cl and not parts:
+                return tv.Query.all_query()
+            if flat and parts:  # a union of alternatives: one required clause next to the filters
+                cl = [(tv.Occur.Must, tv.Query.boolean_query(cl))]
+            cl = cl + [(tv.Occur.Must, tv.Query.const_score_query(f, 0.0)) for f in parts]
+            return tv.Query.boolean_query(cl)
+
+        query = combine(filters, True)
         offset = (page - 1) * page_size
         in_window = offset + page_size <= MAX_RESULT_WINDOW
-        cached = None if ranked else state.cached_facets(filter_key)
+        filter_key = tuple(None if sel[n] is None else tuple(sorted(sel[n])) for n in FACETS)
+        cached = None if clauses is not None else state.cached_facets(filter_key)
         hits: list[tuple[Any, Any]] | None = None
-        if not ranked and not filters and offset + page_size <= BROWSE_TOP_CACHE:
-            top = state.browse_top(lambda: self._topk(searcher, query, False, 0, BROWSE_TOP_CACHE))
+        if clauses is None and not filters and order == "newest" and offset + page_size <= BROWSE_TOP_CACHE:
+            top = state.browse_top(lambda: self._topk(searcher, query, order, 0, BROWSE_TOP_CACHE))
             hits = top[offset: offset + page_size]
         hits_future = None
         if hits is None and cached is None and in_window and self._parallel:
-            hits_future = self._submit_topk(searcher, query, ranked, offset, page_size)
+            hits_future = self._submit_topk(searcher, query, order, offset, page_size)
         if cached is None:
-            facets, total = self._facets(searcher.aggregate(count_query or query, _AGGS), vocab)
-            if not ranked:
+            if not filters:
+                aggs = searcher.aggregate(combine([], False), _AGGS)
+                facets, total = self._facets(aggs["tsy"], aggs["region"], vocab, sel)
+            else:
+                # Multi-select facets: the counts of one facet ignore its own selection (the other values stay
+                # selectable), so the type/subject/year counts come from the matches of the query and the
+                # region-family filters, the region/province/regency counts from the query and the
+                # type/subject/year filters; each selection is then applied to the buckets in Python.
+                q_tsy = combine(self._filter_queries(sel, region_family), False)
+                q_region = combine(self._filter_queries(sel, tsy_family), False)
+                a_tsy = searcher.aggregate(q_tsy, {"tsy": _AGGS["tsy"]})["tsy"]
+                a_region = searcher.aggregate(q_region, {"region": _AGGS["region"]})["region"]
+                facets, total = self._facets(a_tsy, a_region, vocab, sel)
+            if clauses is None:
                 state.store_facets(filter_key, facets, total)
         else:
             facets, total = cached
         if hits_future is not None:
             hits = hits_future.result()
         elif hits is None and in_window and offset < total:
-            hits = self._topk(searcher, query, ranked, offset, page_size)
+            hits = self._topk(searcher, query, order, offset, page_size)
         elif not in_window and offset < total:
             raise ValueError(
                 f"halaman terlalu jauh: hanya {MAX_RESULT_WINDOW} hasil pertama yang dapat ditelusuri; "
                 "persempit pencarian dengan kata kunci atau filter"
             )
-        items = self._hydrate(searcher, vocab, hits or [], ranked) if offset < total else []
+        items = self._hydrate(searcher, vocab, hits or [], ranked, order == "title") if offset < total else []
         return {
             "total": total, "page": page, "page_size": page_size, "items": items, "facets": facets,
-            "relaxed": False,
+            "sort": sort, "relaxed": False,
         }
 
     # ---- internals --------------------------------------------------------------------------
@@ -625,9 +781,7 @@ class SearchIndex:
         tv = _tantivy()
         if len(values) == 1:
             return tv.Query.term_query(self._schema, field, values[0])
-        return tv.Query.boolean_query(
-            [(tv.Occur.Should, tv.Query.term_query(self._schema, field, v)) for v in values]
-        )
+        return tv.Query.term_set_query(self._schema, field, values)
 
     def _text_clauses(self, searcher: Any, q: str) -> tuple[list[tuple[Any, Any]] | None, bool, bool]:
         """(scoring clauses for ``q`` or None when it has no word, relaxed flag, flat flag).
@@ -689,15 +843,20 @@ class SearchIndex:
             clauses.append((occur.Should, query_cls.boost_query(phrase, PHRASE_BOOST)))
         return clauses, unknown > 0, flat
 
-    def _topk(self, searcher: Any, query: Any, ranked: bool, offset: int, limit: int) -> list[tuple[Any, Any]]:
-        if ranked:
+    def _topk(self, searcher: Any, query: Any, order: str | None, offset: int, limit: int) -> list[tuple[Any, Any]]:
+        """Top hits: by score (``order`` None), newest release first, or by title A-Z."""
+        if order is None:
             return searcher.search(query, limit, count=False, offset=offset).hits
         tv = _tantivy()
+        if order == "title":
+            return searcher.search(
+                query, limit, count=False, offset=offset, order_by_field=F_TITLE_KEY, order=tv.Order.Asc
+            ).hits
         return searcher.search(
             query, limit, count=False, offset=offset, order_by_field=F_DAY, order=tv.Order.Desc
         ).hits
 
-    def _submit_topk(self, searcher: Any, query: Any, ranked: bool, offset: int, limit: int) -> Any:
+    def _submit_topk(self, searcher: Any, query: Any, order: str | None, offset: int, limit: int) -> Any:
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-search")
@@ -706,7 +865,7 @@ class SearchIndex:
 
         def run() -> list[tuple[Any, Any]]:
             started.set()
-            return self._topk(searcher, query, ranked, offset, limit)
+            return self._topk(searcher, query, order, offset, limit)
 
         future = pool.submit(run)
         # Let the worker enter Tantivy (which releases the GIL) before aggregate() takes the GIL.
@@ -714,50 +873,118 @@ class SearchIndex:
         return future
 
     @staticmethod
-    def _facets(aggs: dict[str, Any], vocab: _Vocab) -> tuple[dict[str, dict[str, int]], int]:
+    def _facets(
+        tsy_agg: dict[str, Any], region_agg: dict[str, Any], vocab: _Vocab, sel: dict[str, frozenset[int] | None]
+    ) -> tuple[dict[str, dict[str, int]], int]:
+        """Facet counts and the total from the ``tsy`` and ``region`` buckets (see ``_run``): each facet counts
+        what the other facets' selections let through (its own selection not applied); the total applies all."""
         types: dict[str, int] = {}
         subjects: dict[str, int] = {}
         years: dict[str, int] = {}
-        regions: dict[str, int] = {}
         total = 0
         n_subjects, n_regions = len(vocab.subjects), len(vocab.regions)
         subject_mask = (1 << (_TSY_TYPE_SHIFT - _TSY_SUBJECT_SHIFT)) - 1
         year_mask = (1 << _TSY_SUBJECT_SHIFT) - 1
-        for bucket in aggs["tsy"]["buckets"]:
+        s_type, s_subject, s_year = sel["type"], sel["subject"], sel["year"]
+        for bucket in tsy_agg["buckets"]:
             count = int(bucket["doc_count"])
             key = int(bucket["key"])
-            total += count
-            tname = ITEM_TYPES[key >> _TSY_TYPE_SHIFT]
-            types[tname] = types.get(tname, 0) + count
+            ti = key >> _TSY_TYPE_SHIFT
             si = (key >> _TSY_SUBJECT_SHIFT) & subject_mask
-            sname = vocab.subjects[si] if si < n_subjects else f"#{si}"
-            subjects[sname] = subjects.get(sname, 0) + count
-            y = str((key & year_mask) + _YEAR_BASE)
-            years[y] = years.get(y, 0) + count
-        for bucket in aggs["region"]["buckets"]:
+            yv = (key & year_mask) + _YEAR_BASE
+            ok_t = s_type is None or ti in s_type
+            ok_s = s_subject is None or si in s_subject
+            ok_y = s_year is None or yv in s_year
+            if ok_s and ok_y:
+                tname = ITEM_TYPES[ti]
+                types[tname] = types.get(tname, 0) + count
+            if ok_t and ok_y:
+                sname = vocab.subjects[si] if si < n_subjects else f"#{si}"
+                subjects[sname] = subjects.get(sname, 0) + count
+            if ok_t and ok_s:
+                y = str(yv)
+                years[y] = years.get(y, 0) + count
+                if ok_y:
+                    total += count
+        regions: dict[str, int] = {}
+        provinces: dict[str, int] = {}
+        regencies: dict[str, int] = {}
+        s_region, s_prov, s_reg = sel["region"], sel["province"], sel["regency"]
+        names: dict[str, str] = {}
+        for bucket in region_agg["buckets"]:
             ri = int(bucket["key"])
-            rname = vocab.regions[ri][1] if ri < n_regions else f"#{ri}"
-            regions[rname] = regions.get(rname, 0) + int(bucket["doc_count"])
+            count = int(bucket["doc_count"])
+            code, rname = vocab.regions[ri] if ri < n_regions else ("", f"#{ri}")
+            ok_r = s_region is None or ri in s_region
+            ok_p = s_prov is None or ri in s_prov
+            ok_g = s_reg is None or ri in s_reg
+            if ok_p and ok_g:
+                regions[rname] = regions.get(rname, 0) + count
+            if ok_r and ok_g and len(code) >= 2 and code != _NATIONAL:
+                pcode = code[:2]
+                provinces[pcode] = provinces.get(pcode, 0) + count
+            if ok_r and ok_p and _is_regency(code):
+                regencies[rname] = regencies.get(rname, 0) + count
+            if _is_province(code):
+                names.setdefault(code, rname)
+        province_names = {}
+        for pcode, count in provinces.items():
+            name = names.get(pcode) or _province_name(pcode)
+            province_names[name] = province_names.get(name, 0) + count
         facets = {
             "type": _sorted_counts(types),
             "subject": _sorted_counts(subjects),
             "region": _sorted_counts(regions),
             "year": dict(sorted(years.items(), key=lambda kv: kv[0], reverse=True)),
+            "province": _sorted_counts(province_names),
+            "regency": _sorted_counts(regencies),
         }
+        # a selected value stays listed (count 0) so that it can be unselected
+        if s_type:
+            for ti in s_type:
+                facets["type"].setdefault(ITEM_TYPES[ti], 0)
+        if s_year:
+            for yv in sorted(s_year, reverse=True):
+                facets["year"].setdefault(str(yv), 0)
+        if s_subject:
+            for si in s_subject:
+                facets["subject"].setdefault(vocab.subjects[si], 0)
+        for name, chosen in (("region", s_region), ("regency", s_reg)):
+            for ri in chosen or ():
+                facets[name].setdefault(vocab.regions[ri][1], 0)
+        for ri in s_prov or ():
+            code = vocab.regions[ri][0][:2]
+            facets["province"].setdefault(names.get(code) or _province_name(code), 0)
         return facets, total
 
-    @staticmethod
-    def _hydrate(searcher: Any, vocab: _Vocab, hits: list[tuple[Any, Any]], ranked: bool) -> list[dict]:
+    def _titles(self, searcher: Any, ids: list[str]) -> dict[str, str]:
+        """The titles of the hits ``ids`` (a page): one search for exactly those ids, ordered by the title column,
+        whose values it returns — the doc store holds only the id."""
+        tv = _tantivy()
+        query = tv.Query.term_set_query(self._schema, F_ID, ids)
+        found = searcher.search(query, len(ids), count=False, order_by_field=F_TITLE_KEY, order=tv.Order.Asc).hits
+        out: dict[str, str] = {}
+        for key, addr in found:
+            out[bytes(searcher.doc(addr).get_first(F_DOC)).decode("utf-8")] = title_from_key(key)
+        return out
+
+    def _hydrate(self, searcher: Any, vocab: _Vocab, hits: list[tuple[Any, Any]], ranked: bool,
+                 by_title: bool = False) -> list[dict]:
         if not hits:
             return []
         addrs = [addr for _, addr in hits]
         cols = {f: searcher.fast_field_values(f, addrs) for f in (F_TSY, F_REGION_O, F_PFA, F_DAY)}
+        ids = [bytes(searcher.doc(addr).get_first(F_DOC)).decode("utf-8") for addr in addrs]
+        if by_title:  # ordered by the title column: each hit carries its value
+            titles = {item_id: title_from_key(key) for item_id, (key, _) in zip(ids, hits, strict=True)}
+        else:
+            titles = self._titles(searcher, ids)
         subject_mask = (1 << (_TSY_TYPE_SHIFT - _TSY_SUBJECT_SHIFT)) - 1
         year_mask = (1 << _TSY_SUBJECT_SHIFT) - 1
         out: list[dict] = []
-        for i, (score, addr) in enumerate(hits):
-            raw = searcher.doc(addr).get_first(F_DOC)
-            item_id, _, title = bytes(raw).decode("utf-8").partition(_SEP)
+        for i, (score, _addr) in enumerate(hits):
+            item_id = ids[i]
+            title = titles.get(item_id, "")
             tsy = cols[F_TSY][i]
             code, region = vocab.regions[cols[F_REGION_O][i]]
             price, fmt, access = vocab.pfa[cols[F_PFA][i]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 
 from local.catalog_generator import generate_items
@@ -41,10 +42,51 @@ def test_search_route_shapes_and_facets(api, aws_env):
 
 def test_bad_search_parameters_are_400(api, aws_env):
     _publish(50)
-    for qs in ("page_size=0", "page_size=1000", "page=-1", "type=spreadsheet", "q=" + "x" * 201, "year=abc"):
+    for qs in ("page_size=0", "page_size=1000", "page=-1", "type=spreadsheet", "q=" + "x" * 201, "year=abc",
+               "sort=price", "type=publication,spreadsheet", "year=2023,19", "year=1800", "region=" + ",".join(["32"] * 51),
+               "subject=" + "x" * 101):
         st, body = api.get(f"/catalog/search?{qs}")
         assert st == 400, (qs, st, body)
         assert body["error"]["code"] == "invalid_input"
+
+
+def test_search_sort_multi_select_facets_and_province(api, aws_env):
+    """Issue 20 item 9 through the API: sort, OR within a facet / AND across, a province with its regencies/cities."""
+    items = _publish()
+    st, both = api.get("/catalog/search?type=publication,map&page_size=100")
+    want = [i for i in items if i["type"] in ("publication", "map")]
+    assert st == 200 and both["total"] == len(want) > 0
+    assert {i["type"] for i in both["items"]} == {"publication", "map"}
+    # the type facet still offers the other types (their counts under the other selections: none here)
+    assert both["facets"]["type"] == dict(collections.Counter(i["type"] for i in items))
+    st, anded = api.get("/catalog/search?type=publication,map&year=2022,2023&page_size=100")
+    assert anded["total"] == len([i for i in want if i["year"] in (2022, 2023)])
+    st, prov = api.get("/catalog/search?province=32&page_size=100")
+    in_32 = [i for i in items if i["region_code"][:2] == "32"]
+    assert prov["total"] == len(in_32) and any(len(i["region_code"]) == 4 for i in in_32)
+    assert prov["facets"]["province"]["Jawa Barat"] == len(in_32)
+    regency_counts = collections.Counter(i["region"] for i in in_32 if len(i["region_code"]) == 4)
+    assert prov["facets"]["regency"] == dict(regency_counts)
+    one = next(iter(regency_counts))
+    st, reg = api.get(f"/catalog/search?province=Jawa+Barat&regency={one.replace(' ', '+')}")
+    assert reg["total"] == regency_counts[one]
+    st, by_title = api.get("/catalog/search?q=penduduk&sort=title&page_size=50")
+    assert st == 200 and by_title["sort"] == "title"
+    from chalicelib.catalog.search.text import tokenize
+
+    titles = [" ".join(tokenize(i["title"])) for i in by_title["items"]]
+    assert len(titles) > 3 and titles == sorted(titles)
+    st, newest = api.get("/catalog/search?q=penduduk&sort=newest&page_size=50")
+    dates = [i["release_date"] for i in newest["items"]]
+    assert dates == sorted(dates, reverse=True) and newest["total"] == by_title["total"]
+
+
+def test_search_parameters_are_in_the_openapi(api, aws_env):
+    st, doc = api.get("/openapi.json")
+    params = {p["name"]: p for p in doc["paths"]["/catalog/search"]["get"]["parameters"]}
+    assert {"q", "type", "subject", "region", "province", "regency", "year", "sort", "page", "page_size"} <= set(params)
+    assert "comma-separated" in params["type"]["schema"]["description"] or "comma-separated" in str(params["type"])
+    assert "title" in str(params["sort"]["schema"])
 
 
 def test_admin_edit_refreshes_the_index(api, worker, aws_env, monkeypatch):
