@@ -113,9 +113,28 @@ class MessageIn(Strict):
     internal: bool = False
 
 
+IkmScore = Annotated[int, Field(ge=1, le=4)]
+
+
+class IkmSurveyIn(Strict):
+    """The nine service elements of the community satisfaction survey (IKM, PermenPAN-RB 14/2017), each on the
+    regulation's scale 1..4 (chalicelib/reports/ikm.py)."""
+
+    persyaratan: IkmScore
+    prosedur: IkmScore
+    waktu: IkmScore
+    biaya: IkmScore
+    produk: IkmScore
+    kompetensi: IkmScore
+    perilaku: IkmScore
+    pengaduan: IkmScore
+    sarana: IkmScore
+
+
 class RatingIn(Strict):
     score: int = Field(ge=1, le=5)
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    survey: IkmSurveyIn | None = None  # desk: the IKM questionnaire, next to the 1..5 rating
 
 
 class ApprovalIn(Strict):
