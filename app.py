@@ -215,8 +215,7 @@ def post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
 @api.route("/requests/{request_id}/rating", "POST", roles=CONSUMER, body=rq.RatingIn, response=rq.RequestOut,
            status=201)
 def rate_request(ctx: Ctx, request_id: str, body: rq.RatingIn):
-    survey = body.survey.model_dump() if body.survey else None
-    return _out(_actions().rate(ctx.user, request_id, body.score, body.comment, survey))
+    return _out(_actions().rate(ctx.user, request_id, body.score, body.comment))
 
 
 @api.route("/ops/queue", roles=OPS, response=list[rq.OpsRequestOut], tag="ops")
@@ -260,6 +259,8 @@ def ops_complete(ctx: Ctx, request_id: str, body: rq.CompleteIn):
 @api.route("/ops/requests/{request_id}/approval", "POST", roles=OPS, body=rq.ApprovalIn,
            response=rq.OpsRequestOut, tag="ops")
 def ops_approval(ctx: Ctx, request_id: str, body: rq.ApprovalIn):
+    if body.decision == "return":  # microdata application back to the consumer for revision
+        return _ops_out(_microdata().return_for_revision(ctx.user, request_id, body.reason))
     return _ops_out(_actions().approval(ctx.user, request_id, body.decision, body.reason))
 
 
@@ -522,6 +523,27 @@ def ops_catalog_file_delete(ctx: Ctx, item_id: str, file_id: str):
     _files().remove(ctx.user, item_id, file_id)
 
 
+# --- microdata application: the data-use agreement, resubmission after a return (fulfilment/microdata.py) ----
+def _microdata():
+    from chalicelib.fulfilment.microdata import MicrodataReview
+
+    return MicrodataReview(_requests())
+
+
+@api.route("/microdata/agreement", roles=None, response=rq.AgreementOut, tag="microdata",
+           summary="The data-use agreement in effect (versioned text the consumer accepts)")
+def microdata_agreement(ctx: Ctx):
+    from chalicelib.requests import agreement
+
+    return agreement.current().out()
+
+
+@api.route("/requests/{request_id}/application", "PUT", roles=CONSUMER, body=rq.ApplicationIn,
+           response=rq.RequestOut, tag="microdata", summary="Resubmit a microdata application returned for revision")
+def resubmit_application(ctx: Ctx, request_id: str, body: rq.ApplicationIn):
+    return _out(_microdata().resubmit(ctx.user, request_id, body))
+
+
 # --- attachments: consumers' documents on a request or message, verified after upload (chalicelib/attachments)
 at = lazy_module("chalicelib.attachments.schemas")
 
@@ -651,72 +673,7 @@ def ops_report_ledger(ctx: Ctx, query: PeriodQuery):
     from chalicelib.reports import service
 
     frm, to = service.period(query.from_, query.to)
-    return _csv(ledger_csv(frm, to), f"ledger-{service.local_day(frm)}-{service.local_day(to)}.csv")
-
-
-# desk (issue 20): fulfilment/first response per kind, backlog, approvals, escalations, the IKM; CSV per table
-(DeskTableQuery,) = lazy("chalicelib.reports.schemas", "DeskTableQuery")
-
-
-@api.route("/ops/reports/desk", roles=SUPERVISOR, query=PeriodQuery, tag="reports",
-           summary="The desk's report: times per kind, backlog, approvals, escalations, IKM (default: last 30 days)")
-def ops_report_desk(ctx: Ctx, query: PeriodQuery):
-    from chalicelib.reports import desk
-
-    return desk.report(query.from_, query.to)
-
-
-@api.route("/ops/reports/csv/{table}", roles=SUPERVISOR, query=DeskTableQuery, tag="reports", produces="text/csv",
-           summary="One table of the desk's report as CSV")
-def ops_report_desk_csv(ctx: Ctx, table: str, query: DeskTableQuery):
-    from chalicelib.reports import desk
-
-    return _csv(*desk.table_csv(table, query.from_, query.to))
-
-
-# --- replies (desk, issue 20): canned replies managed by supervisors, inserted by operators (chalicelib/replies)
-rp = lazy_module("chalicelib.replies.schemas")
-
-
-@api.route("/ops/replies", roles=OPS, query=rp.ReplyQuery, response=rp.ReplyList, tag="replies",
-           summary="Canned replies by topic (active ones; supervisors may include inactive) and their variables")
-def ops_replies(ctx: Ctx, query: rp.ReplyQuery):
-    from chalicelib.replies import service
-
-    return service.list_replies(ctx.user, query.topic, query.include_inactive)
-
-
-@api.route("/ops/replies", "POST", roles=SUPERVISOR, body=rp.ReplyIn, response=rp.ReplyOut, status=201,
-           tag="replies", summary="Create a canned reply (plain text with {{variables}})")
-def ops_create_reply(ctx: Ctx, body: rp.ReplyIn):
-    from chalicelib.replies import service
-
-    return service.create(ctx.user, body)
-
-
-@api.route("/ops/replies/{reply_id}", "PUT", roles=SUPERVISOR, body=rp.ReplyIn, response=rp.ReplyOut,
-           tag="replies", summary="Change or (de)activate a canned reply")
-def ops_update_reply(ctx: Ctx, reply_id: str, body: rp.ReplyIn):
-    from chalicelib.replies import service
-
-    return service.update(ctx.user, reply_id, body)
-
-
-@api.route("/ops/replies/{reply_id}", "DELETE", roles=SUPERVISOR, status=204, tag="replies",
-           summary="Delete a canned reply")
-def ops_delete_reply(ctx: Ctx, reply_id: str):
-    from chalicelib.replies import service
-
-    service.delete(ctx.user, reply_id)
-
-
-@api.route("/ops/requests/{request_id}/replies/{reply_id}", roles=OPS, response=rp.RenderedReply, tag="replies",
-           summary="A canned reply filled for one request (plain text for the reply box)")
-def ops_render_reply(ctx: Ctx, request_id: str, reply_id: str):
-    from chalicelib.replies import service
-    from chalicelib.requests import access
-
-    return service.render(ctx.user, _requests().ops_get(ctx.user, request_id, access.HANDLE), reply_id)
+    return _csv(ledger_csv(frm, to), f"ledger-{query.from_[:10]}-{query.to[:10]}.csv")
 
 
 # --- notifications: the caller's notifications and the notify worker (chalicelib/notify) --------------------

@@ -440,6 +440,14 @@ class World:
             self.ok(*self.api.post(f"/requests/{rid}/attachments/{out['attachment_id']}/verify", "consumer1"))
         return str(out["attachment_id"])
 
+    # microdata application (issue 19): one returned for revision, to resubmit
+    def returned_application(self) -> str:
+        rid = self.submit(MICRO_ORDER)
+        self.wait({rid: "awaiting_approval"})
+        self.ok(*self.api.post(f"/ops/requests/{rid}/approval", "operator1",
+                               {"decision": "return", "reason": "Lengkapi rincian proyek"}))
+        return rid
+
     def intake(self, i: int) -> Req:
         return Req("POST", "/ops/requests", "operator1", {
             "channel": "phone", "consumer": {"name": "Pak Joko", "email": f"joko{i}@example.id"}, **CONSULT},
@@ -449,11 +457,6 @@ class World:
         body = {"type": "table_static", "title": "Jumlah Penduduk Kota Medan 2024", "subject": "Kependudukan",
                 "year": 2024, "release_date": "2024-06-01"}
         return {**body, "id": f"TS-BENCH{i}"} if i is not None else body
-
-    def reply(self, i: int) -> str:
-        """desk: a canned reply made through the API (uncounted) for the routes that change or fill one."""
-        body = {"title": f"Jawaban {i}", "topic": "data", "body": "Yth. {{nama_pemohon}}, lihat {{tautan_permintaan}}."}
-        return self.ok(*self.api.post("/ops/replies", "supervisor1", body), expect=201)["reply_id"]
 
     def unsubscribe(self, i: int) -> Req:
         sub = self.ok(*self.api.post("/me/subscriptions", "consumer1", {"query": {"q": f"upah {i}"}}), expect=201)
@@ -666,20 +669,6 @@ def cases() -> list[Case]:
         C("GET", "/ops/reports/ledger.csv", "",
           lambda w, i: Req("GET", f"/ops/reports/ledger.csv?from={_today()}&to={_today()}", "supervisor1",
                            headers={"Accept": "text/csv"})),
-        # desk (issue 20): canned replies
-        C("GET", "/ops/replies", "", lambda w, i: Req("GET", "/ops/replies", "operator1")),
-        C("POST", "/ops/replies", "", lambda w, i: Req("POST", "/ops/replies", "supervisor1", {
-            "title": f"Salam {i}", "topic": "general", "body": "Selamat siang, {{nama_pemohon}}."}, expect=201)),
-        C("PUT", "/ops/replies/{reply_id}", "", lambda w, i: Req("PUT", f"/ops/replies/{w.reply(i)}", "supervisor1", {
-            "title": "Salam", "topic": "general", "body": "Selamat pagi, {{nama_pemohon}}.", "active": False})),
-        C("DELETE", "/ops/replies/{reply_id}", "",
-          lambda w, i: Req("DELETE", f"/ops/replies/{w.reply(10 + i)}", "supervisor1", expect=204)),
-        C("GET", "/ops/requests/{request_id}/replies/{reply_id}", "",
-          lambda w, i: Req("GET", f"/ops/requests/{w.ids['assigned']}/replies/{w.reply(20 + i)}", "operator1")),
-        # desk (issue 20): the desk's report (default period) and one of its tables as CSV
-        C("GET", "/ops/reports/desk", "", lambda w, i: Req("GET", "/ops/reports/desk", "supervisor1")),
-        C("GET", "/ops/reports/csv/{table}", "",
-          lambda w, i: Req("GET", "/ops/reports/csv/ikm", "supervisor1", headers={"Accept": "text/csv"})),
         C("GET", "/requests/{request_id}/deliverables", "",
           lambda w, i: Req("GET", f"/requests/{w.ids['delivered_order']}/deliverables", "consumer1")),
         C("POST", "/ops/requests/{request_id}/deliverables", "", lambda w, i: w.upload(i)),
@@ -687,6 +676,13 @@ def cases() -> list[Case]:
           lambda w, i: Req("GET", f"/ops/requests/{w.ids['order_in_progress']}/deliverables", "operator1")),
         C("DELETE", "/ops/requests/{request_id}/deliverables/{deliverable_id}", "",
           lambda w, i: w.delete_upload(i)),
+        # microdata application (issue 19)
+        C("GET", "/microdata/agreement", "", lambda w, i: Req("GET", "/microdata/agreement", None)),
+        C("PUT", "/requests/{request_id}/application", "",
+          lambda w, i: Req("PUT", f"/requests/{w.returned_application()}/application", "consumer1",
+                           {"abstract": "Analisis kemiskinan rumah tangga, variabel pendapatan",
+                            "project": {"title": "Kemiskinan", "institution": "Universitas", "purpose": "Tesis",
+                                        "outputs": "Tesis"}, "agreement_version": "2026.1"})),
         # attachments (issue 19)
         C("POST", "/requests/{request_id}/attachments", "",
           lambda w, i: Req("POST", f"/requests/{w.ids['assigned2']}/attachments", "consumer1",

@@ -382,6 +382,9 @@ def render_receipt(data: Mapping[str, Any]) -> bytes:
         ("Tanggal Pembayaran", _when(data["paid_at"], weekday=True), False),
         ("Jumlah Dibayar", format_idr(data["total_idr"]), True),
     ]
+    if data.get("agreement_version"):  # microdata: the data-use agreement the consumer accepted
+        accepted = f", disetujui {_when(data['agreement_accepted_at'])}" if data.get("agreement_accepted_at") else ""
+        rows.append(("Perjanjian Data", f"Penggunaan Mikrodata versi {data['agreement_version']}{accepted}", False))
     _info_block(pdf, rows, ("LUNAS", _PAID_GREEN))
 
     _section(pdf, "Untuk Pembayaran")

@@ -82,7 +82,8 @@ def await_approval(rec: RequestRecord, token: str) -> None:
     if rec.status in lc.TERMINAL:
         _closed(token, rec)
         return
-    cond = (RequestRecord.status == lc.AWAITING_APPROVAL) & RequestRecord.approval.does_not_exist()
+    # (a microdata application returned for revision still waits on this token: awaiting_consumer)
+    cond = RequestRecord.status.is_in(lc.AWAITING_APPROVAL, lc.AWAITING_CONSUMER) & RequestRecord.approval.does_not_exist()
     if not _store_token(rec, "approval", token, cond):
         fresh = RequestRepository().get(rec.request_id)
         await_approval(fresh, token) if fresh.approval is not None or fresh.status in lc.TERMINAL else None
@@ -118,7 +119,8 @@ def await_fulfilment(rec: RequestRecord, token: str) -> None:
 
 
 def approval_expired(rec: RequestRecord) -> None:
-    if rec.status == lc.AWAITING_APPROVAL and rec.approval is None:
+    returned = rec.status == lc.AWAITING_CONSUMER and rec.review is not None and not rec.review.resubmitted_at
+    if (rec.status == lc.AWAITING_APPROVAL or returned) and rec.approval is None:
         RequestRepository().transition(rec, lc.EXPIRED, "system", "batas waktu persetujuan terlewati",
                                        set_={"closed_reason": "approval_timeout"}, remove=["task"])
 

@@ -388,6 +388,32 @@ _CONSUMER_TEMPLATES: dict[str, dict[str, Any]] = {
 TEMPLATES.update(_CONSUMER_TEMPLATES)
 EVENTS = (*EVENTS, *(e for e in _CONSUMER_TEMPLATES if e not in EVENTS))
 
+# microdata application (issue 19 item 5): returned for revision, and resubmitted
+_MICRODATA_TEMPLATES: dict[str, dict[str, Any]] = {
+    "application_returned": {
+        "subject": "Permohonan {request_id} perlu diperbaiki",
+        "paragraphs": (
+            "Petugas telah menelaah permohonan mikrodata Anda dengan nomor {request_id} dan meminta perbaikan "
+            "sebelum dapat disetujui.",
+            "Catatan petugas: {reason}",
+            "Silakan perbaiki abstraksi dan rincian proyek, lalu ajukan kembali melalui halaman permintaan.",
+        ),
+        "link_label": "Perbaiki permohonan {request_id}",
+        "required": ("reason",),
+    },
+    "application_resubmitted": {
+        "subject": "Permohonan {request_id} diajukan kembali",
+        "paragraphs": (
+            "Pemohon telah memperbaiki dan mengajukan kembali permohonan mikrodata {request_id} sesuai catatan Anda.",
+            "Permohonan menunggu penelaahan Anda.",
+        ),
+        "link_label": "Telaah permohonan {request_id}",
+        "required": (),
+    },
+}
+TEMPLATES.update(_MICRODATA_TEMPLATES)
+EVENTS = (*EVENTS, *(e for e in _MICRODATA_TEMPLATES if e not in EVENTS))
+
 _FORMATTER = string.Formatter()
 
 

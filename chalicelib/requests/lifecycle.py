@@ -56,6 +56,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     CANCELLED: frozenset(),
 }
 
+# a microdata application returned for revision waits on the consumer (awaiting_consumer), who resubmits it for
+# review (chalicelib/fulfilment/microdata.py)
+TRANSITIONS[AWAITING_APPROVAL] = TRANSITIONS[AWAITING_APPROVAL] | {AWAITING_CONSUMER}
+TRANSITIONS[AWAITING_CONSUMER] = TRANSITIONS[AWAITING_CONSUMER] | {AWAITING_APPROVAL}
+
 
 def can(frm: str, to: str) -> bool:
     return to in TRANSITIONS.get(frm, frozenset())

@@ -112,7 +112,6 @@ class Rating(MapAttribute):
     score = NumberAttribute()
     comment = UnicodeAttribute(default="")
     at = UnicodeAttribute()
-    survey = MapAttribute(null=True)  # the IKM questionnaire {element: 1..4} (chalicelib/reports/ikm.py)
 
 
 class Approval(MapAttribute):
@@ -195,6 +194,26 @@ class Attachment(MapAttribute):
     deleted_at = UnicodeAttribute(null=True)
 
 
+class Project(MapAttribute):
+    """A microdata application's project (issue 19 item 5)."""
+
+    title = UnicodeAttribute()
+    institution = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    outputs = UnicodeAttribute()
+
+
+class Review(MapAttribute):
+    """The reviewer returned the application for revision (`awaiting_consumer`) with this comment; the consumer
+    resubmits it (`resubmitted_at`) for review again. `revision` counts the returns."""
+
+    comment = UnicodeAttribute()
+    by = UnicodeAttribute()
+    at = UnicodeAttribute()
+    revision = NumberAttribute(default=1)
+    resubmitted_at = UnicodeAttribute(null=True)
+
+
 class RequestRecord(Model):
     Meta = meta("requests")
 
@@ -216,6 +235,10 @@ class RequestRecord(Model):
     abstract = UnicodeAttribute(null=True)
     zero_rupiah_justification = UnicodeAttribute(null=True)
     agreement_accepted = BooleanAttribute(default=False)
+    agreement_version = UnicodeAttribute(null=True)  # the data-use agreement's version accepted (requests/agreement.py)
+    agreement_accepted_at = UnicodeAttribute(null=True)
+    project = Project(null=True)
+    review = Review(null=True)
     attachments = ListAttribute(of=Attachment, default=list)
 
     consumer_id = UnicodeAttribute()
@@ -240,9 +263,6 @@ class RequestRecord(Model):
     assigned_at = UnicodeAttribute(null=True)
     started_at = UnicodeAttribute(null=True)
     delivered_at = UnicodeAttribute(null=True)
-    first_response_at = UnicodeAttribute(null=True)  # the desk's first reply to the consumer (reports)
-    merged_into = UnicodeAttribute(null=True)  # closed as a duplicate of this request (fulfilment/merge.py)
-    merged = ListAttribute(of=UnicodeAttribute, null=True)  # the duplicates merged into this request
     delivered_shard = UnicodeAttribute(null=True)
     completed_at = UnicodeAttribute(null=True)
     closed_reason = UnicodeAttribute(null=True)

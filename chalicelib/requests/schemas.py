@@ -38,6 +38,19 @@ class ConsultationIn(Strict):
     question: Text
 
 
+AgreementVersion = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20,
+                                                    pattern=r"^[0-9A-Za-z._-]+$")]
+
+
+class ProjectIn(Strict):
+    """A microdata application's project: what the data is for and what will come of it."""
+
+    title: Short
+    institution: Short
+    purpose: Text
+    outputs: Text
+
+
 class DataOrderIn(Strict):
     kind: Literal["data_order"]
     items: list[OrderItemIn] = Field(default_factory=list, max_length=50)
@@ -46,6 +59,10 @@ class DataOrderIn(Strict):
     zero_rupiah_justification: Text | None = None
     abstract: Text | None = None
     agreement_accepted: bool = False
+    # microdata: the version of the data-use agreement the consumer read and accepts (GET /microdata/agreement);
+    # without it, `agreement_accepted` accepts the version in effect
+    agreement_version: AgreementVersion | None = None
+    project: ProjectIn | None = None
 
     @field_validator("items")
     @classmethod
@@ -113,33 +130,32 @@ class MessageIn(Strict):
     internal: bool = False
 
 
-IkmScore = Annotated[int, Field(ge=1, le=4)]
-
-
-class IkmSurveyIn(Strict):
-    """The nine service elements of the community satisfaction survey (IKM, PermenPAN-RB 14/2017), each on the
-    regulation's scale 1..4 (chalicelib/reports/ikm.py)."""
-
-    persyaratan: IkmScore
-    prosedur: IkmScore
-    waktu: IkmScore
-    biaya: IkmScore
-    produk: IkmScore
-    kompetensi: IkmScore
-    perilaku: IkmScore
-    pengaduan: IkmScore
-    sarana: IkmScore
-
-
 class RatingIn(Strict):
     score: int = Field(ge=1, le=5)
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
-    survey: IkmSurveyIn | None = None  # desk: the IKM questionnaire, next to the 1..5 rating
 
 
 class ApprovalIn(Strict):
-    decision: Literal["approve", "reject"]
+    """`return`: back to the consumer for revision (microdata application), with the reviewer's comments."""
+
+    decision: Literal["approve", "reject", "return"]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class ApplicationIn(Strict):
+    """The consumer's revised microdata application, resubmitted after it was returned for revision."""
+
+    abstract: Text
+    project: ProjectIn
+    agreement_version: AgreementVersion
+
+
+class AgreementOut(BaseModel):
+    version: str
+    effective_from: str
+    title: str
+    text: str
+    sha256: str
 
 
 class CompleteIn(Strict):
@@ -202,6 +218,11 @@ class RequestOut(BaseModel):
     completed_at: str | None = None
     closed_reason: str | None = None
     rating: dict[str, Any] | None = None
+    abstract: str | None = None
+    agreement_version: str | None = None
+    agreement_accepted_at: str | None = None
+    project: dict[str, Any] | None = None
+    review: dict[str, Any] | None = None  # returned for revision: {"comment", "by", "at", "revision", "resubmitted_at"}
     timeline: list[TimelineOut] = Field(default_factory=list)
     # consumer loop (issue 19): what the desk waits for while awaiting_consumer, and the latest price quote
     awaiting: dict[str, Any] | None = Field(default=None, description="while awaiting_consumer: {kind: question|"

@@ -21,7 +21,7 @@ from chalicelib.core.errors import (
 from chalicelib.core.types import plain_or
 from chalicelib.requests import access
 from chalicelib.requests import lifecycle as lc
-from chalicelib.requests.models import Contact, MessageRecord, OrderItem, RequestRecord
+from chalicelib.requests.models import Contact, MessageRecord, OrderItem, Project, RequestRecord
 from chalicelib.requests.repository import RequestRepository
 from chalicelib.requests.schemas import (
     ComplaintIn,
@@ -47,15 +47,6 @@ def to_out(rec: RequestRecord) -> RequestOut:
     return RequestOut(**_common(rec))
 
 
-def survey_of(rating: Any) -> dict[str, int] | None:
-    """The IKM answers stored with a rating ({element: 1..4}), or None."""
-    raw = getattr(rating, "survey", None)
-    if raw is None:
-        return None
-    values = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw)
-    return {str(k): int(v) for k, v in values.items()} or None
-
-
 def _common(rec: RequestRecord) -> dict[str, Any]:
     return dict(
         request_id=rec.request_id, kind=rec.kind, status=rec.status, channel=rec.channel,
@@ -67,8 +58,13 @@ def _common(rec: RequestRecord) -> dict[str, Any]:
         purpose=rec.purpose, custom_request=rec.custom_request, needs_approval=bool(rec.needs_approval),
         billing_code=rec.billing_code, paid_at=rec.paid_at, delivered_at=rec.delivered_at,
         completed_at=rec.completed_at, closed_reason=rec.closed_reason,
-        rating=({"score": int(rec.rating.score), "comment": rec.rating.comment, "at": rec.rating.at,
-                 "survey": survey_of(rec.rating)} if rec.rating else None),
+        rating=({"score": int(rec.rating.score), "comment": rec.rating.comment, "at": rec.rating.at}
+                if rec.rating else None),
+        abstract=rec.abstract, agreement_version=rec.agreement_version, agreement_accepted_at=rec.agreement_accepted_at,
+        project=rec.project.as_dict() if rec.project else None,
+        review=({"comment": rec.review.comment, "by": rec.review.by, "at": rec.review.at,
+                 "revision": int(rec.review.revision or 1), "resubmitted_at": rec.review.resubmitted_at}
+                if rec.review else None),
         timeline=[{"at": t.at, "status": t.status, "actor": t.actor, "note": t.note or ""} for t in rec.timeline or []],
         awaiting=_awaiting(rec), quote=_quote(rec),
     )
@@ -101,11 +97,26 @@ def to_ops_out(rec: RequestRecord) -> OpsRequestOut:
         **_common(rec), consumer_id=rec.consumer_id,
         consumer={"name": c.name, "email": c.email, "phone": c.phone, "institution": c.institution,
                   "category": c.category, "nik": c.nik_masked, "handover_desk": c.desk} if c else {},
-        abstract=rec.abstract, zero_rupiah_justification=rec.zero_rupiah_justification,
+        zero_rupiah_justification=rec.zero_rupiah_justification,
         approval=({"decision": rec.approval.decision, "by": rec.approval.by, "at": rec.approval.at,
                    "reason": rec.approval.reason} if rec.approval else None),
         overdue=overdue, problem=rec.problem, sla_days=int(rec.sla_days or 0), legacy_id=rec.legacy_id,
     )
+
+
+def accepted_agreement(version: str | None) -> str:
+    """The data-use agreement version a consumer accepts: the one in effect (an older one is 409, so they read the
+    new text first; an unknown one 400). None = the version in effect (clients that send agreement_accepted)."""
+    from chalicelib.requests import agreement
+
+    current = agreement.current()
+    if version is None or version == current.version:
+        return current.version
+    if agreement.get(version) is None:
+        raise BadRequest("unknown data-use agreement version", code="unknown_agreement_version",
+                         details={"current_version": current.version})
+    raise Conflict("a newer data-use agreement is in effect; read and accept it", code="agreement_outdated",
+                   details={"current_version": current.version})
 
 
 class NoUnits:
@@ -295,8 +306,12 @@ class RequestService:
         if microdata:
             if not body.abstract:
                 raise BadRequest("microdata orders need a data-use abstract (abstract)")
-            if not body.agreement_accepted:
-                raise BadRequest("microdata orders need the data-use agreement accepted (agreement_accepted)")
+            if not body.agreement_accepted and body.agreement_version is None:
+                raise BadRequest("microdata orders need the data-use agreement accepted (agreement_version)")
+            rec.agreement_version = accepted_agreement(body.agreement_version)
+            rec.agreement_accepted, rec.agreement_accepted_at = True, clock.iso()
+            if body.project is not None:
+                rec.project = Project(**body.project.model_dump())
         if internal:
             ttype = "internal"
         elif body.zero_rupiah_justification and total > 0:
@@ -398,8 +413,6 @@ class RequestService:
                             author=p.sub, author_name=p.name or p.sub, author_role=role, body=body,
                             internal=internal)
         self.repo.add_message(msg)
-        if staff_view and not internal and not rec.first_response_at:
-            self._first_response(rec, now)
         if not internal:
             excerpt = body[:200]
             if staff_view:
@@ -413,18 +426,6 @@ class RequestService:
                                ctx={"request_id": rec.request_id, "kind": rec.kind, "message_excerpt": excerpt})
         return MessageOut(msg_id=msg.msg_id, at=msg.at, author=msg.author, author_name=msg.author_name,
                           author_role=role, body=body, internal=internal)
-
-    def _first_response(self, rec: RequestRecord, at: str) -> None:
-        """Stamp the desk's first reply to the consumer once (the first-response time of the reports)."""
-        for attempt in range(2):
-            try:
-                self.repo.update_fields(rec, {"first_response_at": at},
-                                        condition=RequestRecord.first_response_at.does_not_exist())
-                return
-            except Conflict:
-                rec = self.repo.get(rec.request_id)
-                if rec.first_response_at or attempt:
-                    return
 
     def change_due(self, rec: RequestRecord, actor: str, due: str, note: str) -> RequestRecord:
         if rec.status not in lc.OPEN:

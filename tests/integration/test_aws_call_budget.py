@@ -45,6 +45,9 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "GET /me/notifications": (1, "one Query per page"),
     "POST /me/notifications/{notif_id}/read": (1, ""),
     "GET /requests/{request_id}/deliverables": (3, "request + its files + TransactWrite (download log + audit)"),
+    # microdata application (issue 19)
+    "GET /microdata/agreement": (0, "versioned text in the code"),
+    "PUT /requests/{request_id}/application": (2, "request + TransactWrite (request, audit, the reviewer's notice)"),
     # attachments (issue 19): the list lives on the request item
     "POST /requests/{request_id}/attachments": (2, "request + TransactWrite (list + audit)"),
     "POST /requests/{request_id}/attachments/{attachment_id}/verify": (2, "request + TransactWrite (S3: HEAD + GET)"),
@@ -65,8 +68,7 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "POST /ops/requests/{request_id}/approval": (2, ""),
     "GET /ops/requests/{request_id}/billing": (2, ""),
     "GET /ops/requests/{request_id}/messages": (2, ""),
-    "POST /ops/requests/{request_id}/messages": (2, "request + PutItem; the desk's first reply once more: "
-                                                    "its first-response stamp (desk)"),
+    "POST /ops/requests/{request_id}/messages": (2, ""),
     "POST /ops/requests/{request_id}/deliverables": (3, "request + its files (the 50-file cap) + TransactWrite"),
     "GET /ops/requests/{request_id}/deliverables": (2, ""),
     "DELETE /ops/requests/{request_id}/deliverables/{deliverable_id}": (3, ""),
@@ -99,16 +101,6 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "PATCH /ops/operators/{operator_id}": (3, "UpdateItem answering the old values + on duty now (2 Queries)"),
     "GET /ops/reports/summary": (3, "per month of the period: the aggregates, the PNBP ledger; + the operators"),
     "GET /ops/reports/ledger.csv": (1, "one Query per month of the period"),
-    # desk (issue 20)
-    "GET /ops/replies": (1, "one Query: the canned replies are one partition"),
-    "POST /ops/replies": (1, ""),
-    "PUT /ops/replies/{reply_id}": (2, ""),
-    "DELETE /ops/replies/{reply_id}": (2, ""),
-    "GET /ops/requests/{request_id}/replies/{reply_id}": (2, "the request (access) + the reply"),
-    "GET /ops/reports/desk": (16, "per month of the period the aggregates (2 for the default 30 days), one Query "
-                                  "per open status (7: the backlog, only kind and due read), the unit list (cached) "
-                                  "and one Query per producer unit (its open escalations)"),
-    "GET /ops/reports/csv/{table}": (2, "the ikm table: the aggregates, one Query per month of the period"),
     # admin
     "POST /ops/catalog/items": (1, ""),
     "PUT /ops/catalog/items/{item_id}": (2, ""),
@@ -158,7 +150,6 @@ NOT_SINGLE_ITEM = {
     "GET /ops/queue", "GET /ops/requests", "GET /ops/requests [status]", "GET /ops/requests [operator]",
     "GET /ops/escalations", "GET /ops/escalations [unit]", "GET /ops/forum/threads", "GET /ops/roster",
     "PUT /ops/roster", "GET /ops/operators", "GET /ops/reports/summary", "GET /ops/reports/ledger.csv",
-    "GET /ops/reports/desk", "GET /ops/reports/csv/{table}", "GET /ops/replies",
     "GET /catalog/releases", "GET /me/subscriptions", "GET /ops/faq", "GET /faq", "GET /me/export", "DELETE /me",
     "GET /ops/staff", "GET /ops/units",
 }
