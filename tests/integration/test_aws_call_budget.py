@@ -152,6 +152,7 @@ NOT_SINGLE_ITEM = {
     "PUT /ops/roster", "GET /ops/operators", "GET /ops/reports/summary", "GET /ops/reports/ledger.csv",
     "GET /catalog/releases", "GET /me/subscriptions", "GET /ops/faq", "GET /faq", "GET /me/export", "DELETE /me",
     "GET /ops/staff", "GET /ops/units",
+    "GET /ops/payments/work-items", "GET /ops/reports/reconciliation",  # lists: one Query per page / per source
 }
 SINGLE_ITEM = set(BUDGETS) - NOT_SINGLE_ITEM
 
