@@ -76,6 +76,8 @@ async function call(method, path, { body, query, auth = true, accept = "applicat
 
 /** Public (no token): catalog, releases, FAQ. */
 export const pub = (path, query) => call("GET", path, { query, auth: false });
+/** A public POST without a token (e.g. an open catalog file's download link, issue 19). */
+export const pubPost = (path, body = {}) => call("POST", path, { body, auth: false });
 export const get = (path, query) => call("GET", path, { query });
 export const post = (path, body = {}) => call("POST", path, { body });
 export const put = (path, body) => call("PUT", path, { body });

@@ -1,10 +1,12 @@
 // Catalog management (admins): search the catalog, create an item, edit an item.
 import { h, replace, clear, link } from "../dom.js";
-import { get, post, put } from "../api.js";
+import { get, post, put, del, errorSummary } from "../api.js";
 import * as fmt from "../fmt.js";
 import { PROVINCES } from "../regions.js";
+import { sha256File } from "../sha256.js";
+import { postToS3, CONTENT_TYPES, extensionOf, safeFilename } from "../upload.js";
 import { pageHeader, errorBox, loading, field, input, textarea, select, busy, showFormError, toast, card, emptyState,
-  alertBox } from "../ui.js";
+  alertBox, announce } from "../ui.js";
 
 const enc = encodeURIComponent;
 
@@ -189,4 +191,150 @@ async function renderForm(view, id, ctx) {
     }
   });
   view.append(card(id ? "Data item" : "Data item baru", form));
+  if (id && v.type !== "microdata") view.append(filesCard(id, ctx));
+}
+
+// --- data files of the item (issue 19): attach, list, remove ------------------------------------------------
+const VERIFY_TIMEOUT_MS = 60000;
+
+function filesCard(itemId, ctx) {
+  const base = `/ops/catalog/items/${enc(itemId)}/files`;
+  const list = h("div", { id: "catalog-files" }, loading("Memuat berkas…"));
+  const fileInput = h("input", { type: "file", name: "file", id: "catalog-file", class: "file-input",
+    accept: Object.keys(CONTENT_TYPES).map((e) => "." + e).join(","), "aria-describedby": "catalog-file-hint" });
+  const fileName = h("span", { class: "file-name", id: "catalog-file-name" }, "Belum ada berkas dipilih.");
+  fileInput.addEventListener("change", () => {
+    const f = fileInput.files && fileInput.files[0];
+    fileName.textContent = f ? `${f.name} (${fmt.bytes(f.size)})` : "Belum ada berkas dipilih.";
+  });
+  const start = h("button", { type: "submit", class: "btn btn-primary", id: "catalog-file-upload" }, "Lampirkan berkas");
+  const progress = h("progress", { id: "catalog-file-progress", max: "100", value: "0",
+    "aria-label": "Kemajuan unggahan berkas data" });
+  const status = h("p", { class: "upload-status", id: "catalog-file-status", role: "status", "aria-live": "polite" }, "");
+  const box = h("div", { class: "upload-progress", hidden: true }, h("div", { class: "progress-row" }, progress), status);
+  const slot = h("div", { class: "form-error" });
+  const form = h("form", { class: "upload-form", id: "catalog-file-form" }, slot,
+    h("div", { class: "field" },
+      h("span", { class: "label" }, "Berkas data"),
+      h("div", { class: "file-picker" }, fileInput,
+        h("label", { for: "catalog-file", class: "btn btn-secondary file-button" }, "Pilih berkas…"), fileName),
+      h("p", { class: "hint", id: "catalog-file-hint" }, "Berkas diunggah langsung ke penyimpanan aman dan "
+        + "diverifikasi (ukuran, jenis, SHA-256). Item terbuka dapat langsung diunduh siapa saja; pesanan item "
+        + "berberkas dikirim otomatis begitu gratis atau lunas, tanpa menunggu petugas.")),
+    h("div", { class: "btn-row" }, start), box);
+
+  function setProgress(fraction, text) {
+    progress.value = Math.round(Math.max(0, Math.min(1, fraction)) * 100);
+    if (text) status.textContent = text;
+  }
+
+  async function load() {
+    try {
+      draw(await get(base));
+    } catch (err) {
+      replace(list, errorBox(err, { retry: load }));
+    }
+  }
+
+  function draw(items) {
+    const shown = (items || []).filter((f) => f.status !== "deleted");
+    if (!shown.length) {
+      replace(list, emptyState("Belum ada berkas data. Pesanan item ini ditangani petugas."));
+      return shown;
+    }
+    replace(list, h("div", { class: "table-wrap" }, h("table", { class: "table table-compact", id: "catalog-files-table" },
+      h("caption", { class: "visually-hidden" }, "Berkas data item"),
+      h("thead", {}, h("tr", {}, ["Berkas", "Ukuran", "Status", "Waktu", "Tindakan"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, shown.map((f) => h("tr", { dataset: { file: f.file_id, status: f.status } },
+        h("td", { "data-label": "Berkas" }, h("div", {}, f.filename),
+          h("div", { class: "muted small mono", title: "SHA-256" }, `SHA-256 ${String(f.sha256 || "").slice(0, 16)}…`)),
+        h("td", { "data-label": "Ukuran", class: "num" }, fmt.bytes(f.size_bytes)),
+        h("td", { "data-label": "Status" },
+          h("span", { class: `badge badge-dlv-${f.status}` }, fmt.label(fmt.DELIVERABLE, f.status)),
+          f.status === "rejected" ? h("div", { class: "small text-danger" }, f.reject_reason || f.reject_code) : null),
+        h("td", { "data-label": "Waktu", class: "small" }, fmt.dateTime(f.verified_at || f.uploaded_at || f.created_at)),
+        h("td", { "data-label": "Tindakan" }, removeButton(f))))))));
+    return shown;
+  }
+
+  function removeButton(f) {
+    const b = h("button", { type: "button", class: "btn btn-ghost btn-small", "aria-label": `Hapus berkas ${f.filename}` },
+      "Hapus");
+    b.addEventListener("click", async () => {
+      if (!window.confirm(`Hapus berkas ${f.filename}? Berkas tidak lagi ditawarkan; pesanan yang sudah terkirim `
+        + "tetap dapat mengunduhnya.")) return;
+      try {
+        await busy(b, () => del(`${base}/${enc(f.file_id)}`), "Menghapus…");
+        toast(`Berkas ${f.filename} dihapus.`);
+        await load();
+      } catch (err) {
+        toast(errorSummary(err), "error");
+      }
+    });
+    return b;
+  }
+
+  async function waitVerified(fileId) {
+    const until = Date.now() + VERIFY_TIMEOUT_MS;
+    while (Date.now() < until && ctx.isCurrent()) {
+      const items = await get(base);
+      draw(items);
+      const f = items.find((x) => x.file_id === fileId);
+      if (f && f.status !== "pending") return f;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return null;
+  }
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clear(slot);
+    const file = fileInput.files && fileInput.files[0];
+    if (!file) {
+      replace(slot, alertBox("error", "Pilih berkas yang akan dilampirkan.", "Gagal: belum ada berkas"));
+      fileInput.focus();
+      return;
+    }
+    const ext = extensionOf(file.name);
+    if (!CONTENT_TYPES[ext] || file.size < 1) {
+      replace(slot, alertBox("error", file.size < 1 ? "Berkas kosong tidak dapat diunggah." : `Jenis berkas .${ext || "?"} `
+        + "tidak diizinkan. Gunakan salah satu: " + Object.keys(CONTENT_TYPES).join(", ") + ".", "Gagal: berkas"));
+      return;
+    }
+    start.disabled = true; fileInput.disabled = true;
+    box.hidden = false;
+    box.classList.remove("is-error", "is-done");
+    try {
+      setProgress(0, "Menghitung checksum SHA-256…");
+      const sha256 = await sha256File(file, (f) => setProgress(f, `Menghitung checksum SHA-256… ${Math.round(f * 100)}%`));
+      const filename = safeFilename(file.name);
+      const grant = await post(base, { filename, content_type: CONTENT_TYPES[ext], size_bytes: file.size, sha256 });
+      await postToS3(grant.upload, file, (loaded, total) => setProgress(loaded / total,
+        `Mengunggah ${filename}: ${fmt.bytes(loaded)} dari ${fmt.bytes(total)}`));
+      setProgress(1, "Unggahan selesai. Menunggu verifikasi server…");
+      announce("Unggahan selesai, menunggu verifikasi.");
+      const result = await waitVerified(grant.deliverable_id);
+      if (result && result.status === "ready") {
+        box.classList.add("is-done");
+        status.textContent = `Berkas ${filename} terverifikasi dan tersedia.`;
+        toast(`Berkas ${filename} terverifikasi.`);
+        fileInput.value = "";
+        fileName.textContent = "Belum ada berkas dipilih.";
+      } else if (result && result.status === "rejected") {
+        box.classList.add("is-error");
+        status.textContent = `Gagal: berkas ditolak saat verifikasi — ${result.reject_reason || result.reject_code || ""}`;
+      } else {
+        status.textContent = "Verifikasi masih berjalan. Status berkas akan diperbarui di daftar di atas.";
+      }
+    } catch (err) {
+      box.classList.add("is-error");
+      status.textContent = err && err.status !== undefined ? errorSummary(err) : `Gagal: ${err.message}`;
+      if (err && err.status !== undefined) showFormError(slot, form, err);
+    } finally {
+      start.disabled = false; fileInput.disabled = false;
+    }
+  });
+
+  load();
+  return card("Berkas data", list, form);
 }

@@ -1,6 +1,7 @@
-// Detail data: abstract, coverage, format, size, price, access level, release date; cart, consult, follow a series.
+// Detail data: abstract, coverage, format, size, price, access level, release date; cart, consult, follow a series;
+// the item's data files: "Unduh" at once for open data (issue 19), delivered automatically with an order otherwise.
 import { h, replace } from "../dom.js";
-import { pub, post, errorText } from "../api.js";
+import { pub, pubPost, post, errorText } from "../api.js";
 import { ITEM_TYPE, LEVEL, rupiah, bytes, date } from "../fmt.js";
 import { pageHeader, loading, errorBox, facts, toast, card, alertBox } from "../ui.js";
 import { addToCart, inCart } from "../store.js";
@@ -11,8 +12,10 @@ export async function render(main, ctx) {
   const id = ctx.parts[1] || "";
   replace(main, loading("Memuat detail data…"));
   let item;
+  let files = [];
   try {
-    item = await pub(`/catalog/items/${encodeURIComponent(id)}`);
+    [item, files] = await Promise.all([pub(`/catalog/items/${encodeURIComponent(id)}`),
+      pub(`/catalog/items/${encodeURIComponent(id)}/files`).catch(() => [])]);
   } catch (err) {
     replace(main, h("h1", { id: "page-title", tabindex: "-1" }, "Detail data"), errorBox(err, { retry: () => render(main, ctx) }));
     return;
@@ -33,8 +36,10 @@ export async function render(main, ctx) {
       } catch (err) { toast(errorText(err), "error"); }
     } }, "Ikuti seri ini") : null;
   const access = {
-    open: "Data terbuka dan gratis. Pesan melalui keranjang tanpa biaya; unduhan langsung dari halaman ini akan tersedia kemudian.",
-    paid: "Data berbayar sesuai tarif PNBP. Setelah pesanan dibuat, Anda menerima kode billing SIMPONI.",
+    open: files.length ? "Data terbuka dan gratis: unduh langsung di bawah ini, tanpa perlu masuk."
+      : "Data terbuka dan gratis. Pesan melalui keranjang tanpa biaya.",
+    paid: "Data berbayar sesuai tarif PNBP. Setelah pesanan dibuat, Anda menerima kode billing SIMPONI."
+      + (files.length ? " Berkas dikirim otomatis begitu pembayaran diterima." : ""),
     restricted: "Mikrodata: perlu persetujuan penggunaan data dan abstraksi rencana penelitian yang ditinjau petugas sebelum tagihan terbit.",
   }[item.access];
   replace(main,
@@ -58,8 +63,41 @@ export async function render(main, ctx) {
           ["Tanggal rilis", date(item.release_date)],
         ]))),
     access ? alertBox(item.access === "restricted" ? "warn" : "info", access) : null,
+    files.length && item.status === "published" ? filesCard(item, files) : null,
     h("div", { class: "actions" }, add,
       h("a", { class: "btn btn-secondary", href: `#/konsultasi?subjek=${encodeURIComponent(item.title.slice(0, 180))}` },
         "Tanyakan data ini"),
       follow, h("a", { class: "btn btn-secondary", href: "#/keranjang" }, "Lihat keranjang")));
+}
+
+function filesCard(item, files) {
+  const status = h("p", { class: "small", id: "file-status", role: "status", "aria-live": "polite" }, "");
+  const rows = files.map((f) => {
+    const label = `Unduh ${f.filename}`;
+    const action = f.downloadable
+      ? h("button", { type: "button", class: "btn", "data-file": f.file_id, onclick: (ev) => fetchFile(ev.target, item, f, status) },
+        label)
+      : h("span", { class: "small" }, "Dikirim otomatis setelah pesanan " + (item.price_idr ? "lunas" : "dibuat"));
+    return h("li", { class: "result" },
+      h("p", {}, h("strong", {}, f.filename), " ", h("span", { class: "small" }, `(${bytes(f.size_bytes)})`)),
+      h("p", { class: "small" }, h("span", { title: `SHA-256 lengkap: ${f.sha256}` },
+        `SHA-256 ${f.sha256.slice(0, 16)}…`)),
+      action);
+  });
+  return card("Berkas data", h("ul", { class: "results", id: "item-files" }, rows), status);
+}
+
+async function fetchFile(button, item, f, status) {
+  const path = `/catalog/items/${encodeURIComponent(item.id)}/files/${encodeURIComponent(f.file_id)}/download`;
+  button.disabled = true;
+  status.textContent = `Menyiapkan unduhan ${f.filename}…`;
+  try {
+    const link = await (loggedIn() ? post(path) : pubPost(path));
+    status.textContent = `Unduhan ${f.filename} dimulai. Tautan berlaku singkat; klik lagi bila perlu.`;
+    window.location.assign(link.download_url);
+  } catch (err) {
+    status.textContent = `Gagal: ${errorText(err)}`;
+  } finally {
+    button.disabled = false;
+  }
 }

@@ -84,7 +84,7 @@ async function load(id) {
     pendingMessages,
     r.kind === "data_order" && r.billing_code
       ? get(`/requests/${encodeURIComponent(id)}/billing`).catch((e) => ({ error: e })) : null,
-    r.kind === "data_order" && ["delivered", "completed"].includes(r.status)
+    r.kind === "data_order" && (["delivered", "completed"].includes(r.status) || autoDelivered(r))
       ? get(`/requests/${encodeURIComponent(id)}/deliverables`).catch((e) => ({ error: e })) : null,
   ]);
   return { r, messages, billing, files };
@@ -180,11 +180,19 @@ function billingSummary(r, billing) {
     billing.status === "unpaid" ? "Lihat cara bayar" : "Lihat tagihan & kuitansi"));
 }
 
+/** Published catalog files sent by the system without waiting for an operator (issue 19): the timeline says so. */
+function autoDelivered(r) {
+  return (r.timeline || []).some((e) => e.actor === "system" && /dikirim otomatis/.test(e.note || ""));
+}
+
 function deliverables(r, files) {
   if (!files) return null;
   if (files.error) return card("Berkas data", errorBox(files.error));
   if (!files.length) return card("Berkas data", emptyState("Belum ada berkas untuk diunduh."));
-  return card("Berkas data",
+  const auto = autoDelivered(r) ? h("p", { class: "hint", id: "auto-delivered" }, ["delivered", "completed"].includes(r.status)
+    ? "Berkas data katalog ini dikirim otomatis oleh sistem, tanpa menunggu petugas."
+    : "Berkas data katalog sudah dikirim otomatis; bagian lain pesanan Anda sedang disiapkan petugas.") : null;
+  return card("Berkas data", auto,
     h("p", { class: "hint" }, "Tautan unduhan berlaku singkat; muat ulang halaman untuk tautan baru."),
     h("ul", { class: "results", id: "deliverables" }, files.map((f) => h("li", { class: "result" },
       h("a", { class: "btn", href: f.download_url, download: f.filename, "data-id": f.deliverable_id, rel: "noopener" },
