@@ -131,9 +131,10 @@ def release_items(today: date | None = None) -> list[dict]:
 def seed_catalog(n: int = 3000) -> int:
     from chalicelib.catalog import service
     from chalicelib.catalog.models import CatalogRecord
+    from local.catalog_files_seed import demo_items
     from local.catalog_generator import generate_items
 
-    items = list(generate_items(n, seed=7))
+    items = list(generate_items(n, seed=7)) + demo_items()  # + the demo items with data files (issue 19)
     releases = release_items()
     with CatalogRecord.batch_write() as batch:
         for it in items + releases:
@@ -151,6 +152,9 @@ def seed_all(catalog_items: int = 3000) -> dict[str, int]:
     out["staff"] = seed_staff()
     try:
         out["catalog"] = seed_catalog(catalog_items)
+        from local.catalog_files_seed import seed_files
+
+        out["catalog_files"] = seed_files()
     except ImportError as exc:
         log.warning("catalog not seeded: %s", exc)
     return out
