@@ -612,6 +612,24 @@ def ops_escalation(ctx: Ctx, escalation_id: str):
     return service.to_out(service.get(ctx.user, escalation_id))
 
 
+# issue 20 (sla): producer response times per unit over a period (default: the last 30 days), and as CSV
+@api.route("/ops/reports/producers", roles=SUPERVISOR, query=esc.ProducerReportQuery, response=esc.ProducerReport,
+           tag="reports", summary="Producer response times per unit (working days)")
+def ops_report_producers(ctx: Ctx, query: esc.ProducerReportQuery):
+    from chalicelib.escalation import report
+
+    return report.producer_report(*report.period(query.from_, query.to))
+
+
+@api.route("/ops/reports/producers.csv", roles=SUPERVISOR, query=esc.ProducerReportQuery, tag="reports",
+           produces="text/csv", summary="Producer response times per unit (CSV)")
+def ops_report_producers_csv(ctx: Ctx, query: esc.ProducerReportQuery):
+    from chalicelib.escalation import report
+
+    frm, to = report.period(query.from_, query.to)
+    return _csv(report.producer_csv(report.producer_report(frm, to)), f"produsen-{frm[:10]}-{to[:10]}.csv")
+
+
 @api.route("/ops/escalations/{escalation_id}/answer", "POST", roles=("producer",), body=esc.AnswerIn,
            response=esc.EscalationOut, tag="escalation")
 def ops_answer_escalation(ctx: Ctx, escalation_id: str, body: esc.AnswerIn):

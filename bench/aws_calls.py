@@ -669,6 +669,10 @@ def cases() -> list[Case]:
         C("GET", "/ops/reports/ledger.csv", "",
           lambda w, i: Req("GET", f"/ops/reports/ledger.csv?from={_today()}&to={_today()}", "supervisor1",
                            headers={"Accept": "text/csv"})),
+        # sla (issue 20): producer response times per unit (default period: the last 30 days), and as CSV
+        C("GET", "/ops/reports/producers", "", lambda w, i: Req("GET", "/ops/reports/producers", "supervisor1")),
+        C("GET", "/ops/reports/producers.csv", "",
+          lambda w, i: Req("GET", "/ops/reports/producers.csv", "supervisor1", headers={"Accept": "text/csv"})),
         C("GET", "/requests/{request_id}/deliverables", "",
           lambda w, i: Req("GET", f"/requests/{w.ids['delivered_order']}/deliverables", "consumer1")),
         C("POST", "/ops/requests/{request_id}/deliverables", "", lambda w, i: w.upload(i)),

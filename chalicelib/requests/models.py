@@ -277,6 +277,11 @@ class RequestRecord(Model):
     answer_pending = UnicodeAttribute(null=True)  # = task.answered_at while unconfirmed
     execution_name = UnicodeAttribute(null=True)
     problem = UnicodeAttribute(null=True)
+    # SLAs of issue 20: the approval's own due date and expiry; a supervisor's attention flag
+    # ("assignee_unavailable": the assignee is absent/deactivated and nobody on duty had room)
+    approval_due_at = UnicodeAttribute(null=True)
+    approval_expires_at = UnicodeAttribute(null=True)
+    attention = UnicodeAttribute(null=True)
     escalation_id = UnicodeAttribute(null=True)
     consumer_wait = ConsumerWait(null=True)  # set while awaiting_consumer
     quote = Quote(null=True)  # the latest price quote of a custom request

@@ -241,6 +241,10 @@ class OpsRequestOut(RequestOut):
     overdue: bool = False
     problem: str | None = None
     sla_days: int = 0
+    approval_due_at: str | None = Field(default=None, description="the approval's due date (working days)")
+    approval_expires_at: str | None = Field(default=None, description="undecided by then, the request expires")
+    attention: str | None = Field(default=None, description="assignee_unavailable: the assignee is away and nobody "
+                                  "on duty had room; a supervisor assigns it")
     legacy_id: str | None = None  # the old system's id of a migrated request (scripts/migrate_legacy.py)
 
 

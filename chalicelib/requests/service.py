@@ -101,6 +101,7 @@ def to_ops_out(rec: RequestRecord) -> OpsRequestOut:
         approval=({"decision": rec.approval.decision, "by": rec.approval.by, "at": rec.approval.at,
                    "reason": rec.approval.reason} if rec.approval else None),
         overdue=overdue, problem=rec.problem, sla_days=int(rec.sla_days or 0), legacy_id=rec.legacy_id,
+        approval_due_at=rec.approval_due_at, approval_expires_at=rec.approval_expires_at, attention=rec.attention,
     )
 
 

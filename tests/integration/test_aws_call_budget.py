@@ -99,9 +99,12 @@ BUDGETS: dict[str, tuple[int, str]] = {
                            "one BatchWrite per 25 shifts, then the roster of the days read back (2 Queries + names)"),
     "GET /ops/operators": (3, "operators (one Query) + who is on duty now (today's and yesterday's shifts)"),
     "PATCH /ops/operators/{operator_id}": (3, "UpdateItem answering the old values + on duty now (2 Queries)"),
-    "GET /ops/reports/summary": (5, "per month of the period: the aggregates, the PNBP ledger; + the operators; "
-                                 "+ the late payments (open and done work items, a Query each)"),
+    "GET /ops/reports/summary": (3, "per month of the period: the aggregates, the PNBP ledger; + the operators"),
     "GET /ops/reports/ledger.csv": (1, "one Query per month of the period"),
+    # sla (issue 20)
+    "GET /ops/reports/producers": (7, "one Query per producer unit (by_unit GSI, the period's escalations; 5 "
+                                      "built-in units) + the unit list (cached 30 s)"),
+    "GET /ops/reports/producers.csv": (7, "as GET /ops/reports/producers"),
     # admin
     "POST /ops/catalog/items": (1, ""),
     "PUT /ops/catalog/items/{item_id}": (2, ""),
@@ -153,6 +156,7 @@ NOT_SINGLE_ITEM = {
     "PUT /ops/roster", "GET /ops/operators", "GET /ops/reports/summary", "GET /ops/reports/ledger.csv",
     "GET /catalog/releases", "GET /me/subscriptions", "GET /ops/faq", "GET /faq", "GET /me/export", "DELETE /me",
     "GET /ops/staff", "GET /ops/units",
+    "GET /ops/reports/producers", "GET /ops/reports/producers.csv",
     "GET /ops/payments/work-items", "GET /ops/reports/reconciliation",  # lists: one Query per page / per source
 }
 SINGLE_ITEM = set(BUDGETS) - NOT_SINGLE_ITEM
