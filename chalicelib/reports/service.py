@@ -72,7 +72,7 @@ def summary(frm: str, to: str) -> dict[str, Any]:
     on_time, late = dims["sla"]["on_time"], dims["sla"]["late"]
     ratings = dims["rating"]
     n_ratings = sum(ratings.values())
-    from chalicelib.billing.service import ledger_rows
+    from chalicelib.billing.service import late_payments, ledger_rows
     from chalicelib.delegation.models import OperatorRecord
 
     ledger = ledger_rows(frm, to)
@@ -96,6 +96,8 @@ def summary(frm: str, to: str) -> dict[str, Any]:
         "revenue": {"pnbp_idr": sum(int(r.amount_idr) for r in ledger if r.transaction_type == "paid"),
                     "paid_transactions": sum(1 for r in ledger if r.transaction_type == "paid"),
                     "zero_rupiah_transactions": sum(1 for r in ledger if r.transaction_type == "zero_rupiah")},
+        # money (issue 16): payments recorded after their request closed, and how supervisors resolved them
+        "late_payments": late_payments(frm, to),
     }
 
 

@@ -99,7 +99,8 @@ BUDGETS: dict[str, tuple[int, str]] = {
                            "one BatchWrite per 25 shifts, then the roster of the days read back (2 Queries + names)"),
     "GET /ops/operators": (3, "operators (one Query) + who is on duty now (today's and yesterday's shifts)"),
     "PATCH /ops/operators/{operator_id}": (3, "UpdateItem answering the old values + on duty now (2 Queries)"),
-    "GET /ops/reports/summary": (3, "per month of the period: the aggregates, the PNBP ledger; + the operators"),
+    "GET /ops/reports/summary": (5, "per month of the period: the aggregates, the PNBP ledger; + the operators; "
+                                 "+ the late payments (open and done work items, a Query each)"),
     "GET /ops/reports/ledger.csv": (1, "one Query per month of the period"),
     # sla (issue 20)
     "GET /ops/reports/producers": (7, "one Query per producer unit (by_unit GSI, the period's escalations; 5 "
