@@ -112,6 +112,7 @@ class Rating(MapAttribute):
     score = NumberAttribute()
     comment = UnicodeAttribute(default="")
     at = UnicodeAttribute()
+    survey = MapAttribute(null=True)  # the IKM questionnaire {element: 1..4} (chalicelib/reports/ikm.py)
 
 
 class Approval(MapAttribute):
@@ -263,6 +264,9 @@ class RequestRecord(Model):
     assigned_at = UnicodeAttribute(null=True)
     started_at = UnicodeAttribute(null=True)
     delivered_at = UnicodeAttribute(null=True)
+    first_response_at = UnicodeAttribute(null=True)  # the desk's first reply to the consumer (reports)
+    merged_into = UnicodeAttribute(null=True)  # closed as a duplicate of this request (fulfilment/merge.py)
+    merged = ListAttribute(of=UnicodeAttribute, null=True)  # the duplicates merged into this request
     delivered_shard = UnicodeAttribute(null=True)
     completed_at = UnicodeAttribute(null=True)
     closed_reason = UnicodeAttribute(null=True)

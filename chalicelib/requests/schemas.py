@@ -130,9 +130,28 @@ class MessageIn(Strict):
     internal: bool = False
 
 
+IkmScore = Annotated[int, Field(ge=1, le=4)]
+
+
+class IkmSurveyIn(Strict):
+    """The nine service elements of the community satisfaction survey (IKM, PermenPAN-RB 14/2017), each on the
+    regulation's scale 1..4 (chalicelib/reports/ikm.py)."""
+
+    persyaratan: IkmScore
+    prosedur: IkmScore
+    waktu: IkmScore
+    biaya: IkmScore
+    produk: IkmScore
+    kompetensi: IkmScore
+    perilaku: IkmScore
+    pengaduan: IkmScore
+    sarana: IkmScore
+
+
 class RatingIn(Strict):
     score: int = Field(ge=1, le=5)
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    survey: IkmSurveyIn | None = None  # desk: the IKM questionnaire, next to the 1..5 rating
 
 
 class ApprovalIn(Strict):
@@ -156,6 +175,13 @@ class AgreementOut(BaseModel):
     title: str
     text: str
     sha256: str
+
+
+class MergeIn(Strict):
+    """desk: close this request as a duplicate of `into` (same consumer), with an optional note."""
+
+    into: RequestId
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
 class CompleteIn(Strict):
@@ -217,6 +243,8 @@ class RequestOut(BaseModel):
     delivered_at: str | None = None
     completed_at: str | None = None
     closed_reason: str | None = None
+    merged_into: str | None = None  # desk: closed as a duplicate of this request (show that one instead)
+    merged: list[str] = Field(default_factory=list)  # desk: the duplicates merged into this request
     rating: dict[str, Any] | None = None
     abstract: str | None = None
     agreement_version: str | None = None
