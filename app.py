@@ -209,15 +209,14 @@ def list_messages(ctx: Ctx, request_id: str):
 @api.route("/requests/{request_id}/messages", "POST", roles=CONSUMER, body=rq.MessageIn, response=rq.MessageOut,
            status=201, limit="post_message")
 def post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
-    files = _requests().message_attachments(ctx.user, request_id, body.attachment_ids)  # checked first
-    msg = _consumer_loop().post_message(ctx.user, request_id, body.body)  # answers a question that waits
-    return _requests().attach_to_message(request_id, msg, files)
+    return _consumer_loop().post_message(ctx.user, request_id, body.body)  # answers a question that waits
 
 
 @api.route("/requests/{request_id}/rating", "POST", roles=CONSUMER, body=rq.RatingIn, response=rq.RequestOut,
            status=201)
 def rate_request(ctx: Ctx, request_id: str, body: rq.RatingIn):
-    return _out(_actions().rate(ctx.user, request_id, body.score, body.comment))
+    survey = body.survey.model_dump() if body.survey else None
+    return _out(_actions().rate(ctx.user, request_id, body.score, body.comment, survey))
 
 
 @api.route("/ops/queue", roles=OPS, response=list[rq.OpsRequestOut], tag="ops")
@@ -256,6 +255,14 @@ def ops_start(ctx: Ctx, request_id: str):
            tag="ops")
 def ops_complete(ctx: Ctx, request_id: str, body: rq.CompleteIn):
     return _ops_out(_actions().complete(ctx.user, request_id, body.note))
+
+
+@api.route("/ops/requests/{request_id}/merge", "POST", roles=SUPERVISOR, body=rq.MergeIn, response=rq.OpsRequestOut,
+           tag="ops", summary="desk: close this request as a duplicate of another of the same consumer (the primary)")
+def ops_merge(ctx: Ctx, request_id: str, body: rq.MergeIn):
+    from chalicelib.fulfilment.merge import merge
+
+    return _ops_out(merge(ctx.user, request_id, body.into, body.note))
 
 
 @api.route("/ops/requests/{request_id}/approval", "POST", roles=OPS, body=rq.ApprovalIn,
@@ -614,6 +621,24 @@ def ops_escalation(ctx: Ctx, escalation_id: str):
     return service.to_out(service.get(ctx.user, escalation_id))
 
 
+# issue 20 (sla): producer response times per unit over a period (default: the last 30 days), and as CSV
+@api.route("/ops/reports/producers", roles=SUPERVISOR, query=esc.ProducerReportQuery, response=esc.ProducerReport,
+           tag="reports", summary="Producer response times per unit (working days)")
+def ops_report_producers(ctx: Ctx, query: esc.ProducerReportQuery):
+    from chalicelib.escalation import report
+
+    return report.producer_report(*report.period(query.from_, query.to))
+
+
+@api.route("/ops/reports/producers.csv", roles=SUPERVISOR, query=esc.ProducerReportQuery, tag="reports",
+           produces="text/csv", summary="Producer response times per unit (CSV)")
+def ops_report_producers_csv(ctx: Ctx, query: esc.ProducerReportQuery):
+    from chalicelib.escalation import report
+
+    frm, to = report.period(query.from_, query.to)
+    return _csv(report.producer_csv(report.producer_report(frm, to)), f"produsen-{frm[:10]}-{to[:10]}.csv")
+
+
 @api.route("/ops/escalations/{escalation_id}/answer", "POST", roles=("producer",), body=esc.AnswerIn,
            response=esc.EscalationOut, tag="escalation")
 def ops_answer_escalation(ctx: Ctx, escalation_id: str, body: esc.AnswerIn):
@@ -675,7 +700,72 @@ def ops_report_ledger(ctx: Ctx, query: PeriodQuery):
     from chalicelib.reports import service
 
     frm, to = service.period(query.from_, query.to)
-    return _csv(ledger_csv(frm, to), f"ledger-{query.from_[:10]}-{query.to[:10]}.csv")
+    return _csv(ledger_csv(frm, to), f"ledger-{service.local_day(frm)}-{service.local_day(to)}.csv")
+
+
+# desk (issue 20): fulfilment/first response per kind, backlog, approvals, escalations, the IKM; CSV per table
+(DeskTableQuery,) = lazy("chalicelib.reports.schemas", "DeskTableQuery")
+
+
+@api.route("/ops/reports/desk", roles=SUPERVISOR, query=PeriodQuery, tag="reports",
+           summary="The desk's report: times per kind, backlog, approvals, escalations, IKM (default: last 30 days)")
+def ops_report_desk(ctx: Ctx, query: PeriodQuery):
+    from chalicelib.reports import desk
+
+    return desk.report(query.from_, query.to)
+
+
+@api.route("/ops/reports/csv/{table}", roles=SUPERVISOR, query=DeskTableQuery, tag="reports", produces="text/csv",
+           summary="One table of the desk's report as CSV")
+def ops_report_desk_csv(ctx: Ctx, table: str, query: DeskTableQuery):
+    from chalicelib.reports import desk
+
+    return _csv(*desk.table_csv(table, query.from_, query.to))
+
+
+# --- replies (desk, issue 20): canned replies managed by supervisors, inserted by operators (chalicelib/replies)
+rp = lazy_module("chalicelib.replies.schemas")
+
+
+@api.route("/ops/replies", roles=OPS, query=rp.ReplyQuery, response=rp.ReplyList, tag="replies",
+           summary="Canned replies by topic (active ones; supervisors may include inactive) and their variables")
+def ops_replies(ctx: Ctx, query: rp.ReplyQuery):
+    from chalicelib.replies import service
+
+    return service.list_replies(ctx.user, query.topic, query.include_inactive)
+
+
+@api.route("/ops/replies", "POST", roles=SUPERVISOR, body=rp.ReplyIn, response=rp.ReplyOut, status=201,
+           tag="replies", summary="Create a canned reply (plain text with {{variables}})")
+def ops_create_reply(ctx: Ctx, body: rp.ReplyIn):
+    from chalicelib.replies import service
+
+    return service.create(ctx.user, body)
+
+
+@api.route("/ops/replies/{reply_id}", "PUT", roles=SUPERVISOR, body=rp.ReplyIn, response=rp.ReplyOut,
+           tag="replies", summary="Change or (de)activate a canned reply")
+def ops_update_reply(ctx: Ctx, reply_id: str, body: rp.ReplyIn):
+    from chalicelib.replies import service
+
+    return service.update(ctx.user, reply_id, body)
+
+
+@api.route("/ops/replies/{reply_id}", "DELETE", roles=SUPERVISOR, status=204, tag="replies",
+           summary="Delete a canned reply")
+def ops_delete_reply(ctx: Ctx, reply_id: str):
+    from chalicelib.replies import service
+
+    service.delete(ctx.user, reply_id)
+
+
+@api.route("/ops/requests/{request_id}/replies/{reply_id}", roles=OPS, response=rp.RenderedReply, tag="replies",
+           summary="A canned reply filled for one request (plain text for the reply box)")
+def ops_render_reply(ctx: Ctx, request_id: str, reply_id: str):
+    from chalicelib.replies import service
+    from chalicelib.requests import access
+
+    return service.render(ctx.user, _requests().ops_get(ctx.user, request_id, access.HANDLE), reply_id)
 
 
 # --- notifications: the caller's notifications and the notify worker (chalicelib/notify) --------------------

@@ -458,6 +458,17 @@ class World:
                 "year": 2024, "release_date": "2024-06-01"}
         return {**body, "id": f"TS-BENCH{i}"} if i is not None else body
 
+    def reply(self, i: int) -> str:
+        """desk: a canned reply made through the API (uncounted) for the routes that change or fill one."""
+        body = {"title": f"Jawaban {i}", "topic": "data", "body": "Yth. {{nama_pemohon}}, lihat {{tautan_permintaan}}."}
+        return self.ok(*self.api.post("/ops/replies", "supervisor1", body), expect=201)["reply_id"]
+
+    def duplicate(self, i: int) -> Req:
+        """desk: a fresh consultation of consumer1 (assigned) merged into one of theirs that is in progress."""
+        dup = self.submit({**CONSULT, "question": f"Pertanyaan yang sama {i}?"})
+        self.wait({dup: "assigned"})
+        return Req("POST", f"/ops/requests/{dup}/merge", "supervisor1", {"into": self.ids["in_progress"]})
+
     def unsubscribe(self, i: int) -> Req:
         sub = self.ok(*self.api.post("/me/subscriptions", "consumer1", {"query": {"q": f"upah {i}"}}), expect=201)
         return Req("DELETE", f"/me/subscriptions/{sub['subscription_id']}", "consumer1", expect=204)
@@ -669,6 +680,25 @@ def cases() -> list[Case]:
         C("GET", "/ops/reports/ledger.csv", "",
           lambda w, i: Req("GET", f"/ops/reports/ledger.csv?from={_today()}&to={_today()}", "supervisor1",
                            headers={"Accept": "text/csv"})),
+        # desk (issue 20): merging a duplicate; canned replies
+        C("POST", "/ops/requests/{request_id}/merge", "", lambda w, i: w.duplicate(i)),
+        C("GET", "/ops/replies", "", lambda w, i: Req("GET", "/ops/replies", "operator1")),
+        C("POST", "/ops/replies", "", lambda w, i: Req("POST", "/ops/replies", "supervisor1", {
+            "title": f"Salam {i}", "topic": "general", "body": "Selamat siang, {{nama_pemohon}}."}, expect=201)),
+        C("PUT", "/ops/replies/{reply_id}", "", lambda w, i: Req("PUT", f"/ops/replies/{w.reply(i)}", "supervisor1", {
+            "title": "Salam", "topic": "general", "body": "Selamat pagi, {{nama_pemohon}}.", "active": False})),
+        C("DELETE", "/ops/replies/{reply_id}", "",
+          lambda w, i: Req("DELETE", f"/ops/replies/{w.reply(10 + i)}", "supervisor1", expect=204)),
+        C("GET", "/ops/requests/{request_id}/replies/{reply_id}", "",
+          lambda w, i: Req("GET", f"/ops/requests/{w.ids['assigned']}/replies/{w.reply(20 + i)}", "operator1")),
+        # desk (issue 20): the desk's report (default period) and one of its tables as CSV
+        C("GET", "/ops/reports/desk", "", lambda w, i: Req("GET", "/ops/reports/desk", "supervisor1")),
+        C("GET", "/ops/reports/csv/{table}", "",
+          lambda w, i: Req("GET", "/ops/reports/csv/ikm", "supervisor1", headers={"Accept": "text/csv"})),
+        # sla (issue 20): producer response times per unit (default period: the last 30 days), and as CSV
+        C("GET", "/ops/reports/producers", "", lambda w, i: Req("GET", "/ops/reports/producers", "supervisor1")),
+        C("GET", "/ops/reports/producers.csv", "",
+          lambda w, i: Req("GET", "/ops/reports/producers.csv", "supervisor1", headers={"Accept": "text/csv"})),
         C("GET", "/requests/{request_id}/deliverables", "",
           lambda w, i: Req("GET", f"/requests/{w.ids['delivered_order']}/deliverables", "consumer1")),
         C("POST", "/ops/requests/{request_id}/deliverables", "", lambda w, i: w.upload(i)),

@@ -19,6 +19,7 @@ import * as notificationsView from "./views/notifications.js";
 import * as releasesView from "./views/releases.js";
 import * as faqView from "./views/faq.js";
 import * as staffView from "./views/staff.js";
+import * as repliesView from "./views/replies.js";
 
 const OPS = ["operator", "supervisor", "admin"];
 const STAFF = ["operator", "supervisor", "producer", "admin"];
@@ -35,6 +36,8 @@ const ROUTES = [
   { path: "notifikasi", view: notificationsView, roles: STAFF, nav: "Notifikasi", group: "Layanan", icon: "bell" },
   { path: "kalender", view: releasesView, roles: STAFF, nav: "Kalender Rilis", group: "Layanan", icon: "release" },
   { path: "faq", view: faqView, roles: STAFF, nav: "FAQ", group: "Layanan", icon: "help" },
+  { path: "balasan", view: repliesView, roles: ["operator", "supervisor"], nav: "Balasan siap pakai", group: "Layanan",
+    icon: "chat" },
   { path: "permintaan", view: allRequestsView, roles: SUPERVISOR, nav: "Semua permintaan", group: "Supervisor",
     icon: "list" },
   { path: "operator", view: operatorsView, roles: SUPERVISOR, nav: "Operator & kuota", group: "Supervisor",

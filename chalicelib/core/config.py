@@ -69,7 +69,13 @@ class Settings(BaseModel):
     sla_days_consultation: int = 3
     sla_days_data_order: int = 5
     sla_days_complaint: int = 2
-    sla_days_escalation: int = 2
+    sla_days_escalation: int = 2  # default of a producer unit without its own SLA (admins set it per unit)
+    # approvals' SLA (issue 20): working days to decide; approvers reminded before and at the due date, the head
+    # of the service unit after `approval_head_after_days` more working days; undecided after
+    # `approval_timeout_s` the request expires and the consumer is told why
+    sla_days_approval: int = 2
+    approval_head_after_days: int = 1
+    service_head: str = ""  # head(s) of the service unit: user ids or e-mails, comma-separated; "" = supervisors
 
     max_body_bytes: int = 256 * 1024
     # abuse limits (chalicelib/core/ratelimit.py): "<action>=<count>/<seconds>,..." over the defaults there

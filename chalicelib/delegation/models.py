@@ -26,6 +26,9 @@ class OperatorRecord(Model):
     quota = NumberAttribute(default=5)
     load = NumberAttribute(default=0)
     active = BooleanAttribute(default=True)
+    # absent (sick, leave): off delegation and their open requests redistributed (fulfilment.assign.redistribute)
+    absent = BooleanAttribute(default=False)
+    absent_since = UnicodeAttribute(null=True)
     services = ListAttribute(default=list)  # [] = every kind; else e.g. ["consultation:data", "data_order", "complaint"]
     units = ListAttribute(default=list)
     last_assigned_at = UnicodeAttribute(default="")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -75,3 +75,32 @@ def round_robin(cands: list[Candidate], counter: int, kind: str, topic: str | No
         return []
     i = counter % len(eligible)
     return eligible[i:] + eligible[:i]
+
+
+@dataclass(frozen=True)
+class Work:
+    """An open request of an operator who is away, as the redistribution sees it."""
+
+    request_id: str
+    kind: str
+    topic: str | None
+    consumer_id: str
+    due_at: str
+
+
+def redistribute(work: Iterable[Work], cands: Iterable[Candidate], away: str) -> list[tuple[str, str | None]]:
+    """Who takes each open request of the operator `away` (absent or deactivated): most urgent first (due date,
+    then id), each to the first operator `rank` offers — never `away`, never the request's own consumer — counting
+    the requests already handed out in this plan against their quota. ``None``: nobody on duty has room (the
+    supervisor is told). Pure; fulfilment.assign.redistribute carries the plan out transaction by transaction."""
+    pool = {c.operator_id: c for c in cands if c.operator_id != away}
+    plan: list[tuple[str, str | None]] = []
+    for w in sorted(work, key=lambda w: (w.due_at or "9999", w.request_id)):
+        ranked = rank([c for c in pool.values() if c.operator_id != w.consumer_id], w.kind, w.topic)
+        if not ranked:
+            plan.append((w.request_id, None))
+            continue
+        best = ranked[0]
+        pool[best.operator_id] = replace(best, load=best.load + 1, last_assigned_at="~plan")
+        plan.append((w.request_id, best.operator_id))
+    return plan

@@ -147,7 +147,8 @@ def put_roster(p: Principal, body: RosterIn) -> dict[str, Any]:
 # --- operators ---------------------------------------------------------------------------------------
 def operator_out(o: OperatorRecord, on_duty: set[str]) -> OperatorOut:
     return OperatorOut(operator_id=o.operator_id, name=o.name or "", email=o.email, quota=int(o.quota or 0),
-                       load=int(o.load or 0), active=bool(o.active), services=list(o.services or []),
+                       load=int(o.load or 0), active=bool(o.active), absent=bool(o.absent),
+                       absent_since=o.absent_since or None, services=list(o.services or []),
                        on_duty=o.operator_id in on_duty, last_assigned_at=o.last_assigned_at or None,
                        updated_at=o.updated_at or None)
 
@@ -159,13 +160,18 @@ def list_operators() -> list[OperatorOut]:
 
 
 def patch_operator(p: Principal, operator_id: str, body: OperatorPatchIn) -> OperatorOut:
-    """Supervisor: quota (0..100), active, services. A change that can free capacity asks for a drain."""
+    """Supervisor: quota (0..100), active, absent, services. A change that can free capacity asks for a drain;
+    marking an operator absent (or inactive) asks for the redistribution of their open requests."""
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if not changes:
         raise BadRequest("nothing to change: give quota, active and/or services")
     now = clock.iso()
     actions = [getattr(OperatorRecord, k).set(v) for k, v in changes.items()]
     actions += [OperatorRecord.updated_at.set(now)]
+    if changes.get("absent") is True:
+        actions.append(OperatorRecord.absent_since.set(OperatorRecord.absent_since | now))
+    elif changes.get("absent") is False:
+        actions.append(OperatorRecord.absent_since.remove())
     try:
         # one call, no read before the write: the update answers with the operator as it was (ALL_OLD)
         data = OperatorRecord._get_connection().update_item(
@@ -175,12 +181,19 @@ def patch_operator(p: Principal, operator_id: str, body: OperatorPatchIn) -> Ope
             raise NotFound("operator not found") from exc
         raise
     old = OperatorRecord.from_raw_data(data["Attributes"])
-    old_quota, old_active, old_services = int(old.quota or 0), bool(old.active), list(old.services or [])
+    old_quota, old_services = int(old.quota or 0), list(old.services or [])
     current = OperatorRecord.from_raw_data(data["Attributes"])
     for k, v in {**changes, "updated_at": now}.items():
         setattr(current, k, v)
-    frees = (int(current.quota or 0) > old_quota or (bool(current.active) and not old_active)
+    if changes.get("absent") is True:
+        current.absent_since = old.absent_since or now
+    elif changes.get("absent") is False:
+        current.absent_since = None
+    was, now_available = delegation.available(old), delegation.available(current)
+    frees = (int(current.quota or 0) > old_quota or (now_available and not was)
              or ("services" in changes and list(current.services or []) != old_services))
     if frees:
         delegation.request_drain()
+    if was and not now_available:  # absent or deactivated: their open requests go to someone on duty
+        delegation.request_redistribute(operator_id, "absent" if current.absent else "inactive")
     return operator_out(current, delegation.on_duty_ids())

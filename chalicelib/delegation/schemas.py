@@ -84,6 +84,8 @@ class OperatorOut(BaseModel):
     quota: int
     load: int
     active: bool
+    absent: bool = Field(default=False, description="marked absent: takes no requests, open ones redistributed")
+    absent_since: str | None = None
     services: list[str] = Field(default_factory=list)
     on_duty: bool = False
     last_assigned_at: str | None = None
@@ -94,6 +96,8 @@ class OperatorPatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     quota: int | None = Field(default=None, ge=0, le=100)
     active: bool | None = None
+    absent: bool | None = Field(default=None, description="true: absent (sick, leave) — their open requests are "
+                                "redistributed by the delegation policy, or flagged for the supervisor")
     services: list[Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]] | None = Field(
         default=None, max_length=10)
 

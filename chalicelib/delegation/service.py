@@ -75,7 +75,8 @@ def candidates(now_iso: str | None = None) -> list[Candidate]:
 
 
 def _plain_candidates(ops: dict[str, OperatorRecord]) -> list[Candidate]:
-    return [Candidate(o.operator_id, int(o.load or 0), int(o.quota or 0), bool(o.active),
+    # an absent operator is on no one's list, whatever the roster says
+    return [Candidate(o.operator_id, int(o.load or 0), int(o.quota or 0), bool(o.active) and not o.absent,
                       tuple(o.services or ()), o.last_assigned_at or "") for o in ops.values()]
 
 
@@ -109,6 +110,22 @@ def both(*parts: Callable[[TransactWrite], None] | None) -> Callable[[TransactWr
             if p is not None:
                 p(tx)
     return run
+
+
+def available(o: OperatorRecord) -> bool:
+    """Takes requests: active and not marked absent."""
+    return bool(o.active) and not bool(o.absent)
+
+
+def request_redistribute(operator_id: str, reason: str) -> None:
+    """Ask for the redistribution of an operator's open requests (absent, deactivated) on the jobs queue; the
+    tick's `absences` step does it too (fulfilment.assign.redistribute_unavailable) if this send is lost."""
+    from chalicelib.core import queues
+
+    try:
+        queues.send(queues.JOBS, {"job": "redistribute", "operator_id": operator_id, "reason": reason})
+    except Exception:  # noqa: BLE001 - the scheduled tick redistributes too
+        obs.logger().warning("redistribution request could not be queued", extra={"operator_id": operator_id})
 
 
 def request_drain() -> None:

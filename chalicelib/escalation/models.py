@@ -11,7 +11,7 @@ One table (`escalations`), two kinds of item kept apart by key space:
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -23,6 +23,15 @@ class ByUnit(GlobalSecondaryIndex):
 
     unit = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
+
+
+class OpenDue(GlobalSecondaryIndex):
+    """Sparse: open escalations by due date (`open_shard` = "OPEN" until answered), for the SLA reminders."""
+
+    Meta = index_meta("open_due")
+
+    open_shard = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
 
 
 class ByRequest(GlobalSecondaryIndex):
@@ -49,10 +58,13 @@ class EscalationRecord(Model):
     answered_by = UnicodeAttribute(null=True)
     answered_by_name = UnicodeAttribute(null=True)
     answered_at = UnicodeAttribute(null=True)
+    open_shard = UnicodeAttribute(null=True)  # "OPEN" while open (sparse GSI open_due)
+    sla_days = NumberAttribute(null=True)  # the unit's SLA when it was asked (working days)
     version = VersionAttribute()
 
     by_unit = ByUnit()
     by_request = ByRequest()
+    open_due = OpenDue()
 
 
 class MembersByUnit(GlobalSecondaryIndex):
@@ -96,6 +108,8 @@ class UnitRecord(Model):
     code = UnicodeAttribute()
     name = UnicodeAttribute()
     active = BooleanAttribute(default=True)
+    sla_days = NumberAttribute(null=True)  # working days to answer an escalation (None: settings' default)
+    head = UnicodeAttribute(null=True)  # user id of the head of the unit (told when an escalation is overdue)
     updated_at = UnicodeAttribute(default="")
     updated_by = UnicodeAttribute(default="")
 

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from chalicelib.core.types import DayOrTimestamp
+
 #: a unit code: the built-in units (produksi, sosial, distribusi, neraca, metodologi) or one an admin created
 Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=32,
                                         pattern=r"^[a-z][a-z0-9_-]{1,31}$")]
@@ -44,6 +46,7 @@ class EscalationOut(BaseModel):
     asked_by_name: str = ""
     created_at: str
     due_at: str
+    sla_days: int | None = Field(default=None, description="the unit's SLA (working days) when it was asked")
     overdue: bool = False
     answer: str | None = None
     answered_by: str | None = None
@@ -54,3 +57,37 @@ class EscalationOut(BaseModel):
 class EscalationPage(BaseModel):
     items: list[EscalationOut]
     next_cursor: str | None = None
+
+
+class ProducerUnitRow(BaseModel):
+    """One unit's response times over a period (working days, Asia/Jakarta calendar)."""
+
+    unit: str
+    unit_name: str
+    sla_days: int | None = Field(default=None, description="the unit's SLA: working days to answer")
+    escalated: int = 0
+    answered: int = 0
+    answered_late: int = 0
+    open: int = 0
+    overdue: int = Field(default=0, description="open and past the due date")
+    on_time_pct: float | None = Field(default=None, description="answered by the due date, % of the answered")
+    median_days: float | None = None
+    p90_days: float | None = None
+    mean_days: float | None = None
+
+
+class ProducerReportQuery(BaseModel):
+    """`from`/`to`: local (Asia/Jakarta) dates YYYY-MM-DD (both inclusive) or ISO-8601 timestamps; left out, the
+    last 30 days (`to` = today)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    from_: DayOrTimestamp | None = Field(default=None, alias="from")
+    to: DayOrTimestamp | None = None
+
+
+class ProducerReport(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: str = Field(serialization_alias="from")
+    to: str
+    units: list[ProducerUnitRow]
+    total: ProducerUnitRow | None = None

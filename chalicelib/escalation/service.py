@@ -33,6 +33,9 @@ UNITS: dict[str, str] = {
 }
 _UNITS_TTL_S = 30.0
 _units_cache: tuple[float, dict[str, tuple[str, bool]]] | None = None
+#: code -> (sla_days or None, head user id or None), read with the units (same Query, same cache)
+_unit_settings: dict[str, tuple[int | None, str | None]] = {}
+_KEEP: Any = object()
 OPEN, ANSWERED = "open", "answered"
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -48,10 +51,31 @@ def all_units() -> dict[str, tuple[str, bool]]:
     if _units_cache is not None and _units_cache[0] > now:
         return _units_cache[1]
     out = {code: (name, True) for code, name in UNITS.items()}
+    extra: dict[str, tuple[int | None, str | None]] = {}
     for u in UnitRecord.by_unit.query("units"):
         out[u.code] = (u.name, bool(u.active))
+        extra[u.code] = (int(u.sla_days) if u.sla_days else None, u.head or None)
     _units_cache = (now + _UNITS_TTL_S, out)
+    _unit_settings.clear()
+    _unit_settings.update(extra)
     return out
+
+
+def unit_settings(code: str) -> tuple[int | None, str | None]:
+    """(sla_days, head) an admin set for the unit; (None, None) when not set."""
+    all_units()
+    return _unit_settings.get(code, (None, None))
+
+
+def unit_sla_days(code: str) -> int:
+    """Working days a unit has to answer an escalation: the unit's own setting, else SLA_DAYS_ESCALATION."""
+    days, _ = unit_settings(code)
+    return int(days or get_settings().sla_days_escalation)
+
+
+def unit_head(code: str) -> str | None:
+    """The head of the unit (a user id), told when an escalation to the unit is overdue."""
+    return unit_settings(code)[1]
 
 
 def forget_units() -> None:
@@ -63,19 +87,26 @@ def unit_name(code: str) -> str:
     return all_units().get(code, (code, False))[0]
 
 
-def save_unit(code: str, name: str, active: bool, actor: str, create: bool) -> UnitRecord:
-    """Create (409 when the code exists, built-in or stored) or change a unit's name and active flag."""
+def save_unit(code: str, name: str, active: bool, actor: str, create: bool, sla_days: Any = _KEEP,
+              head: Any = _KEEP) -> UnitRecord:
+    """Create (409 when the code exists, built-in or stored) or change a unit's name, active flag, SLA (working
+    days to answer) and head; `sla_days`/`head` left out keep their stored values."""
     now = clock.iso()
     existing = all_units() if create else {}
     if create and code in existing:
         raise Conflict(f"unit {code} already exists", code="duplicate")
     try:
-        old = UnitRecord.get(f"unit#{code}", consistent_read=True)
+        old: UnitRecord | None = UnitRecord.get(f"unit#{code}", consistent_read=True)
         created = old.created_at
     except UnitRecord.DoesNotExist:
-        created = now
+        old, created = None, now
+    if sla_days is _KEEP:
+        sla_days = old.sla_days if old is not None else None
+    if head is _KEEP:
+        head = old.head if old is not None else None
     rec = UnitRecord(escalation_id=f"unit#{code}", unit="units", created_at=created, code=code, name=name,
-                     active=active, updated_at=now, updated_by=actor)
+                     active=active, sla_days=int(sla_days) if sla_days else None, head=head or None,
+                     updated_at=now, updated_by=actor)
     if create:
         from pynamodb.exceptions import PutError
 
@@ -152,6 +183,7 @@ def to_out(e: EscalationRecord) -> EscalationOut:
     return EscalationOut(
         escalation_id=e.escalation_id, request_id=e.request_id, request_kind=e.request_kind or "", unit=e.unit,
         unit_name=unit_name(e.unit), question=e.question, status=e.status, asked_by=e.asked_by,
+        sla_days=int(e.sla_days) if e.sla_days else None,
         asked_by_name=e.asked_by_name or "", created_at=e.created_at, due_at=e.due_at,
         overdue=e.status == OPEN and e.due_at < clock.iso(), answer=e.answer, answered_by=e.answered_by,
         answered_by_name=e.answered_by_name, answered_at=e.answered_at,
@@ -181,10 +213,11 @@ def escalate(p: Principal, request_id: str, body: EscalationIn) -> EscalationOut
         raise Conflict(f"only a request in progress can be escalated (it is {rec.status})",
                        code="illegal_transition", details={"from": rec.status, "to": lc.ESCALATED})
     now = clock.now()
-    due = calendar().add_working_days(now, int(get_settings().sla_days_escalation))
+    days = unit_sla_days(body.unit)  # the unit's own SLA (issue 20), else SLA_DAYS_ESCALATION
+    due = calendar().add_working_days(now, days)
     esc = EscalationRecord(escalation_id=_new_id(), unit=body.unit, created_at=clock.iso(now), request_id=request_id,
                            request_kind=rec.kind, question=body.question, status=OPEN, asked_by=p.sub,
-                           asked_by_name=p.name or p.sub, due_at=clock.iso(due))
+                           asked_by_name=p.name or p.sub, due_at=clock.iso(due), open_shard="OPEN", sla_days=days)
     # the escalation and the request's transition in one transaction: never an orphan escalation
     rec = svc.escalate_status(rec, p.sub, f"dieskalasi ke unit {units[body.unit][0]}", esc.escalation_id,
                               also=lambda tx: tx.save(esc, condition=EscalationRecord.escalation_id.does_not_exist()))
@@ -243,7 +276,8 @@ def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
                 "answered_at": now}
 
     def parts(tx: TransactWrite) -> None:
-        tx.update(esc, actions=[getattr(EscalationRecord, k).set(v) for k, v in answered.items()],
+        tx.update(esc, actions=[*(getattr(EscalationRecord, k).set(v) for k, v in answered.items()),
+                                EscalationRecord.open_shard.remove()],
                   condition=EscalationRecord.status == OPEN)
         tx.save(message, condition=MessageRecord.msg_id.does_not_exist())
         tx.condition_check(UnitMemberRecord, _member_key(esc.unit, p.sub),
@@ -336,3 +370,9 @@ def list_escalations(p: Principal, q: EscalationQuery) -> EscalationPage:
         same = [e.escalation_id for e in page if e.created_at == last]
         cursor = _encode(last, same + ([*skip] if before == last else []))
     return EscalationPage(items=[to_out(e) for e in page], next_cursor=cursor)
+
+
+# --- SLA (issue 20) ----------------------------------------------------------------------------------
+def open_due_before(before: str, limit: int = 1000) -> list[EscalationRecord]:
+    """Open escalations due before `before`, earliest first (sparse GSI open_due: one Query)."""
+    return list(EscalationRecord.open_due.query("OPEN", EscalationRecord.due_at <= before, limit=limit))

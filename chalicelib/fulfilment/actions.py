@@ -48,17 +48,20 @@ class RequestActions:
                                                            f"{rec.request_id}#{rec.audit_seq}") if held else None]))
 
     @retry_stale
-    def rate(self, p: Principal, request_id: str, score: int, comment: str | None) -> RequestRecord:
+    def rate(self, p: Principal, request_id: str, score: int, comment: str | None,
+             survey: dict[str, int] | None = None) -> RequestRecord:
         rec = self.requests.get_own(p, request_id)
         if rec.rating is not None:
             raise Conflict("already rated", code="already_rated")
         if rec.status != lc.DELIVERED:
             raise Conflict("only a delivered request can be rated", code="not_delivered")
         now = clock.iso()
-        rating = Rating(score=score, comment=comment or "", at=now)
-        return self.repo.transition(rec, lc.COMPLETED, p.sub, f"dinilai {score}/5",
+        rating = Rating(score=score, comment=comment or "", at=now, survey=survey or None)
+        note = f"dinilai {score}/5" + (" dan survei kepuasan diisi" if survey else "")
+        part = reports.rating_in(score, now, survey, rec.kind)  # desk: with the IKM survey per service
+        return self.repo.transition(rec, lc.COMPLETED, p.sub, note,
                                     set_={"rating": rating, "completed_at": now}, action="request.rated",
-                                    audit_data={"score": score}, effects=Effects.of(parts=[reports.rating_in(score, now)]))
+                                    audit_data={"score": score, "survey": bool(survey)}, effects=Effects.of(parts=[part]))
 
     # --- operator actions (who may: chalicelib/requests/access.py, through ops_get) ------------------
     @retry_stale

@@ -150,6 +150,8 @@ def reassign(rec: RequestRecord, operator_id: str, actor: str, note: str = "") -
         raise BadRequest("unknown operator")
     if not target.active:
         raise Conflict("operator is not active")
+    if target.absent:
+        raise Conflict(f"operator {operator_id} is marked absent", code="operator_absent")
     if operator_id == rec.consumer_id:
         raise Conflict("separation of duties: nobody handles their own request", code="separation_of_duties")
     if rec.assignee != operator_id and int(target.load or 0) >= int(target.quota or 0):
@@ -168,7 +170,8 @@ def reassign(rec: RequestRecord, operator_id: str, actor: str, note: str = "") -
     if rec.status in lc.IN_PROCESS:
         old = rec.assignee
         return repo.transition(rec, rec.status, actor, note or f"dialihkan dari {old} ke {operator_id}",
-                               set_={"assignee": operator_id, "assigned_at": now}, action="request.reassigned",
+                               set_={"assignee": operator_id, "assigned_at": now}, remove=["attention"],
+                               action="request.reassigned",
                                audit_data={"from": old, "assignee": operator_id},
                                effects=_assignment(rec, operator_id, now, None,
                                                    [release_in(old), take_in(operator_id, now)]))
@@ -186,3 +189,92 @@ def recount_loads(operator_ids: list[str] | None = None) -> dict[str, int]:
             delegation.set_load(op, actual)
             fixed[op.operator_id] = actual
     return fixed
+
+
+# --- absences (issue 20): the open requests of an operator who is away go to someone on duty -------------
+#: why the operator is away, as the timeline says it
+AWAY = {"absent": "tidak hadir", "inactive": "dinonaktifkan"}
+ATTENTION_UNAVAILABLE = "assignee_unavailable"
+
+
+def redistribute(operator_id: str, reason: str = "absent") -> dict[str, int]:
+    """Hand the in-process requests of an absent (or deactivated) operator to operators on duty, by the delegation
+    policy (`policy.redistribute`: most urgent first, least loaded first, quota kept); a request nobody has room
+    for stays and is flagged for the supervisors (once). Each move is one transaction (both load counters, the
+    request, its timeline entry saying why, the audit record and the new assignee's notice). Idempotent: run
+    again (the jobs worker's redelivery, the tick's `absences` step) it moves what is still there."""
+    from chalicelib.delegation.policy import Work
+    from chalicelib.delegation.policy import redistribute as plan_for
+
+    out = {"moved": 0, "flagged": 0}
+    op = delegation.find_operator(operator_id)
+    if op is None or delegation.available(op):
+        return out  # back already (or unknown): nothing to move
+    why = f"operator {op.name or operator_id} {AWAY.get(reason, reason)}"
+    repo = RequestRepository()
+    recs = [r for r in repo.active_for(operator_id, limit=1000)
+            if r.status in lc.IN_PROCESS and r.assignee == operator_id]
+    if not recs:
+        return out
+    cands = delegation.candidates()
+    work = [Work(r.request_id, r.kind, r.topic, r.consumer_id, r.due_at or "") for r in recs]
+    plan = dict(plan_for(work, cands, operator_id))
+    for rec in sorted(recs, key=lambda r: (r.due_at or "9999", r.request_id)):
+        fresh = repo.find(rec.request_id)  # the index copy may be stale
+        if fresh is None or fresh.status not in lc.IN_PROCESS or fresh.assignee != operator_id:
+            continue
+        target = plan.get(rec.request_id)
+        if target and _move(repo, fresh, operator_id, target, why, reason):
+            out["moved"] += 1
+        elif _flag(repo, fresh, operator_id, why):
+            out["flagged"] += 1
+    if out["moved"]:
+        obs.count("RequestsRedistributed", out["moved"])
+    if out["flagged"]:
+        obs.count("RedistributionNoCapacity", out["flagged"])
+    return out
+
+
+def _move(repo: RequestRepository, rec: RequestRecord, old: str, target: str, why: str, reason: str) -> bool:
+    now = clock.iso()
+    try:
+        repo.transition(rec, rec.status, "system", f"dialihkan dari {old} ke {target}: {why}",
+                        set_={"assignee": target, "assigned_at": now}, remove=["attention"],
+                        action="request.redistributed", audit_data={"from": old, "assignee": target, "reason": reason},
+                        effects=_assignment(rec, target, now, None, [release_in(old), take_in(target, now)]))
+    except Conflict:
+        return False  # the target filled up or the request moved concurrently: flagged, retried by the tick
+    return True
+
+
+def _flag(repo: RequestRepository, rec: RequestRecord, operator_id: str, why: str) -> bool:
+    """Flag the request for the supervisors (once while it stays flagged) and tell them."""
+    from chalicelib.fulfilment.reminders import supervisor_notices
+
+    if rec.attention == ATTENTION_UNAVAILABLE:
+        return False
+    note = f"{why}; tidak ada operator piket dengan kapasitas — menunggu penugasan oleh supervisor"
+    ctx = {"request_id": rec.request_id, "kind": rec.kind, "status": rec.status, "due_at": rec.due_at,
+           "operator_name": operator_id, "reason": why, "audience": "admin"}
+    messages = supervisor_notices("assignee_unavailable", f"assignee_unavailable#{rec.request_id}#{operator_id}", ctx)
+    try:
+        repo.transition(rec, rec.status, "system", note, set_={"attention": ATTENTION_UNAVAILABLE},
+                        action="request.flagged", audit_data={"attention": ATTENTION_UNAVAILABLE},
+                        effects=Effects.of(messages=messages))
+    except Conflict:
+        return False  # changed concurrently; the tick looks again
+    return True
+
+
+def redistribute_unavailable() -> dict[str, int]:
+    """The tick's `absences` step: operators away who still hold requests (a lost job, requests flagged for lack
+    of capacity that someone on duty can take now). One Query over the operators."""
+    from chalicelib.delegation.models import OperatorRecord
+
+    out = {"moved": 0, "flagged": 0}
+    for op in OperatorRecord.all_operators.query("OP"):
+        if delegation.available(op) or int(op.load or 0) <= 0:
+            continue
+        got = redistribute(op.operator_id, "absent" if op.absent else "inactive")
+        out = {k: out[k] + got[k] for k in out}
+    return out

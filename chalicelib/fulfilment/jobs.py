@@ -26,7 +26,13 @@ def _cancel_billing(message: dict[str, Any]) -> None:
     payment.cancel_at_provider(str(message.get("billing_code") or ""))
 
 
-JOBS = {"drain": _drain, "release": _release, "cancel_billing": _cancel_billing}
+def _redistribute(message: dict[str, Any]) -> None:
+    from chalicelib.fulfilment import assign
+
+    assign.redistribute(str(message.get("operator_id") or ""), str(message.get("reason") or "absent"))
+
+
+JOBS = {"drain": _drain, "release": _release, "cancel_billing": _cancel_billing, "redistribute": _redistribute}
 
 
 def handle(message: dict[str, Any]) -> None:

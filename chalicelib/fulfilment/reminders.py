@@ -105,6 +105,44 @@ def supervisors() -> list[tuple[str | None, str | None]]:
     return [(p.user_id, None) for p in profiles if "supervisor" in (p.roles or [])]
 
 
+def supervisor_notices(event: str, key: str, ctx: dict[str, Any]) -> list[Any]:
+    """One outbox notice per supervisor (for a change that commits: fulfilment.assign's absence flag)."""
+    from chalicelib.notify.outbox import notice
+
+    return [notice(event, key=f"{key}#{uid or _digest(email or '')}", to_user=uid, to_email=email, ctx=ctx)
+            for uid, email in supervisors()]
+
+
+def service_heads() -> list[tuple[str | None, str | None]]:
+    """The head(s) of the service unit (``settings.service_head``: user ids or e-mails), else the supervisors."""
+    from chalicelib.users.models import UserRecord
+
+    out: list[tuple[str | None, str | None]] = []
+    for entry in [e.strip() for e in (get_settings().service_head or "").split(",") if e.strip()]:
+        if "@" in entry:
+            uid = next((u.user_id for u in UserRecord.by_email.query(entry.lower(), limit=1)), None)
+            out.append((uid, entry.lower()))
+        else:
+            out.append((entry, None))
+    return out or supervisors()
+
+
+def approval_due(rec: Any, cal: Any) -> str | None:
+    """The approval's due date: stored when the request started waiting (tasks.triage); for a request that
+    started waiting before that, counted from its `awaiting_approval` timeline entry."""
+    if rec.approval_due_at:
+        return str(rec.approval_due_at)
+    entered = next((t.at for t in reversed(rec.timeline or []) if t.status == lc.AWAITING_APPROVAL), None)
+    if not entered:
+        return None
+    return clock.iso(cal.add_working_days(clock.parse_iso(entered), int(get_settings().sla_days_approval)))
+
+
+def approval_label(rec: Any) -> str:
+    return ("pembebasan tarif (transaksi Rp 0) beserta dokumen justifikasinya" if rec.transaction_type == "zero_rupiah"
+            else "abstraksi penggunaan mikrodata (data-use abstract)")
+
+
 def _operator_name(operator_id: str | None) -> str:
     if not operator_id:
         return "belum ditugaskan"
@@ -123,8 +161,12 @@ class _Run:
         self.now_iso = clock.iso(now)
         self.counts: dict[str, int] = {"due_soon": 0, "overdue": 0, "overdue_supervisor": 0,
                                        "billing_expiring": 0, "rating_prompt": 0, "auto_completed": 0,
-                                       "errors": 0}
+                                       "approval_due_soon": 0, "approval_overdue": 0, "approval_overdue_head": 0,
+                                       "escalation_due_soon": 0, "escalation_overdue": 0,
+                                       "escalation_overdue_head": 0, "errors": 0}
         self._supervisors: list[tuple[str | None, str | None]] | None = None
+        self._on_duty: list[str] | None = None
+        self._members: dict[str, list[tuple[str | None, str | None]]] = {}
 
     def supervisors(self) -> list[tuple[str | None, str | None]]:
         if self._supervisors is None:
@@ -207,6 +249,141 @@ class _Run:
             if not sups:
                 obs.logger().warning("overdue request but no supervisor configured",
                                      extra={"request_id": rec.request_id})
+
+    # -- approvals and producer escalations: their own SLAs (issue 20) ---------------------------------
+    def _positive(self) -> list[int]:
+        return sorted({int(h) for h in get_settings().reminder_thresholds_h if int(h) > 0}, reverse=True)
+
+    def _threshold(self, cal: Any, due: datetime, positive: list[int], key_of: Callable[[int], str]) -> int | None:
+        """The most urgent before-due threshold reached and not yet passed (earlier ones are marked passed)."""
+        left_days = cal.working_days_between(self.now, due)
+        reached = [h for h in positive if left_days <= h / 24 + _EPS]
+        if not reached:
+            return None
+        for h in reached[:-1]:
+            if not _already(key_of(h)):
+                idem.claim(key_of(h), status="skipped")
+        return reached[-1]
+
+    def _send_all(self, event: str, key: str, recipients: list[tuple[str | None, str | None]],
+                  ctx: dict[str, Any]) -> int:
+        seen: set[str] = set()
+        for uid, email in recipients:
+            who = uid or _digest(email or "")
+            if who in seen:
+                continue
+            seen.add(who)
+            _enqueue(event, f"{event}#{key}#{who}", to_user=uid, to_email=email, ctx=ctx)
+        return len(seen)
+
+    def approvers(self, rec: Any) -> list[tuple[str | None, str | None]]:
+        """Who decides: a zero-rupiah waiver the supervisors; a microdata abstract the operators on duty now
+        (not the request's own consumer), or the supervisors when nobody is on duty."""
+        if rec.transaction_type == "zero_rupiah":
+            return self.supervisors()
+        if self._on_duty is None:
+            from chalicelib.delegation import service as delegation
+
+            self._on_duty = sorted(c.operator_id for c in delegation.candidates() if c.active)
+        ops = [(o, None) for o in self._on_duty if o != rec.consumer_id]
+        return ops or self.supervisors()
+
+    def approvals(self) -> None:
+        from chalicelib.requests.repository import RequestRepository
+        from chalicelib.requests.sla import calendar
+
+        cal = calendar()
+        positive = self._positive()
+        recs, _ = RequestRepository().by_status(lc.AWAITING_APPROVAL, MAX_PER_TICK)
+        if len(recs) >= MAX_PER_TICK:
+            obs.logger().warning("approval reminder window truncated", extra={"limit": MAX_PER_TICK})
+        for rec in recs:
+            if rec.status == lc.AWAITING_APPROVAL and rec.approval is None:
+                self.guarded("approval", rec.request_id, lambda rec=rec: self._approval_one(cal, rec, positive))
+
+    def _approval_one(self, cal: Any, rec: Any, positive: list[int]) -> None:
+        due_iso = approval_due(rec, cal)
+        if not due_iso:
+            return
+        due = clock.parse_iso(due_iso)
+        rid = rec.request_id
+        ctx = {"request_id": rid, "kind": rec.kind, "status": rec.status, "due_at": due_iso,
+               "expires_at": rec.approval_expires_at, "approval_label": approval_label(rec), "audience": "admin"}
+        if due > self.now:
+            h = self._threshold(cal, due, positive, lambda h: reminder_key(rid, f"approval-{h}h@{due_iso}"))
+            if h is None:
+                return
+            hours = round((due - self.now).total_seconds() / 3600, 1)
+            sent = {"n": 0}
+            if _once(reminder_key(rid, f"approval-{h}h@{due_iso}"), lambda: sent.update(n=self._send_all(
+                    "approval_due_soon", f"{rid}#{h}h@{due_iso}", self.approvers(rec), {**ctx, "hours_left": hours}))):
+                self.counts["approval_due_soon"] += sent["n"]
+            return
+        day = int(cal.working_days_between(due, self.now) + _EPS)
+        sent = {"n": 0}
+        if _once(reminder_key(rid, f"approval-overdue@{due_iso}"), lambda: sent.update(n=self._send_all(
+                "approval_overdue", f"{rid}@{due_iso}", self.approvers(rec), ctx))):
+            self.counts["approval_overdue"] += sent["n"]
+        if day >= int(get_settings().approval_head_after_days):
+            who = ("supervisor layanan" if rec.transaction_type == "zero_rupiah"
+                   else "operator yang bertugas (reviu abstraksi)")
+            heads = service_heads()
+            if _once(reminder_key(rid, f"approval-head@{due_iso}"), lambda: sent.update(n=self._send_all(
+                    "approval_overdue_head", f"{rid}@{due_iso}", heads, {**ctx, "approvers_text": who}))):
+                self.counts["approval_overdue_head"] += sent["n"]
+
+    def unit_members(self, unit: str) -> list[tuple[str | None, str | None]]:
+        if unit not in self._members:
+            from chalicelib.escalation import service as escalation
+
+            self._members[unit] = [(m.user_id, None) for m in escalation.members(unit)]
+        return self._members[unit]
+
+    def escalations(self) -> None:
+        from chalicelib.escalation import service as escalation
+        from chalicelib.requests.sla import calendar
+
+        cal = calendar()
+        positive = self._positive()
+        reach = max(positive, default=0) / 24 * cal.office_seconds_per_day
+        horizon = cal.add_office_time(self.now, timedelta(seconds=reach)) + timedelta(minutes=1)
+        found = escalation.open_due_before(clock.iso(horizon), limit=MAX_PER_TICK)
+        if len(found) >= MAX_PER_TICK:
+            obs.logger().warning("escalation reminder window truncated", extra={"limit": MAX_PER_TICK})
+        for e in found:
+            if e.status == "open":
+                self.guarded("escalation", e.request_id, lambda e=e: self._escalation_one(cal, e, positive))
+
+    def _escalation_one(self, cal: Any, e: Any, positive: list[int]) -> None:
+        from chalicelib.escalation import service as escalation
+
+        due = clock.parse_iso(e.due_at)
+        eid = e.escalation_id
+        ctx = {"request_id": e.request_id, "kind": e.request_kind or None, "due_at": e.due_at, "unit": e.unit,
+               "unit_name": escalation.unit_name(e.unit), "message_excerpt": e.question, "escalation_id": eid,
+               "operator_name": e.asked_by_name or e.asked_by, "audience": "admin",
+               "request_url": f"{get_settings().admin_url.rstrip('/')}/#/eskalasi/{eid}"}
+        members = self.unit_members(e.unit)
+        sent = {"n": 0}
+        if due > self.now:
+            h = self._threshold(cal, due, positive, lambda h: reminder_key(eid, f"due-{h}h@{e.due_at}"))
+            if h is None:
+                return
+            hours = round((due - self.now).total_seconds() / 3600, 1)
+            if _once(reminder_key(eid, f"due-{h}h@{e.due_at}"), lambda: sent.update(n=self._send_all(
+                    "escalation_due_soon", f"{eid}#{h}h", members, {**ctx, "hours_left": hours}))):
+                self.counts["escalation_due_soon"] += sent["n"]
+            return
+        # overdue: the unit's producers every working day it stays open; its head and the supervisors once
+        day = int(cal.working_days_between(due, self.now) + _EPS)
+        if _once(reminder_key(eid, f"overdue-{day}@{e.due_at}"), lambda: sent.update(n=self._send_all(
+                "escalation_overdue", f"{eid}#{day}", members, ctx))):
+            self.counts["escalation_overdue"] += sent["n"]
+        head = escalation.unit_head(e.unit)
+        bosses = [*([(head, None)] if head else []), *self.supervisors()]
+        if _once(reminder_key(eid, f"overdue-head@{e.due_at}"), lambda: sent.update(n=self._send_all(
+                "escalation_overdue_head", eid, bosses, ctx))):
+            self.counts["escalation_overdue_head"] += sent["n"]
 
     # -- billings -------------------------------------------------------------------------------------
     def billings(self) -> None:
@@ -293,7 +470,8 @@ class _Run:
 def run() -> dict[str, int]:
     """One pass of every reminder rule; returns counts (for the tick's log line)."""
     r = _Run(clock.now())
-    for name, step in (("due_dates", r.due_dates), ("billings", r.billings), ("delivered", r.delivered)):
+    for name, step in (("due_dates", r.due_dates), ("billings", r.billings), ("delivered", r.delivered),
+                       ("approvals", r.approvals), ("escalations", r.escalations)):
         try:
             step()
         except Exception:  # noqa: BLE001 - one rule failing must not starve the others

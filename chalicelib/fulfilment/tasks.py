@@ -52,6 +52,29 @@ def _wait(rec: RequestRecord, token: str, stage: str, condition: Any, done: Call
             raise RuntimeError("token store raced; retry")  # redelivered by SQS
 
 
+# --- the approval's SLA (issue 20) -------------------------------------------------------------------
+def approval_deadlines() -> dict[str, str]:
+    """A request starting to wait for approval: its due date (SLA_DAYS_APPROVAL working days; reminders before
+    and at it, then the head of the service unit) and its expiry (APPROVAL_TIMEOUT_S, the workflow's wait)."""
+    from datetime import timedelta
+
+    from chalicelib.requests.sla import calendar
+
+    s = get_settings()
+    now = clock.now()
+    return {"approval_due_at": clock.iso(calendar().add_working_days(now, int(s.sla_days_approval))),
+            "approval_expires_at": clock.iso(now + timedelta(seconds=int(s.approval_timeout_s)))}
+
+
+def _approval_timeout_s(rec: RequestRecord) -> int:
+    """The workflow's approval wait ends at the expiry the request states (a redelivered triage keeps it)."""
+    s = get_settings()
+    if not rec.approval_expires_at:
+        return int(s.approval_timeout_s)
+    left = (clock.parse_iso(rec.approval_expires_at) - clock.now()).total_seconds()
+    return max(1, min(int(s.approval_timeout_s), int(left)))
+
+
 # --- task handlers -----------------------------------------------------------------------------------
 def triage(rec: RequestRecord, token: str) -> None:
     if rec.status in lc.TERMINAL:
@@ -61,13 +84,14 @@ def triage(rec: RequestRecord, token: str) -> None:
     if rec.status == lc.SUBMITTED and rec.needs_approval and rec.approval is None:
         rec = RequestRepository().transition(
             rec, lc.AWAITING_APPROVAL, "system",
-            "menunggu persetujuan" + (" supervisor" if rec.transaction_type == "zero_rupiah" else ""))
+            "menunggu persetujuan" + (" supervisor" if rec.transaction_type == "zero_rupiah" else ""),
+            set_=approval_deadlines())
     notices.send(notices.received(rec))
     reports.record_submitted(rec)
     succeed_task(token, {
         "needs_approval": bool(rec.needs_approval),
         "needs_billing": bool(rec.needs_billing) and not rec.paid_at,
-        "approval_timeout_s": s.approval_timeout_s,
+        "approval_timeout_s": _approval_timeout_s(rec),
         "fulfilment_timeout_s": s.fulfilment_timeout_s,
     })
 
@@ -119,10 +143,22 @@ def await_fulfilment(rec: RequestRecord, token: str) -> None:
 
 
 def approval_expired(rec: RequestRecord) -> None:
+    """Undecided until its expiry: the request closes as expired and the consumer is told why (issue 20; it
+    used to expire silently)."""
+    from chalicelib.core.fmt import format_date_id
+    from chalicelib.fulfilment.reminders import approval_label
+    from chalicelib.requests.effects import Effects
+
     returned = rec.status == lc.AWAITING_CONSUMER and rec.review is not None and not rec.review.resubmitted_at
     if (rec.status == lc.AWAITING_APPROVAL or returned) and rec.approval is None:
-        RequestRepository().transition(rec, lc.EXPIRED, "system", "batas waktu persetujuan terlewati",
-                                       set_={"closed_reason": "approval_timeout"}, remove=["task"])
+        since = next((t.at for t in reversed(rec.timeline or []) if t.status == lc.AWAITING_APPROVAL), rec.created_at)
+        reason = (f"Persetujuan atas {approval_label(rec)} belum diputuskan oleh petugas kami sejak "
+                  f"{format_date_id(since, with_time=True, with_weekday=True)} hingga batas waktunya.")
+        notice = notices.to_consumer("approval_expired", rec, f"approval_expired#{rec.request_id}", reason=reason)
+        RequestRepository().transition(rec, lc.EXPIRED, "system",
+                                       "batas waktu persetujuan terlewati: belum diputuskan, pemohon diberi tahu",
+                                       set_={"closed_reason": "approval_timeout"}, remove=["task"],
+                                       effects=Effects.of(messages=[notice]))
 
 
 def delivered(rec: RequestRecord) -> None:

@@ -30,6 +30,7 @@ def tick() -> dict[str, Any]:
     _step("sweep", sweeper.sweep, out)  # executions never started or lost
     _step("answers", sweeper.confirm_answers, out)  # workflow answers left unconfirmed
     _step("outbox", outbox.sweep, out)  # outbox rows the stream did not relay
+    _step("absences", assign.redistribute_unavailable, out)  # open requests of operators away (issue 20)
     _step("drain", assign.drain, out)  # queued requests, operators with room
     _step("reminders", reminders.run, out)  # due dates, billings, rating prompts, auto-completion
     _step("consumer_waits", consumer.sweep, out)  # unanswered questions/quotes: reminder, then expiry (issue 19)

@@ -414,6 +414,115 @@ _MICRODATA_TEMPLATES: dict[str, dict[str, Any]] = {
 TEMPLATES.update(_MICRODATA_TEMPLATES)
 EVENTS = (*EVENTS, *(e for e in _MICRODATA_TEMPLATES if e not in EVENTS))
 
+# --- issue 20 (sla): approval and producer-escalation SLAs, absences ---------------------------------------
+_SLA_TEMPLATES: dict[str, dict[str, Any]] = {
+    "approval_due_soon": {
+        "subject": "Pengingat: persetujuan permintaan {request_id} mendekati batas waktu",
+        "paragraphs": (
+            "{kind_label} dengan nomor {request_id} menunggu keputusan persetujuan. Batas waktu keputusan: "
+            "{due_at_text} ({hours_text} lagi).",
+            "Yang perlu diputuskan: {approval_label}.",
+            "Mohon setujui atau tolak sebelum batas waktu; selama belum diputuskan, pemohon menunggu.",
+        ),
+        "link_label": "Tinjau permintaan {request_id}",
+        "required": ("kind", "due_at"),
+    },
+    "approval_overdue": {
+        "subject": "Terlambat: persetujuan permintaan {request_id} melewati batas waktu",
+        "paragraphs": (
+            "Keputusan persetujuan untuk {kind_label_lower} dengan nomor {request_id} telah melewati batas "
+            "waktu ({due_at_text}).",
+            "Yang perlu diputuskan: {approval_label}.",
+            "Mohon segera diputuskan. Bila tetap belum diputuskan, kepala unit layanan menerima pemberitahuan, "
+            "dan permintaan kedaluwarsa otomatis pada {expires_at_text}.",
+            "Mohon segera diputuskan. Bila tetap belum diputuskan, kepala unit layanan menerima pemberitahuan.",
+        ),
+        "link_label": "Tinjau permintaan {request_id}",
+        "required": ("kind", "due_at"),
+        "alternatives": ((2, 3),),
+    },
+    "approval_overdue_head": {
+        "subject": "Perlu tindakan: persetujuan permintaan {request_id} belum diputuskan",
+        "paragraphs": (
+            "Keputusan persetujuan untuk {kind_label_lower} dengan nomor {request_id} belum diambil dan telah "
+            "melewati batas waktu ({due_at_text}).",
+            "Menunggu keputusan dari: {approvers_text}.",
+            "Yang perlu diputuskan: {approval_label}.",
+            "Bila tetap belum diputuskan, permintaan kedaluwarsa otomatis pada {expires_at_text} dan pemohon "
+            "diberi tahu alasannya.",
+            "Mohon pastikan permintaan ini segera diputuskan.",
+        ),
+        "link_label": "Tinjau permintaan {request_id}",
+        "required": ("kind", "due_at"),
+    },
+    "approval_expired": {
+        "subject": "Permintaan {request_id} ditutup karena persetujuan tidak diberikan tepat waktu",
+        "paragraphs": (
+            "Mohon maaf, {kind_label_lower} Anda dengan nomor {request_id} ditutup karena persetujuan yang "
+            "diperlukan tidak diputuskan dalam batas waktu.",
+            "Keterangan: {reason}",
+            "Keterlambatan ini terjadi di pihak kami. Anda dapat mengajukan permintaan baru; bila memerlukan "
+            "bantuan, silakan hubungi petugas layanan dengan menyebutkan nomor {request_id}.",
+        ),
+        "link_label": "Lihat permintaan {request_id}",
+        "required": ("kind",),
+    },
+    "escalation_due_soon": {
+        "subject": "Pengingat: eskalasi permintaan {request_id} mendekati batas waktu",
+        "paragraphs": (
+            "Pertanyaan eskalasi untuk permintaan {request_id} belum dijawab.",
+            "Unit: {unit_name}",
+            'Pertanyaan: "{message_excerpt}"',
+            "Batas waktu jawaban: {due_at_text} ({hours_text} lagi).",
+            "Mohon berikan jawaban melalui halaman eskalasi.",
+        ),
+        "link_label": "Jawab eskalasi",
+        "required": ("due_at",),
+    },
+    "escalation_overdue": {
+        "subject": "Terlambat: eskalasi permintaan {request_id} melewati batas waktu",
+        "paragraphs": (
+            "Pertanyaan eskalasi untuk permintaan {request_id} belum dijawab dan telah melewati batas waktu "
+            "({due_at_text}).",
+            "Unit: {unit_name}",
+            'Pertanyaan: "{message_excerpt}"',
+            "Pemohon menunggu jawaban ini. Mohon segera dijawab; kepala unit dan supervisor layanan juga "
+            "menerima pemberitahuan.",
+        ),
+        "link_label": "Jawab eskalasi",
+        "required": ("due_at",),
+    },
+    "escalation_overdue_head": {
+        "subject": "Terlambat: eskalasi permintaan {request_id} belum dijawab unit produsen",
+        "paragraphs": (
+            "Pertanyaan eskalasi untuk permintaan {request_id} belum dijawab dan telah melewati batas waktu "
+            "({due_at_text}).",
+            "Unit: {unit_name}",
+            "Ditanyakan oleh: {operator_name}",
+            'Pertanyaan: "{message_excerpt}"',
+            "Selama eskalasi belum dijawab, waktu tunggu pemohon bertambah. Mohon pastikan unit segera menjawab.",
+        ),
+        "link_label": "Lihat eskalasi",
+        "required": ("due_at",),
+    },
+    "assignee_unavailable": {
+        "subject": "Perlu tindakan: permintaan {request_id} belum dapat dialihkan",
+        "paragraphs": (
+            "{kind_label} dengan nomor {request_id} ditangani petugas yang sedang tidak dapat bertugas.",
+            "Keterangan: {reason}",
+            "Tidak ada operator piket lain yang masih memiliki kapasitas, sehingga permintaan ini belum dapat "
+            "dialihkan otomatis. Sistem mencoba lagi setiap menit.",
+            "Status saat ini: {status_label}.",
+            "Batas waktu penyelesaian: {due_at_text}.",
+            "Mohon tetapkan petugas lain, tambah kuota, atau ubah jadwal piket.",
+        ),
+        "link_label": "Tinjau permintaan {request_id}",
+        "required": ("kind",),
+    },
+}
+TEMPLATES.update(_SLA_TEMPLATES)
+EVENTS = (*EVENTS, *(e for e in _SLA_TEMPLATES if e not in EVENTS))
+
 _FORMATTER = string.Formatter()
 
 

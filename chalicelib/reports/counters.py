@@ -41,6 +41,12 @@ def _delivered_stats(rec: RequestRecord, delivered_at: str) -> list[tuple[Any, l
     on_time = bool(rec.due_at and delivered_at <= rec.due_at)
     out = [repository.stat_update(delivered_at, "delivered", rec.kind, sample=days),
            repository.stat_update(delivered_at, "sla", "on_time" if on_time else "late")]
+    # desk: the first-response time (to the desk's first reply, or to the delivery itself when that came
+    # first), counted with the delivery, in working days with the consumer's waits taken out
+    first = min(rec.first_response_at or delivered_at, delivered_at)
+    wait = cal.working_days_between(clock.parse_iso(rec.created_at), clock.parse_iso(first))
+    wait = max(0.0, wait - paused_working_days(rec, cal, until=first))
+    out.append(repository.stat_update(delivered_at, "first_response", rec.kind, sample=wait))
     if rec.assignee:
         out.append(repository.stat_update(delivered_at, "operator", rec.assignee))
     return out
@@ -60,19 +66,30 @@ def delivered_in(rec: RequestRecord, delivered_at: str) -> Callable[[TransactWri
     return repository.tx_part(_delivered_stats(rec, delivered_at), claim=f"stats#delivered#{rec.request_id}")
 
 
-def rating_in(score: int, at: str) -> Callable[[TransactWrite], None]:
-    """The rating's aggregate as part of the transaction that records the rating (delivered -> completed)."""
-    return repository.tx_part([repository.stat_update(at, "rating", str(score))])
+def rating_in(score: int, at: str, survey: dict[str, int] | None = None,
+              kind: str | None = None) -> Callable[[TransactWrite], None]:
+    """The rating's aggregate as part of the transaction that records the rating (delivered -> completed);
+    with the IKM questionnaire, per service (kind) and element: respondents (count) and the sum of the answers
+    (total), which is all the regulation's NRR needs (reports/ikm.py)."""
+    updates = [repository.stat_update(at, "rating", str(score))]
+    if survey:
+        updates += [repository.stat_update(at, "ikm", f"{kind or 'all'}|{code}", total=int(v))
+                    for code, v in survey.items()]
+    return repository.tx_part(updates)
 
 
-def paused_working_days(rec: RequestRecord, cal: Any) -> float:
+def paused_working_days(rec: RequestRecord, cal: Any, until: str | None = None) -> float:
     """Working time the request spent waiting on the consumer (awaiting approval or payment), from its
-    timeline: the SLA clock does not run then, so neither does the fulfilment time."""
+    timeline (up to `until`, when given): the SLA clock does not run then, so neither does the fulfilment time."""
     from chalicelib.requests import lifecycle as lc
 
     total = 0.0
     since: str | None = None
     for entry in rec.timeline or []:
+        if until is not None and entry.at > until:
+            if since is not None:
+                total += cal.working_days_between(clock.parse_iso(since), clock.parse_iso(until))
+            return total
         if entry.status in lc.PAUSED:
             since = since or entry.at
         elif since is not None:

@@ -15,3 +15,4 @@ class StatRecord(Model):
     stat_key = UnicodeAttribute(range_key=True)  # "<YYYY-MM-DD>#<dimension>#<value>"
     count = NumberAttribute(default=0)
     values = ListAttribute(of=NumberAttribute, null=True)
+    total = NumberAttribute(null=True)  # a sum where only the mean is reported (the IKM answers)

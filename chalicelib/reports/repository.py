@@ -20,9 +20,12 @@ def _day(iso: str) -> tuple[str, str]:
     return d.strftime("%Y-%m"), d.strftime("%Y-%m-%d")
 
 
-def stat_update(iso: str, dim: str, value: str, n: int = 1, sample: float | None = None) -> tuple[StatRecord, list[Any]]:
+def stat_update(iso: str, dim: str, value: str, n: int = 1, sample: float | None = None,
+                total: int | None = None) -> tuple[StatRecord, list[Any]]:
     month, day = _day(iso)
     actions = [StatRecord.count.add(n)]
+    if total is not None:
+        actions.append(StatRecord.total.add(total))
     if sample is not None:
         # `values | []` (if_not_exists): the first sample of a day creates the list instead of failing
         actions.append(StatRecord.values.set((StatRecord.values | []).prepend([round(sample, 4)])))

@@ -30,16 +30,28 @@ def _pct(values: list[float], q: float) -> float | None:
     return round(v[lo] + (v[hi] - v[lo]) * (k - lo), 2)
 
 
-def period(frm: str, to: str) -> tuple[str, str]:
+DEFAULT_DAYS = 30
+
+
+def period(frm: str | None, to: str | None) -> tuple[str, str]:
     """The inclusive period [start, end] as UTC ISO timestamps. A bare date is a local (Asia/Jakarta) day:
-    `from` starts at its 00:00 WIB, `to` ends at its 23:59:59 WIB; a naive timestamp is read as WIB."""
+    `from` starts at its 00:00 WIB, `to` ends at its 23:59:59 WIB; a naive timestamp is read as WIB. Left out,
+    `to` is today and `from` the 30th local day back to it (the last 30 days)."""
     try:
+        if to is None:
+            to = clock.now().astimezone(JAKARTA).date().isoformat()
+        if frm is None:
+            frm = (_bound(to, end=True).astimezone(JAKARTA).date() - timedelta(days=DEFAULT_DAYS - 1)).isoformat()
         a, b = _bound(frm, end=False), _bound(to, end=True)
     except ValueError as exc:
         raise BadRequest("from and to must be ISO-8601 dates or timestamps") from exc
     if b < a or (b - a).days > 400:
         raise BadRequest("the period must be at most 400 days, from before to")
     return clock.iso(a), clock.iso(b)
+
+
+def local_day(iso: str) -> str:
+    return clock.parse_iso(iso).astimezone(JAKARTA).date().isoformat()
 
 
 def _bound(value: str, *, end: bool) -> datetime:
@@ -52,7 +64,7 @@ def _bound(value: str, *, end: bool) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=JAKARTA)
 
 
-def summary(frm: str, to: str) -> dict[str, Any]:
+def summary(frm: str | None, to: str | None) -> dict[str, Any]:
     frm, to = period(frm, to)
     a, b = clock.parse_iso(frm), clock.parse_iso(to)
     lo = a.astimezone(JAKARTA).strftime("%Y-%m-%d")
@@ -72,7 +84,7 @@ def summary(frm: str, to: str) -> dict[str, Any]:
     on_time, late = dims["sla"]["on_time"], dims["sla"]["late"]
     ratings = dims["rating"]
     n_ratings = sum(ratings.values())
-    from chalicelib.billing.service import ledger_rows
+    from chalicelib.billing.service import late_payments, ledger_rows
     from chalicelib.delegation.models import OperatorRecord
 
     ledger = ledger_rows(frm, to)
@@ -96,6 +108,8 @@ def summary(frm: str, to: str) -> dict[str, Any]:
         "revenue": {"pnbp_idr": sum(int(r.amount_idr) for r in ledger if r.transaction_type == "paid"),
                     "paid_transactions": sum(1 for r in ledger if r.transaction_type == "paid"),
                     "zero_rupiah_transactions": sum(1 for r in ledger if r.transaction_type == "zero_rupiah")},
+        # money (issue 16): payments recorded after their request closed, and how supervisors resolved them
+        "late_payments": late_payments(frm, to),
     }
 
 

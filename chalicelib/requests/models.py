@@ -112,6 +112,7 @@ class Rating(MapAttribute):
     score = NumberAttribute()
     comment = UnicodeAttribute(default="")
     at = UnicodeAttribute()
+    survey = MapAttribute(null=True)  # the IKM questionnaire {element: 1..4} (chalicelib/reports/ikm.py)
 
 
 class Approval(MapAttribute):
@@ -263,6 +264,9 @@ class RequestRecord(Model):
     assigned_at = UnicodeAttribute(null=True)
     started_at = UnicodeAttribute(null=True)
     delivered_at = UnicodeAttribute(null=True)
+    first_response_at = UnicodeAttribute(null=True)  # the desk's first reply to the consumer (reports)
+    merged_into = UnicodeAttribute(null=True)  # closed as a duplicate of this request (fulfilment/merge.py)
+    merged = ListAttribute(of=UnicodeAttribute, null=True)  # the duplicates merged into this request
     delivered_shard = UnicodeAttribute(null=True)
     completed_at = UnicodeAttribute(null=True)
     closed_reason = UnicodeAttribute(null=True)
@@ -277,6 +281,11 @@ class RequestRecord(Model):
     answer_pending = UnicodeAttribute(null=True)  # = task.answered_at while unconfirmed
     execution_name = UnicodeAttribute(null=True)
     problem = UnicodeAttribute(null=True)
+    # SLAs of issue 20: the approval's own due date and expiry; a supervisor's attention flag
+    # ("assignee_unavailable": the assignee is absent/deactivated and nobody on duty had room)
+    approval_due_at = UnicodeAttribute(null=True)
+    approval_expires_at = UnicodeAttribute(null=True)
+    attention = UnicodeAttribute(null=True)
     escalation_id = UnicodeAttribute(null=True)
     consumer_wait = ConsumerWait(null=True)  # set while awaiting_consumer
     quote = Quote(null=True)  # the latest price quote of a custom request

@@ -125,19 +125,33 @@ class IntakeIn(BaseModel):
         return obj
 
 
-AttachmentId = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"^A[A-Z0-9]+$")]
-
-
 class MessageIn(Strict):
     body: Text
     internal: bool = False
-    # the consumer's verified attachments of this request the message carries (POST /requests/{id}/attachments)
-    attachment_ids: list[AttachmentId] = Field(default_factory=list, max_length=5)
+
+
+IkmScore = Annotated[int, Field(ge=1, le=4)]
+
+
+class IkmSurveyIn(Strict):
+    """The nine service elements of the community satisfaction survey (IKM, PermenPAN-RB 14/2017), each on the
+    regulation's scale 1..4 (chalicelib/reports/ikm.py)."""
+
+    persyaratan: IkmScore
+    prosedur: IkmScore
+    waktu: IkmScore
+    biaya: IkmScore
+    produk: IkmScore
+    kompetensi: IkmScore
+    perilaku: IkmScore
+    pengaduan: IkmScore
+    sarana: IkmScore
 
 
 class RatingIn(Strict):
     score: int = Field(ge=1, le=5)
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    survey: IkmSurveyIn | None = None  # desk: the IKM questionnaire, next to the 1..5 rating
 
 
 class ApprovalIn(Strict):
@@ -161,6 +175,13 @@ class AgreementOut(BaseModel):
     title: str
     text: str
     sha256: str
+
+
+class MergeIn(Strict):
+    """desk: close this request as a duplicate of `into` (same consumer), with an optional note."""
+
+    into: RequestId
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
 class CompleteIn(Strict):
@@ -222,6 +243,8 @@ class RequestOut(BaseModel):
     delivered_at: str | None = None
     completed_at: str | None = None
     closed_reason: str | None = None
+    merged_into: str | None = None  # desk: closed as a duplicate of this request (show that one instead)
+    merged: list[str] = Field(default_factory=list)  # desk: the duplicates merged into this request
     rating: dict[str, Any] | None = None
     abstract: str | None = None
     agreement_version: str | None = None
@@ -246,6 +269,10 @@ class OpsRequestOut(RequestOut):
     overdue: bool = False
     problem: str | None = None
     sla_days: int = 0
+    approval_due_at: str | None = Field(default=None, description="the approval's due date (working days)")
+    approval_expires_at: str | None = Field(default=None, description="undecided by then, the request expires")
+    attention: str | None = Field(default=None, description="assignee_unavailable: the assignee is away and nobody "
+                                  "on duty had room; a supervisor assigns it")
     legacy_id: str | None = None  # the old system's id of a migrated request (scripts/migrate_legacy.py)
 
 
@@ -267,7 +294,6 @@ class MessageOut(BaseModel):
     author_role: str
     body: str
     internal: bool = False
-    attachments: list[dict[str, Any]] = Field(default_factory=list)  # [{"attachment_id", "filename"}]
 
 # --- consumer loop (issue 19): questions to the consumer, price quotes from the tariff ------------------------
 class QuestionIn(Strict):

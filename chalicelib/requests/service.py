@@ -47,6 +47,15 @@ def to_out(rec: RequestRecord) -> RequestOut:
     return RequestOut(**_common(rec))
 
 
+def survey_of(rating: Any) -> dict[str, int] | None:
+    """The IKM answers stored with a rating ({element: 1..4}), or None."""
+    raw = getattr(rating, "survey", None)
+    if raw is None:
+        return None
+    values = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw)
+    return {str(k): int(v) for k, v in values.items()} or None
+
+
 def _common(rec: RequestRecord) -> dict[str, Any]:
     return dict(
         request_id=rec.request_id, kind=rec.kind, status=rec.status, channel=rec.channel,
@@ -57,9 +66,10 @@ def _common(rec: RequestRecord) -> dict[str, Any]:
                 "price_idr": int(i.price_idr or 0)} for i in (rec.items or [])],
         purpose=rec.purpose, custom_request=rec.custom_request, needs_approval=bool(rec.needs_approval),
         billing_code=rec.billing_code, paid_at=rec.paid_at, delivered_at=rec.delivered_at,
-        completed_at=rec.completed_at, closed_reason=rec.closed_reason,
-        rating=({"score": int(rec.rating.score), "comment": rec.rating.comment, "at": rec.rating.at}
-                if rec.rating else None),
+        completed_at=rec.completed_at, closed_reason=rec.closed_reason, merged_into=rec.merged_into,
+        merged=list(rec.merged or []),
+        rating=({"score": int(rec.rating.score), "comment": rec.rating.comment, "at": rec.rating.at,
+                 "survey": survey_of(rec.rating)} if rec.rating else None),
         abstract=rec.abstract, agreement_version=rec.agreement_version, agreement_accepted_at=rec.agreement_accepted_at,
         project=rec.project.as_dict() if rec.project else None,
         review=({"comment": rec.review.comment, "by": rec.review.by, "at": rec.review.at,
@@ -101,6 +111,7 @@ def to_ops_out(rec: RequestRecord) -> OpsRequestOut:
         approval=({"decision": rec.approval.decision, "by": rec.approval.by, "at": rec.approval.at,
                    "reason": rec.approval.reason} if rec.approval else None),
         overdue=overdue, problem=rec.problem, sla_days=int(rec.sla_days or 0), legacy_id=rec.legacy_id,
+        approval_due_at=rec.approval_due_at, approval_expires_at=rec.approval_expires_at, attention=rec.attention,
     )
 
 
@@ -335,7 +346,9 @@ class RequestService:
         return rec
 
     def list_mine(self, p: Principal, page_size: int, cursor: str | None) -> tuple[list[RequestRecord], str | None]:
-        return self.repo.by_consumer(p.sub, page_size, cursor)
+        items, cursor = self.repo.by_consumer(p.sub, page_size, cursor)
+        # desk: a duplicate merged into another request is shown as that one (its detail still points there)
+        return [r for r in items if not r.merged_into], cursor
 
     def list_ops(self, p: Principal, q: OpsListQuery) -> tuple[list[RequestRecord], str | None]:
         assignee = q.assignee
@@ -393,29 +406,7 @@ class RequestService:
         rec = self.ops_get(p, request_id) if staff_view else self.get_own(p, request_id)
         msgs = self.repo.messages(rec.request_id, include_internal=staff_view)
         return [MessageOut(msg_id=m.msg_id, at=m.at, author=m.author, author_name=m.author_name,
-                           author_role=m.author_role, body=m.body, internal=bool(m.internal),
-                           attachments=[dict(a) for a in (m.attachments or []) if isinstance(a, dict)]) for m in msgs]
-
-    def message_attachments(self, p: Principal, request_id: str, ids: list[str]) -> list[dict[str, str]]:
-        """The attachments a consumer's message is to carry, checked before it is posted: each a verified
-        attachment of this request that the caller uploaded (chalicelib/attachments). No ids, no read."""
-        if not ids:
-            return []
-        rec = self.get_own(p, request_id)
-        ready = {a.attachment_id: a for a in rec.attachments or [] if a.status == "ready" and a.uploaded_by == p.sub}
-        missing = [i for i in ids if i not in ready]
-        if missing:
-            raise BadRequest("attach only your verified attachments of this request", code="attachment_not_ready",
-                             details={"attachment_ids": missing})
-        return [{"attachment_id": i, "filename": ready[i].filename} for i in dict.fromkeys(ids)]
-
-    def attach_to_message(self, request_id: str, msg: MessageOut, files: list[dict[str, str]]) -> MessageOut:
-        """Record on the message just posted which attachments it carries."""
-        if not files:
-            return msg
-        MessageRecord(request_id=request_id, msg_id=msg.msg_id).update(
-            actions=[MessageRecord.attachments.set(files)], condition=MessageRecord.msg_id.exists())
-        return msg.model_copy(update={"attachments": files})
+                           author_role=m.author_role, body=m.body, internal=bool(m.internal)) for m in msgs]
 
     def post_message(self, p: Principal, request_id: str, body: str, internal: bool, staff_view: bool,
                      rec: RequestRecord | None = None) -> MessageOut:
@@ -435,6 +426,8 @@ class RequestService:
                             author=p.sub, author_name=p.name or p.sub, author_role=role, body=body,
                             internal=internal)
         self.repo.add_message(msg)
+        if staff_view and not internal and not rec.first_response_at:
+            self._first_response(rec, now)
         if not internal:
             excerpt = body[:200]
             if staff_view:
@@ -448,6 +441,18 @@ class RequestService:
                                ctx={"request_id": rec.request_id, "kind": rec.kind, "message_excerpt": excerpt})
         return MessageOut(msg_id=msg.msg_id, at=msg.at, author=msg.author, author_name=msg.author_name,
                           author_role=role, body=body, internal=internal)
+
+    def _first_response(self, rec: RequestRecord, at: str) -> None:
+        """Stamp the desk's first reply to the consumer once (the first-response time of the reports)."""
+        for attempt in range(2):
+            try:
+                self.repo.update_fields(rec, {"first_response_at": at},
+                                        condition=RequestRecord.first_response_at.does_not_exist())
+                return
+            except Conflict:
+                rec = self.repo.get(rec.request_id)
+                if rec.first_response_at or attempt:
+                    return
 
     def change_due(self, rec: RequestRecord, actor: str, due: str, note: str) -> RequestRecord:
         if rec.status not in lc.OPEN:

@@ -74,6 +74,8 @@ class Unit:
     name: str
     active: bool = True
     builtin: bool = False
+    sla_days: int | None = None  # working days to answer an escalation (None: SLA_DAYS_ESCALATION)
+    head: str | None = None  # user id of the head of the unit (overdue escalations are reported to them)
 
 
 @dataclass

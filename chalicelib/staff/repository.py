@@ -121,7 +121,8 @@ class DynamoStaffRepository:
     def units(self) -> dict[str, Unit]:
         from chalicelib.escalation import service as escalation
 
-        return {code: Unit(code=code, name=name, active=active, builtin=code in escalation.UNITS)
+        return {code: Unit(code=code, name=name, active=active, builtin=code in escalation.UNITS,
+                           sla_days=escalation.unit_settings(code)[0], head=escalation.unit_settings(code)[1])
                 for code, (name, active) in escalation.all_units().items()}
 
     def unit_members(self, code: str) -> list[tuple[str, str]]:
@@ -132,8 +133,10 @@ class DynamoStaffRepository:
     def save_unit(self, unit: Unit, actor: str, create: bool) -> Unit:
         from chalicelib.escalation import service as escalation
 
-        rec = escalation.save_unit(unit.code, unit.name, unit.active, actor, create)
-        return Unit(code=rec.code, name=rec.name, active=bool(rec.active), builtin=rec.code in escalation.UNITS)
+        rec = escalation.save_unit(unit.code, unit.name, unit.active, actor, create, sla_days=unit.sla_days,
+                                   head=unit.head)
+        return Unit(code=rec.code, name=rec.name, active=bool(rec.active), builtin=rec.code in escalation.UNITS,
+                    sla_days=int(rec.sla_days) if rec.sla_days else None, head=rec.head or None)
 
 
 # --- in memory (unit tests) ----------------------------------------------------------------------------
@@ -198,5 +201,5 @@ class InMemoryStaffRepository:
         if not create and unit.code not in self._units:
             raise NotFound("unit not found")
         builtin = self._units[unit.code].builtin if unit.code in self._units else False
-        self._units[unit.code] = Unit(unit.code, unit.name, unit.active, builtin)
+        self._units[unit.code] = Unit(unit.code, unit.name, unit.active, builtin, unit.sla_days, unit.head)
         return copy.deepcopy(self._units[unit.code])

@@ -102,6 +102,8 @@ class UnitIn(BaseModel):
     code: UnitCode
     name: Name
     active: bool = True
+    sla_days: int | None = Field(default=None, ge=1, le=30, description="working days to answer an escalation")
+    head: UserId | None = Field(default=None, description="the head of the unit: a staff member's user id")
 
     _name = field_validator("name")(classmethod(lambda cls, v: _plain_name(v)))
 
@@ -110,6 +112,8 @@ class UnitPatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name | None = None
     active: bool | None = None
+    sla_days: int | None = Field(default=None, ge=1, le=30, description="working days to answer an escalation")
+    head: UserId | None = Field(default=None, description="the head of the unit: a staff member's user id")
 
     _name = field_validator("name")(classmethod(lambda cls, v: _plain_name(v)))
 
@@ -124,6 +128,8 @@ class UnitOut(BaseModel):
     name: str
     active: bool
     builtin: bool = False
+    sla_days: int | None = Field(default=None, description="working days to answer; None: the default")
+    head: str | None = None
     members: list[MemberOut] = Field(default_factory=list)
 
 

@@ -40,10 +40,17 @@ def _request_drain() -> None:
     delegation.request_drain()
 
 
+def _request_redistribute(operator_id: str) -> None:
+    from chalicelib.delegation import service as delegation
+
+    delegation.request_redistribute(operator_id, "inactive")
+
+
 class StaffService:
-    def __init__(self, repo: StaffRepository | None = None, drain: Any = None) -> None:
+    def __init__(self, repo: StaffRepository | None = None, drain: Any = None, redistribute: Any = None) -> None:
         self.repo: StaffRepository = repo or DynamoStaffRepository()
         self._drain = drain or _request_drain
+        self._redistribute = redistribute or _request_redistribute
 
     # --- reading ---------------------------------------------------------------------------------------
     def _out(self, m: StaffMember, op: OperatorSettings | None) -> StaffOut:
@@ -120,6 +127,8 @@ class StaffService:
                 existing is None or not existing.active or operator.quota > existing.quota
                 or operator.services != existing.services):
             self._drain()  # new capacity: queued requests may be assigned now
+        if operator is not None and not operator.active and existing is not None and existing.active:
+            self._redistribute(m.user_id)  # deactivated (or no longer an operator): their open requests move
         if operator is not None:
             operator.load = existing.load if existing else 0
         return self._out(m, operator if operator is not None else existing)
@@ -180,7 +189,7 @@ class StaffService:
     # --- units -----------------------------------------------------------------------------------------
     @staticmethod
     def _unit_out(u: Unit, members: list[tuple[str, str]] | None = None) -> UnitOut:
-        return UnitOut(code=u.code, name=u.name, active=u.active, builtin=u.builtin,
+        return UnitOut(code=u.code, name=u.name, active=u.active, builtin=u.builtin, sla_days=u.sla_days, head=u.head,
                        members=[MemberOut(user_id=i, name=n) for i, n in members or []])
 
     def list_units(self) -> list[UnitOut]:
@@ -195,16 +204,28 @@ class StaffService:
     def create_unit(self, actor: Principal | str, body: UnitIn) -> UnitOut:
         if body.code in self.repo.units():
             raise Conflict(f"unit {body.code} already exists", code="duplicate")
-        return self._unit_out(self.repo.save_unit(Unit(body.code, body.name, body.active), _sub(actor), True))
+        self._check_head(body.head)
+        return self._unit_out(self.repo.save_unit(Unit(body.code, body.name, body.active, False, body.sla_days,
+                                                       body.head), _sub(actor), True))
+
+    def _check_head(self, head: str | None) -> None:
+        """The head of a unit is an active member of the staff directory."""
+        if head is None:
+            return
+        m = self.repo.get(head)
+        if m is None or not m.active:
+            raise BadRequest("invalid unit", details=[{"loc": ["head"], "msg": f"{head} is not an active staff member"}])
 
     def update_unit(self, actor: Principal | str, code: str, body: UnitPatchIn) -> UnitOut:
         given = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
         if not given:
-            raise BadRequest("nothing to change: give name and/or active")
+            raise BadRequest("nothing to change: give name, active, sla_days and/or head")
         u = self.repo.units().get(code)
         if u is None:
             raise NotFound("unit not found")
-        saved = self.repo.save_unit(Unit(code, given.get("name", u.name), given.get("active", u.active), u.builtin),
+        self._check_head(given.get("head"))
+        saved = self.repo.save_unit(Unit(code, given.get("name", u.name), given.get("active", u.active), u.builtin,
+                                         given.get("sla_days", u.sla_days), given.get("head", u.head)),
                                     _sub(actor), False)
         return self._unit_out(saved, self.repo.unit_members(code))
 

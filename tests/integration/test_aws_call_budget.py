@@ -68,7 +68,8 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "POST /ops/requests/{request_id}/approval": (2, ""),
     "GET /ops/requests/{request_id}/billing": (2, ""),
     "GET /ops/requests/{request_id}/messages": (2, ""),
-    "POST /ops/requests/{request_id}/messages": (2, ""),
+    "POST /ops/requests/{request_id}/messages": (2, "request + PutItem; the desk's first reply once more: "
+                                                    "its first-response stamp (desk)"),
     "POST /ops/requests/{request_id}/deliverables": (3, "request + its files (the 50-file cap) + TransactWrite"),
     "GET /ops/requests/{request_id}/deliverables": (2, ""),
     "DELETE /ops/requests/{request_id}/deliverables/{deliverable_id}": (3, ""),
@@ -99,8 +100,25 @@ BUDGETS: dict[str, tuple[int, str]] = {
                            "one BatchWrite per 25 shifts, then the roster of the days read back (2 Queries + names)"),
     "GET /ops/operators": (3, "operators (one Query) + who is on duty now (today's and yesterday's shifts)"),
     "PATCH /ops/operators/{operator_id}": (3, "UpdateItem answering the old values + on duty now (2 Queries)"),
-    "GET /ops/reports/summary": (3, "per month of the period: the aggregates, the PNBP ledger; + the operators"),
+    "GET /ops/reports/summary": (5, "per month of the period: the aggregates, the PNBP ledger; + the operators; "
+                                 "+ the late payments (open and done work items, a Query each)"),
     "GET /ops/reports/ledger.csv": (1, "one Query per month of the period"),
+    # desk (issue 20)
+    "POST /ops/requests/{request_id}/merge": (4, "both requests, then ONE TransactWrite closing the duplicate (its "
+                                                 "operator's load, audit, outbox) and one recording it on the primary"),
+    "GET /ops/replies": (1, "one Query: the canned replies are one partition"),
+    "POST /ops/replies": (1, ""),
+    "PUT /ops/replies/{reply_id}": (2, ""),
+    "DELETE /ops/replies/{reply_id}": (2, ""),
+    "GET /ops/requests/{request_id}/replies/{reply_id}": (2, "the request (access) + the reply"),
+    "GET /ops/reports/desk": (16, "per month of the period the aggregates (2 for the default 30 days), one Query "
+                                  "per open status (7: the backlog, only kind and due read), the unit list (cached) "
+                                  "and one Query per producer unit (its open escalations)"),
+    "GET /ops/reports/csv/{table}": (2, "the ikm table: the aggregates, one Query per month of the period"),
+    # sla (issue 20)
+    "GET /ops/reports/producers": (7, "one Query per producer unit (by_unit GSI, the period's escalations; 5 "
+                                      "built-in units) + the unit list (cached 30 s)"),
+    "GET /ops/reports/producers.csv": (7, "as GET /ops/reports/producers"),
     # admin
     "POST /ops/catalog/items": (1, ""),
     "PUT /ops/catalog/items/{item_id}": (2, ""),
@@ -150,8 +168,10 @@ NOT_SINGLE_ITEM = {
     "GET /ops/queue", "GET /ops/requests", "GET /ops/requests [status]", "GET /ops/requests [operator]",
     "GET /ops/escalations", "GET /ops/escalations [unit]", "GET /ops/forum/threads", "GET /ops/roster",
     "PUT /ops/roster", "GET /ops/operators", "GET /ops/reports/summary", "GET /ops/reports/ledger.csv",
+    "GET /ops/reports/desk", "GET /ops/reports/csv/{table}", "GET /ops/replies",
     "GET /catalog/releases", "GET /me/subscriptions", "GET /ops/faq", "GET /faq", "GET /me/export", "DELETE /me",
     "GET /ops/staff", "GET /ops/units",
+    "GET /ops/reports/producers", "GET /ops/reports/producers.csv",
     "GET /ops/payments/work-items", "GET /ops/reports/reconciliation",  # lists: one Query per page / per source
 }
 SINGLE_ITEM = set(BUDGETS) - NOT_SINGLE_ITEM

@@ -2,7 +2,7 @@
 import { h, replace, clear, link } from "../dom.js";
 import { get, post } from "../api.js";
 import * as fmt from "../fmt.js";
-import { hasRole } from "../auth.js";
+import { hasRole, accessToken } from "../auth.js";
 import { pageHeader, errorBox, loading, select, field, textarea, busy, showFormError, toast, card, emptyState, dl,
   alertBox } from "../ui.js";
 
@@ -58,7 +58,70 @@ export async function render(view, params, ctx) {
   unit.addEventListener("change", () => load(true));
   view.append(h("form", { class: "filters", onsubmit: (e) => e.preventDefault(), "aria-label": "Saring eskalasi" },
     field("Status", status), field("Unit", unit)), card("Daftar eskalasi", list, more));
+  if (hasRole(ctx.user, "supervisor")) view.append(producerReport(ctx));
   await load(true);
+}
+
+// Supervisors: producer response times per unit over a period (GET /ops/reports/producers, CSV export).
+const num = (v, digits = 1) => (v === null || v === undefined ? "—" : Number(v).toLocaleString("id-ID",
+  { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
+
+function producerReport(ctx) {
+  const today = fmt.localDay();
+  const from = h("input", { type: "date", id: "producer-from", name: "from", value: fmt.addDays(today, -29) });
+  const to = h("input", { type: "date", id: "producer-to", name: "to", value: today });
+  const show = h("button", { type: "submit", class: "btn btn-secondary" }, "Tampilkan");
+  const csv = h("button", { type: "button", class: "btn btn-ghost", id: "producer-csv" }, "Unduh CSV");
+  const out = h("div", { id: "producer-report", "aria-live": "polite" }, loading());
+  const form = h("form", { class: "filters", "aria-label": "Periode laporan produsen" },
+    field("Dari", from), field("Sampai", to), show, csv);
+  const headers = ["Unit", "SLA (hari kerja)", "Eskalasi", "Terjawab", "Tepat waktu", "Terlambat dijawab",
+    "Belum dijawab", "Lewat tenggat", "Median", "P90", "Rata-rata"];
+  function line(r, total) {
+    const cells = [r.sla_days ?? "—", r.escalated, r.answered, r.on_time_pct === null || r.on_time_pct === undefined
+      ? "—" : `${num(r.on_time_pct)}%`, r.answered_late, r.open, r.overdue,
+    num(r.median_days, 2), num(r.p90_days, 2), num(r.mean_days, 2)];
+    return h("tr", { class: total ? "row-total" : r.overdue ? "row-overdue" : "", dataset: { unit: r.unit || "total" } },
+      h("th", { scope: "row", "data-label": "Unit" }, total ? "Semua unit" : (r.unit_name || r.unit)),
+      cells.map((c, i) => h("td", { "data-label": headers[i + 1] }, String(c))));
+  }
+  async function load() {
+    replace(out, loading());
+    try {
+      const rep = await get("/ops/reports/producers", { from: from.value || undefined, to: to.value || undefined });
+      if (!ctx.isCurrent()) return;
+      const rows = rep.units || [];
+      replace(out, rows.length ? h("div", { class: "table-wrap" }, h("table", { class: "table", id: "producer-table" },
+        h("caption", {}, "Waktu respons dalam hari kerja (WIB), dari pertanyaan eskalasi sampai jawaban unit. "
+          + "Tepat waktu: dijawab sebelum tenggat sesuai SLA unit saat ditanyakan."),
+        h("thead", {}, h("tr", {}, headers.map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, rows.map((r) => line(r, false)), rep.total ? line(rep.total, true) : null)))
+        : emptyState("Belum ada unit produsen."));
+    } catch (err) {
+      replace(out, errorBox(err, { retry: load }));
+    }
+  }
+  form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  csv.addEventListener("click", async () => {
+    try {
+      await busy(csv, async () => {
+        const url = new URL(`${ctx.config.apiUrl.replace(/\/+$/, "")}/ops/reports/producers.csv`);
+        if (from.value) url.searchParams.set("from", from.value);
+        if (to.value) url.searchParams.set("to", to.value);
+        const res = await fetch(url, { headers: { Authorization: `Bearer ${await accessToken()}` }, cache: "no-store" });
+        if (!res.ok) throw new Error(`server menjawab HTTP ${res.status}`);
+        const a = h("a", { href: URL.createObjectURL(await res.blob()), download: `waktu-respons-produsen-${from.value}-${to.value}.csv` });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        window.setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+      }, "Mengunduh…");
+    } catch (err) {
+      toast(`Gagal mengunduh laporan: ${err.message}`, "error");
+    }
+  });
+  load();
+  return card("Waktu respons produsen per unit", form, out);
 }
 
 async function renderOne(view, id, ctx) {
@@ -77,7 +140,8 @@ async function renderOne(view, id, ctx) {
       ["Permintaan", link(["permintaan", e.request_id], e.request_id)],
       ["Unit", e.unit_name || fmt.label(fmt.UNIT, e.unit)],
       ["Ditanyakan oleh", `${e.asked_by_name || e.asked_by} · ${fmt.dateTime(e.created_at)}`],
-      ["Tenggat jawaban", fmt.dateTime(e.due_at)],
+      ["Tenggat jawaban", h("span", {}, fmt.dateTime(e.due_at), e.sla_days ? ` (SLA ${e.sla_days} hari kerja)` : "",
+        e.overdue ? h("span", { class: "badge badge-danger" }, "Terlambat") : null)],
       ["Status", h("span", { class: `badge badge-esc-${e.status}` }, fmt.label(fmt.ESC_STATUS, e.status))],
       ["Pertanyaan", h("p", { class: "prewrap" }, e.question)],
     ]))];

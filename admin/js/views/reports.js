@@ -69,14 +69,17 @@ export async function render(view, _params, ctx) {
     }
     replace(out, loading("Menyusun laporan…"));
     let data;
+    let desk;
     try {
-      data = await get("/ops/reports/summary", { from: from.value, to: to.value });
+      [data, desk] = await Promise.all([get("/ops/reports/summary", { from: from.value, to: to.value }),
+        get("/ops/reports/desk", { from: from.value, to: to.value })]);
     } catch (err) {
       if (ctx.isCurrent()) replace(out, errorBox(err, { retry: load }));
       return;
     }
     if (!ctx.isCurrent()) return;
     draw(data, from.value, to.value);
+    out.append(deskTables(desk));
     announce(`Laporan ${fmt.date(from.value)} sampai ${fmt.date(to.value)} ditampilkan.`);
   }
 
@@ -176,6 +179,79 @@ export async function render(view, _params, ctx) {
           h("h2", { class: "card-title" }, `Penerimaan PNBP · ${fmt.rupiah(rev.pnbp_idr || 0)}`), ttypeChart),
         h("section", { class: "card chart-card", id: "chart-channel", "aria-label": "Saluran" },
           h("h2", { class: "card-title" }, "Saluran penerimaan"), channelChart)));
+  }
+
+  // --- the desk's tables (GET /ops/reports/desk), each with its CSV (GET /ops/reports/csv/{table}) ----------
+  const num = (v, unit = "") => (v === null || v === undefined ? "—" : `${fmt.number(v)}${unit}`);
+
+  function table(id, caption, head, rows) {
+    return h("div", { class: "table-wrap" }, h("table", { class: "table table-compact", id },
+      h("caption", { class: "visually-hidden" }, caption),
+      h("thead", {}, h("tr", {}, head.map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows.length ? rows.map((r) => h("tr", {}, r.map((c, i) => h(i ? "td" : "th",
+        i ? { "data-label": head[i] } : { scope: "row" }, c))))
+        : h("tr", {}, h("td", { colspan: head.length, class: "muted" }, "Tidak ada data.")))));
+  }
+
+  function csvButton(name, label) {
+    const b = h("button", { type: "button", class: "btn btn-ghost btn-small", id: `csv-${name}` }, `Unduh CSV`);
+    b.setAttribute("aria-label", `Unduh CSV ${label}`);
+    b.addEventListener("click", () => download(b, `/ops/reports/csv/${name}`, `laporan-${name}-${from.value}-${to.value}.csv`));
+    return b;
+  }
+
+  function section(name, title, note, body) {
+    return h("section", { class: "card", id: `desk-${name}`, "aria-label": title },
+      h("div", { class: "card-head" }, h("h2", { class: "card-title" }, title), csvButton(name, title)),
+      note ? h("p", { class: "muted small" }, note) : null, body);
+  }
+
+  function deskTables(d) {
+    const times = (rows) => rows.map((r) => [r.kind_name, num(r.count), num(r.median, " hari"), num(r.p90, " hari")]);
+    const a = d.approvals || {};
+    const grade = (r) => (r.grade ? `${r.grade} (${r.performance})` : "—");
+    return h("div", { class: "desk-report", id: "desk-report" },
+      h("h2", { class: "section-title" }, "Kinerja layanan"),
+      section("fulfilment", "Waktu penyelesaian per layanan", "Hari kerja, tanpa waktu menunggu pemohon.",
+        table("table-fulfilment", "Waktu penyelesaian", ["Layanan", "Selesai", "Median", "P90"], times(d.fulfilment || []))),
+      section("first_response", "Waktu tanggapan pertama", "Sampai balasan petugas pertama (atau penyelesaian).",
+        table("table-first-response", "Tanggapan pertama", ["Layanan", "Jumlah", "Median", "P90"],
+          times(d.first_response || []))),
+      section("backlog", "Permintaan terbuka saat ini",
+        `${fmt.number(d.backlog_total?.open || 0)} terbuka, ${fmt.number(d.backlog_total?.overdue || 0)} lewat tenggat.`,
+        table("table-backlog", "Permintaan terbuka", ["Status", "Layanan", "Terbuka", "Lewat tenggat"],
+          (d.backlog || []).map((r) => [r.status_name, r.kind_name, num(r.open), num(r.overdue)]))),
+      section("approvals", "Persetujuan tertunda", null,
+        table("table-approvals", "Persetujuan tertunda", ["Menunggu", "Lewat tenggat", "Tenggat terlama"],
+          [[num(a.pending), num(a.overdue), a.oldest_due_at ? fmt.dateTime(a.oldest_due_at) : "—"]])),
+      section("escalations", "Eskalasi ke produsen data tertunda",
+        `${fmt.number(d.escalations_total?.pending || 0)} terbuka, ${fmt.number(d.escalations_total?.overdue || 0)} lewat tenggat.`,
+        table("table-escalations", "Eskalasi tertunda", ["Unit produsen", "Terbuka", "Lewat tenggat", "Tertua sejak"],
+          (d.escalations || []).map((r) => [r.unit_name, num(r.pending), num(r.overdue),
+            r.oldest_at ? fmt.dateTime(r.oldest_at) : "—"]))),
+      section("ikm", "Indeks Kepuasan Masyarakat (IKM)",
+        "PermenPAN-RB 14/2017: sembilan unsur, skala 1–4; nilai IKM = rata-rata tertimbang × 25; mutu A–D.",
+        table("table-ikm", "Indeks Kepuasan Masyarakat", ["Layanan", "Responden", "IKM (1–4)", "Nilai IKM", "Mutu"],
+          (d.ikm || []).map((r) => [r.kind_name, num(r.respondents), num(r.value), num(r.index), grade(r)]))));
+  }
+
+  async function download(button, path, filename) {
+    try {
+      await busy(button, async () => {
+        const url = new URL(`${ctx.config.apiUrl.replace(/\/+$/, "")}${path}`);
+        url.searchParams.set("from", from.value);
+        url.searchParams.set("to", to.value);
+        const res = await fetch(url, { headers: { Authorization: `Bearer ${await accessToken()}` }, cache: "no-store" });
+        if (!res.ok) throw new Error(`server menjawab HTTP ${res.status}`);
+        const a = h("a", { href: URL.createObjectURL(await res.blob()), download: filename });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        window.setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+      }, "Mengunduh…");
+    } catch (err) {
+      toast(`Gagal mengunduh: ${err.message}`, "error");
+    }
   }
 
   csv.addEventListener("click", async () => {

@@ -12,6 +12,8 @@ import { dueCell, isOverdue } from "./common.js";
 import { consumerActions } from "./request-consumer.js";
 import { sha256File } from "../sha256.js";
 import { postToS3, CONTENT_TYPES, extensionOf, safeFilename } from "../upload.js";
+import { replyPicker } from "./replies.js";  // desk: canned replies in the reply box
+import { mergePanel } from "./merge.js";  // desk: merge duplicates
 
 const enc = encodeURIComponent;
 const VERIFY_POLL_MS = 1500;
@@ -232,6 +234,10 @@ export async function render(view, params, ctx) {
         h("p", { class: "hint" }, "Setelah disetujui supervisor, pertanyaan dan jawaban ini tampil sebagai FAQ publik "
           + "di hasil pencarian.")));
     }
+    if (hasRole(user, "supervisor")) {  // desk: merge a duplicate into its primary
+      const merge = mergePanel(rec, () => load("#request-status"));
+      if (merge) parts.push(merge);
+    }
     if (!parts.length) {
       parts.push(h("p", { class: "muted" }, rec.assignee && rec.assignee !== user.sub && !supervisor
         ? `Permintaan ini ditangani oleh ${rec.assignee}.`
@@ -314,6 +320,7 @@ export async function render(view, params, ctx) {
     const closed = ["rejected", "expired", "cancelled"].includes(rec.status);
     const form = h("form", { class: ["reply-form", state.draftInternal ? "is-internal" : ""], id: "reply-form" },
       slot,
+      replyPicker(rec, body),
       field("Tulis balasan untuk pemohon", body, { hint: "Ctrl+Enter untuk mengirim." }),
       h("div", { class: "reply-actions" },
         h("label", { class: "check", for: "reply-internal" }, internal,

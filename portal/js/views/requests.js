@@ -9,6 +9,7 @@ import { pageHeader, loading, errorBox, emptyState, facts, card, statusBadge, bu
   alertBox } from "../ui.js";
 import { keepDraft } from "../store.js";
 import { consumerPanel } from "./request-consumer.js";
+import { surveyFields, surveyAnswers, mergedNotice } from "./survey.js";  // desk: IKM survey, merged duplicates
 
 export const needsLogin = "melihat permintaan Anda";
 const POLL_MS = 4000;
@@ -118,6 +119,7 @@ async function renderDetail(main, ctx, id) {
         ["Petugas", r.assignee ? "Sudah ditugaskan" : "Belum ditugaskan"],
       ]),
       actions(main, ctx, r)),
+    mergedNotice(r),  // desk: a merged duplicate points to its primary
     consumerPanel(r, () => renderDetail(main, ctx, r.request_id)),  // the desk's question or price quote (issue 19)
     billingSummary(r, data.billing),
     deliverables(r, data.files),
@@ -212,6 +214,7 @@ function rating(main, ctx, r) {
       [1, 2, 3, 4, 5].map((n) => h("label", {}, h("input", { type: "radio", name: "score", value: n, required: true }),
         `${n} ${["", "Sangat tidak puas", "Tidak puas", "Cukup", "Puas", "Sangat puas"][n]}`))),
     field("Komentar (opsional)", h("textarea", { name: "comment", maxlength: 2000, rows: 3 })),
+    surveyFields(),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "btn", id: "rating-submit" }, "Kirim penilaian")));
   const slot = h("div");
   form.prepend(slot);
@@ -223,6 +226,8 @@ function rating(main, ctx, r) {
     if (String(f.get("comment") || "").trim()) body.comment = String(f.get("comment")).trim();
     await busy(form.querySelector("[type=submit]"), async () => {
       try {
+        const survey = surveyAnswers(f);
+        if (survey) body.survey = survey;
         await post(`/requests/${encodeURIComponent(r.request_id)}/rating`, body);
         draft.clear();
         toast("Terima kasih atas penilaian Anda.");

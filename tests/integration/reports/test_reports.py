@@ -142,9 +142,12 @@ def test_summary_and_ledger_match_a_hand_count(api, worker, billing_sim, frozen)
     assert tue["volumes"]["total"] == 0 and tue["volumes"]["delivered_by_kind"] == {"data_order": 1}
     assert tue["ratings"]["count"] == 3 and tue["revenue"]["pnbp_idr"] == 0
     assert tue["sla"] == {"on_time": 1, "late": 0, "attainment_pct": 100.0}
-    for bad in ("from=2026-03-31&to=2026-03-01", "from=kemarin&to=2026-03-01", "to=2026-03-01",
-                "from=2024-01-01&to=2026-03-01"):
+    for bad in ("from=2026-03-31&to=2026-03-01", "from=kemarin&to=2026-03-01", "from=2026-04-01",
+                "from=2024-01-01&to=2026-03-01", "to=besok"):
         assert api.get(f"/ops/reports/summary?{bad}", "supervisor1")[0] == 400, bad
+    # desk: a bound left out is the last 30 days up to `to` (today when left out too): 31 January .. 1 March
+    st, only_to = api.get("/ops/reports/summary?to=2026-03-01", "supervisor1")
+    assert st == 200 and only_to["from"] == "2026-01-30T17:00:00+00:00" and only_to["volumes"]["total"] == 0
 
     # the PNBP ledger as CSV
     assert api.get("/ops/reports/ledger.csv?from=2026-03-01&to=2026-03-31", "operator1")[0] == 403
