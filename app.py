@@ -209,7 +209,9 @@ def list_messages(ctx: Ctx, request_id: str):
 @api.route("/requests/{request_id}/messages", "POST", roles=CONSUMER, body=rq.MessageIn, response=rq.MessageOut,
            status=201, limit="post_message")
 def post_message(ctx: Ctx, request_id: str, body: rq.MessageIn):
-    return _consumer_loop().post_message(ctx.user, request_id, body.body)  # answers a question that waits
+    files = _requests().message_attachments(ctx.user, request_id, body.attachment_ids)  # checked first
+    msg = _consumer_loop().post_message(ctx.user, request_id, body.body)  # answers a question that waits
+    return _requests().attach_to_message(request_id, msg, files)
 
 
 @api.route("/requests/{request_id}/rating", "POST", roles=CONSUMER, body=rq.RatingIn, response=rq.RequestOut,

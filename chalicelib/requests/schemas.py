@@ -125,9 +125,14 @@ class IntakeIn(BaseModel):
         return obj
 
 
+AttachmentId = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"^A[A-Z0-9]+$")]
+
+
 class MessageIn(Strict):
     body: Text
     internal: bool = False
+    # the consumer's verified attachments of this request the message carries (POST /requests/{id}/attachments)
+    attachment_ids: list[AttachmentId] = Field(default_factory=list, max_length=5)
 
 
 IkmScore = Annotated[int, Field(ge=1, le=4)]
@@ -294,6 +299,7 @@ class MessageOut(BaseModel):
     author_role: str
     body: str
     internal: bool = False
+    attachments: list[dict[str, Any]] = Field(default_factory=list)  # [{"attachment_id", "filename"}]
 
 # --- consumer loop (issue 19): questions to the consumer, price quotes from the tariff ------------------------
 class QuestionIn(Strict):

@@ -406,7 +406,29 @@ class RequestService:
         rec = self.ops_get(p, request_id) if staff_view else self.get_own(p, request_id)
         msgs = self.repo.messages(rec.request_id, include_internal=staff_view)
         return [MessageOut(msg_id=m.msg_id, at=m.at, author=m.author, author_name=m.author_name,
-                           author_role=m.author_role, body=m.body, internal=bool(m.internal)) for m in msgs]
+                           author_role=m.author_role, body=m.body, internal=bool(m.internal),
+                           attachments=[dict(a) for a in (m.attachments or []) if isinstance(a, dict)]) for m in msgs]
+
+    def message_attachments(self, p: Principal, request_id: str, ids: list[str]) -> list[dict[str, str]]:
+        """The attachments a consumer's message is to carry, checked before it is posted: each a verified
+        attachment of this request that the caller uploaded (chalicelib/attachments). No ids, no read."""
+        if not ids:
+            return []
+        rec = self.get_own(p, request_id)
+        ready = {a.attachment_id: a for a in rec.attachments or [] if a.status == "ready" and a.uploaded_by == p.sub}
+        missing = [i for i in ids if i not in ready]
+        if missing:
+            raise BadRequest("attach only your verified attachments of this request", code="attachment_not_ready",
+                             details={"attachment_ids": missing})
+        return [{"attachment_id": i, "filename": ready[i].filename} for i in dict.fromkeys(ids)]
+
+    def attach_to_message(self, request_id: str, msg: MessageOut, files: list[dict[str, str]]) -> MessageOut:
+        """Record on the message just posted which attachments it carries."""
+        if not files:
+            return msg
+        MessageRecord(request_id=request_id, msg_id=msg.msg_id).update(
+            actions=[MessageRecord.attachments.set(files)], condition=MessageRecord.msg_id.exists())
+        return msg.model_copy(update={"attachments": files})
 
     def post_message(self, p: Principal, request_id: str, body: str, internal: bool, staff_view: bool,
                      rec: RequestRecord | None = None) -> MessageOut:

@@ -167,3 +167,16 @@ def test_owner_withdraws_and_retention_purges(api, worker, desk):
     assert not aws.client("s3").list_object_versions(Bucket=bucket, Prefix=f"attachments/{rid}/").get("Versions")
     assert second["attachment_id"] not in [a["attachment_id"] for a in api.get(f"/requests/{rid}/attachments",
                                                                              "consumer1")[1]]
+
+
+def test_messages_carry_verified_attachments(api, worker, desk):
+    rid = submit(api, CONSULT)
+    ok = attach(api, rid, PDF)
+    bad = attach(api, rid, PDF, sent=b"%PDF-" + b"0" * (len(PDF) - 5))
+    st, err = api.post(f"/requests/{rid}/messages", "consumer1", {"body": "Lampiran", "attachment_ids": [bad["attachment_id"]]})
+    assert st == 400, err
+    st, msg = api.post(f"/requests/{rid}/messages", "consumer1", {"body": "Surat terlampir",
+                                                                  "attachment_ids": [ok["attachment_id"]]})
+    assert st == 201 and msg["attachments"] == [{"attachment_id": ok["attachment_id"], "filename": "surat.pdf"}]
+    st, msgs = api.get(f"/ops/requests/{rid}/messages", "supervisor1")
+    assert msgs[-1]["attachments"][0]["attachment_id"] == ok["attachment_id"]
