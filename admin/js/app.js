@@ -20,6 +20,7 @@ import * as releasesView from "./views/releases.js";
 import * as faqView from "./views/faq.js";
 import * as staffView from "./views/staff.js";
 import * as repliesView from "./views/replies.js";
+import * as paymentsView from "./views/payments.js"; // money (issue 16)
 
 const OPS = ["operator", "supervisor", "admin"];
 const STAFF = ["operator", "supervisor", "producer", "admin"];
@@ -43,6 +44,9 @@ const ROUTES = [
   { path: "operator", view: operatorsView, roles: SUPERVISOR, nav: "Operator & kuota", group: "Supervisor",
     icon: "users" },
   { path: "laporan", view: reportsView, roles: SUPERVISOR, nav: "Laporan", group: "Supervisor", icon: "chart" },
+  // money (issue 16): payment work items and reconciliation; the API's supervisors only (admin is not one)
+  { path: "pembayaran", view: paymentsView, roles: ["supervisor"], nav: "Pembayaran", group: "Supervisor",
+    icon: "money" },
   { path: "katalog", view: catalogView, roles: ADMIN, nav: "Katalog data", group: "Administrasi", icon: "book" },
   { path: "petugas", view: staffView, roles: ADMIN, nav: "Petugas & unit", group: "Administrasi", icon: "users" },
   { path: "permintaan/:id", view: requestView, roles: STAFF },
@@ -64,6 +68,7 @@ const ICONS = {
   list: "M8 6h12M8 12h12M8 18h12M4 6h.01M4 12h.01M4 18h.01",
   users: "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21v-1a6 6 0 0 1 12 0v1M16 3.5a4 4 0 0 1 0 7.5M22 21v-1a6 6 0 0 0-4-5.6",
   chart: "M4 20V10M10 20V4M16 20v-7M22 20H2",
+  money: "M3 7h18v10H3zM12 9.5a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5zM6 10v4M18 10v4",
   book: "M4 4h7a2 2 0 0 1 2 2v14a2 2 0 0 0-2-2H4zM20 4h-7a2 2 0 0 0-2 2v14a2 2 0 0 1 2-2h7z",
   release: "M4 6h16v14H4zM4 10h16M8 3v5M16 3v5M9 15l2 2 4-4",
   help: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM9.5 9a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .9-1 1.6V14M12 17h.01",
