@@ -123,7 +123,9 @@ class Stack:
         from local.provision import provision
 
         app_env = provision(prefix="silastik-local", region="ap-southeast-3", session=boto3.session.Session(),
-                            admin_origins=[self.url["admin"], f"http://localhost:{self.ports['admin']}"])
+                            admin_origins=[self.url["admin"], f"http://localhost:{self.ports['admin']}",
+                                           # the portal's consumers upload attachments to the bucket too (issue 19)
+                                           self.url["portal"], f"http://localhost:{self.ports['portal']}"])
         secret = os.environ.get("BILLING_WEBHOOK_SECRET", "local-dev-webhook-secret")
         app_env.update({
             "STAGE": "local", "OIDC_ISSUER": self.url["sso"], "BILLING_BASE_URL": self.url["billing"],

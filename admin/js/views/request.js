@@ -9,6 +9,7 @@ import {
   showFormError, emptyState, alertBox,
 } from "../ui.js";
 import { dueCell, isOverdue } from "./common.js";
+import { attachmentsCard, microdataCard, returnButton, handoverNote } from "./request-attachments.js";
 import { consumerActions } from "./request-consumer.js";
 import { sha256File } from "../sha256.js";
 import { postToS3, CONTENT_TYPES, extensionOf, safeFilename } from "../upload.js";
@@ -68,7 +69,10 @@ export async function render(view, params, ctx) {
       : h("div", { class: "detail-main" }, detailsCard(rec), actionsCard(rec, supervisor), conversationCard(rec),
         deliverablesCard(rec));
     const aside = h("div", { class: "detail-aside" },
+      handoverNote(rec),  // issue 19: intake without e-mail, microdata application, consumer attachments
       consumerCard(rec),
+      microdataCard(rec),
+      attachmentsCard(rec),
       billingCard(rec),
       timelineCard(rec),
       escalationsCard(rec),
@@ -218,7 +222,7 @@ export async function render(view, params, ctx) {
           : "Periksa abstraksi penggunaan data sebelum memutuskan."),
         zeroNeedsSupervisor ? alertBox("info", "Permintaan nol rupiah hanya dapat diputuskan oleh supervisor.") : null,
         field("Alasan / catatan keputusan", reason, { hint: "Wajib diisi bila menolak; dikirim ke pemohon." }),
-        h("div", { class: "btn-row" }, ok, no)));
+        h("div", { class: "btn-row" }, ok, no, returnButton(rec, reason, act, slot))));
     }
     parts.push(...consumerActions(rec, { canAct, act }));  // questions and price quotes (issue 19)
     if (["assigned", "in_progress"].includes(rec.status) && canAct && hasRole(user, "operator", "supervisor", "admin")) {

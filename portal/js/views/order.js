@@ -1,11 +1,13 @@
 // Keranjang & pemesanan: catalog items from the cart, purpose; microdata → data-use agreement + abstract;
 // zero-rupiah justification; a custom-data request (with or without catalog items).
 import { h, replace } from "../dom.js";
-import { pageHeader, field, card, emptyState, alertBox } from "../ui.js";
+import { pageHeader, field, card, emptyState, alertBox, toast } from "../ui.js";
 import { cart, removeFromCart, clearCart } from "../store.js";
 import { ITEM_TYPE, rupiah, terbilang } from "../fmt.js";
 import { loggedIn, login } from "../auth.js";
 import { requestForm, text, draftNotice } from "./forms.js";
+import { pub } from "../api.js";
+import * as att from "../attachments.js";
 
 export function needsLogin() { return null; } // the cart is visible without an account; ordering asks to log in
 
@@ -35,8 +37,23 @@ export async function render(main, ctx) {
   const paid = items.some((i) => Number(i.price_idr) > 0);
   const zeroBox = h("div", { id: "zero-box", hidden: true },
     field("Dasar pembebasan biaya (nol rupiah)", h("textarea", { name: "zero_rupiah_justification", maxlength: 5000 }),
-      { hint: "Sebutkan dasar peraturan dan nomor surat (misalnya kerja sama instansi pemerintah atau penelitian skripsi/tesis). Petugas meminta lampiran dokumen melalui percakapan bila diperlukan." }));
+      { hint: "Sebutkan dasar peraturan dan nomor surat (misalnya kerja sama instansi pemerintah atau penelitian skripsi/tesis)." }),
+    field("Surat pendukung pembebasan biaya (PDF, JPEG, atau PNG; paling besar 10 MB)",
+      h("input", { type: "file", name: "zero_file", id: "zero-file", accept: "application/pdf,image/jpeg,image/png" }),
+      { hint: "Misalnya surat keterangan dari kampus atau surat permohonan instansi. Diunggah setelah permintaan terkirim." }));
   const zeroToggle = h("input", { type: "checkbox", name: "zero_rupiah", id: "zero-rupiah" });
+  // microdata: the data-use agreement in effect, as versioned text; the consumer accepts that version (issue 19)
+  let agreementVersion = null;
+  const agreementBox = h("div", { id: "agreement-text", class: "agreement", tabindex: "0",
+    "aria-label": "Teks perjanjian penggunaan mikrodata" }, h("p", { class: "muted" }, "Memuat teks perjanjian…"));
+  const agreementLabel = h("span", {}, "Saya telah membaca dan menyetujui perjanjian penggunaan mikrodata");
+  if (micro) {
+    pub("/microdata/agreement").then((a) => {
+      agreementVersion = a.version;
+      agreementLabel.textContent = `Saya telah membaca dan menyetujui perjanjian penggunaan mikrodata versi ${a.version}`;
+      replace(agreementBox, h("h3", {}, `${a.title} (versi ${a.version})`), h("p", { class: "prewrap" }, a.text));
+    }).catch(() => replace(agreementBox, alertBox("error", "Teks perjanjian belum dapat dimuat. Muat ulang halaman.")));
+  }
   const showZero = () => { zeroBox.hidden = !zeroToggle.checked; };
   zeroToggle.addEventListener("change", showZero);
   const form = h("form", { id: "order-form", class: "card" },
@@ -47,10 +64,16 @@ export async function render(main, ctx) {
       hint: "Data yang belum terbit atau tabulasi khusus: sebutkan variabel, wilayah, dan periode." }),
     micro ? h("fieldset", { id: "micro-box" }, h("legend", {}, "Mikrodata"),
       alertBox("warn", "Pesanan berisi mikrodata. Abstraksi rencana penggunaan ditinjau petugas sebelum tagihan terbit."),
+      field("Judul proyek", h("input", { name: "project_title", id: "project-title", maxlength: 200 }), { required: true }),
+      field("Instansi", h("input", { name: "project_institution", id: "project-institution", maxlength: 200 }), { required: true }),
+      field("Tujuan proyek", h("textarea", { name: "project_purpose", id: "project-purpose", maxlength: 5000, rows: 3 }), { required: true }),
+      field("Keluaran yang direncanakan", h("textarea", { name: "project_outputs", id: "project-outputs", maxlength: 5000, rows: 2 }),
+        { required: true, hint: "Misalnya tesis, artikel jurnal, atau laporan kebijakan." }),
       field("Abstraksi rencana penelitian", h("textarea", { name: "abstract", maxlength: 5000, rows: 5 }), { required: true,
         hint: "Judul, tujuan, metode analisis, dan variabel yang dibutuhkan." }),
+      agreementBox,
       h("label", { class: "choice" }, h("input", { type: "checkbox", name: "agreement_accepted", id: "agreement", required: true }),
-        h("span", {}, "Saya menyetujui perjanjian penggunaan mikrodata: data hanya untuk tujuan yang disebutkan, tidak disebarluaskan, dan identitas responden dijaga kerahasiaannya."))) : null,
+        agreementLabel)) : null,
     paid || micro ? h("div", { class: "field" }, h("label", { class: "choice" }, zeroToggle,
       h("span", {}, "Saya mengajukan pembebasan biaya (transaksi nol rupiah)"))) : null,
     paid || micro ? zeroBox : null,
@@ -61,19 +84,37 @@ export async function render(main, ctx) {
       h("div", { class: "actions" }, h("button", { type: "button", class: "btn", id: "order-login", onclick: () => login() }, "Masuk"),
         h("button", { type: "button", class: "btn btn-secondary", onclick: () => login("#/keranjang", { signup: true }) }, "Daftar akun"))));
   if (!loggedIn()) return;
+  let pendingFile = null;
   const { draft } = requestForm(form, "order", (f) => {
     const body = { kind: "data_order", items: items.map((i) => ({ catalog_id: i.id })), purpose: text(f, "purpose") };
     if (text(f, "custom_request")) body.custom_request = text(f, "custom_request");
     if (micro) {
       body.abstract = text(f, "abstract");
-      body.agreement_accepted = f.get("agreement_accepted") === "on";
+      if (f.get("agreement_accepted") !== "on" || !agreementVersion) {
+        throw new Error("Baca dan setujui perjanjian penggunaan mikrodata terlebih dahulu.");
+      }
+      body.agreement_version = agreementVersion;
+      body.project = { title: text(f, "project_title"), institution: text(f, "project_institution"),
+        purpose: text(f, "project_purpose"), outputs: text(f, "project_outputs") };
+      if (Object.values(body.project).some((v) => !v)) throw new Error("Lengkapi rincian proyek mikrodata.");
     }
+    const zeroFile = zeroToggle.checked ? form.querySelector("#zero-file").files[0] : null;
+    if (zeroFile && att.problem(zeroFile)) throw new Error(att.problem(zeroFile));
+    pendingFile = zeroFile || null;
     if (zeroToggle.checked && text(f, "zero_rupiah_justification")) body.zero_rupiah_justification = text(f, "zero_rupiah_justification");
     if (!body.items.length && !body.custom_request) {
       throw new Error("Keranjang kosong: pilih data dari katalog atau isi permintaan data khusus.");
     }
     return body;
-  }, { onDone: () => clearCart() });
+  }, { onDone: (req) => {
+    clearCart();
+    if (!pendingFile) return;
+    // the justification letter goes to the new request (declared, uploaded, verified) while its page opens
+    att.upload(req.request_id, pendingFile, "zero_rupiah_justification")
+      .then((a) => toast(a.status === "ready" ? "Surat pendukung terunggah dan terverifikasi." : `Surat pendukung ditolak: ${a.reject_reason || ""}`,
+        a.status === "ready" ? "success" : "error"))
+      .catch(() => toast("Surat pendukung gagal diunggah; unggah ulang di bagian Lampiran.", "error"));
+  } });
   showZero();
   const note = draftNotice(draft.restored);
   if (note) form.prepend(note);

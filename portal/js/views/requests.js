@@ -8,6 +8,7 @@ import { STATUS, OPEN, CANCELLABLE, KIND, TOPIC, TTYPE, BILLING, ITEM_TYPE, date
 import { pageHeader, loading, errorBox, emptyState, facts, card, statusBadge, busy, toast, field, showFormError,
   alertBox } from "../ui.js";
 import { keepDraft } from "../store.js";
+import { applicationPanel } from "./request-application.js";
 import { consumerPanel } from "./request-consumer.js";
 import { surveyFields, surveyAnswers, mergedNotice } from "./survey.js";  // desk: IKM survey, merged duplicates
 
@@ -121,6 +122,7 @@ async function renderDetail(main, ctx, id) {
       actions(main, ctx, r)),
     mergedNotice(r),  // desk: a merged duplicate points to its primary
     consumerPanel(r, () => renderDetail(main, ctx, r.request_id)),  // the desk's question or price quote (issue 19)
+    applicationPanel(r, () => renderDetail(main, ctx, r.request_id)),  // microdata application, attachments (issue 19)
     billingSummary(r, data.billing),
     deliverables(r, data.files),
     rating(main, ctx, r),
