@@ -27,7 +27,8 @@ def ids(api, worker):
     thread_id = (thread or {}).get("thread_id", "T-none") if st == 201 else "T-none"
     return {"request_id": rid, "item_id": "TS-FREE1", "operator_id": "operator1", "thread_id": thread_id,
             "escalation_id": "E-none", "deliverable_id": "D-none", "notif_id": "N-none",
-            "subscription_id": "SUB-none", "faq_id": "FAQ-none", "user_id": "operator1", "unit_code": "produksi"}
+            "subscription_id": "SUB-none", "faq_id": "FAQ-none", "user_id": "operator1", "unit_code": "produksi",
+            "file_id": "F-none"}  # a catalog item's data file (issue 19)
 
 
 def test_access_matrix(api, ids):
