@@ -367,23 +367,22 @@ class HttpBillingProvider:
     # -- parsing (overridable for other gateway shapes) --------------------------------
 
     def _parse_info(self, doc: Mapping[str, Any]) -> BillingInfo:
-        code = doc["billing_code"]
-        if not isinstance(code, str) or not _BILLING_CODE_RE.match(code):
-            raise ValueError("billing_code is not 15 digits")
+        from chalicelib.core import clock
+
+        code = simponi.billing_code(doc["billing_code"])
         instructions = doc.get("payment_instructions") or {}
         if not isinstance(instructions, dict):
             raise ValueError("payment_instructions is not an object")
         return BillingInfo(
             billing_code=code,
             amount_idr=_require_int(doc["amount_idr"], "amount_idr"),
-            expires_at=_parse_datetime(doc["expires_at"], "expires_at"),
+            # a billing that is already expired (or has no offset) is not usable: invalid response
+            expires_at=simponi.expiry(_parse_datetime(doc["expires_at"], "expires_at"), clock.now()),
             payment_instructions=instructions,
         )
 
     def _parse_status(self, doc: Mapping[str, Any]) -> BillingStatus:
-        code = doc["billing_code"]
-        if not isinstance(code, str) or not _BILLING_CODE_RE.match(code):
-            raise ValueError("billing_code is not 15 digits")
+        code = simponi.billing_code(doc["billing_code"])
         status = doc["status"]
         if status not in BILLING_STATUSES:
             raise ValueError("unknown status")

@@ -223,6 +223,29 @@ def close_parts(code: str | None, reason: str) -> tuple[Any, Any]:
                                                     {"job": "cancel_billing", "billing_code": b.billing_code})
 
 
+def late_payments(frm: str, to: str) -> dict[str, Any]:
+    """Payments recorded after their request closed (work items `paid_after_close` opened in [frm, to]): how many,
+    how much, and how they were resolved (resumed, refunded, still open). Queries of the work items' GSI."""
+    from chalicelib.billing.models import WORK_DONE, WORK_OPEN
+    from chalicelib.billing.repository import work_items
+
+    out = {"count": 0, "amount_idr": 0, "open": 0, "resumed": 0, "refunded": 0}
+    for status in (WORK_OPEN, WORK_DONE):
+        cursor = None
+        while True:
+            items, cursor = work_items(status, 200, cursor, created_from=frm)
+            for w in items:
+                if w.kind != "paid_after_close" or w.created_at > to:
+                    continue
+                out["count"] += 1
+                out["amount_idr"] += int(w.amount_idr or 0)
+                action = (w.resolution or {}).get("action")
+                out[{"resume": "resumed", "refund": "refunded"}.get(action or "", "open")] += 1
+            if not cursor:
+                break
+    return out
+
+
 # --- documents ---------------------------------------------------------------------------------------
 def _doc_data(rec: RequestRecord, b: BillingRecord) -> dict[str, Any]:
     return {

@@ -185,8 +185,13 @@ def _check(b: Any, counts: dict[str, int], now_iso: str) -> None:
             return
         counts["applied"] += res["result"] in ("applied", LATE)
         counts["late"] += res["result"] == LATE
-    elif b.status == "unpaid" and (st.status in ("expired", "cancelled") or b.expires_at < now_iso):
-        if billings.mark_expired(b.billing_code, st.status if st.status == "cancelled" else "expired"):
+    elif st.status != "paid" and (st.status in ("expired", "cancelled") or b.expires_at < now_iso):
+        # an expired billing whose request still waits: the billing was closed here, and the process died before
+        # the request's transition (mark_expired and the transition are two writes): expire the request now
+        if b.status != "unpaid" and b.closed_reason != "expired":
+            return
+        if b.status == "unpaid" and billings.mark_expired(b.billing_code,
+                                                          st.status if st.status == "cancelled" else "expired"):
             counts["expired"] += 1
         rec = RequestRepository().find(b.request_id)
         if rec is not None and rec.status == lc.AWAITING_PAYMENT and not rec.paid_at:

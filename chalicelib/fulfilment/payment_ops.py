@@ -213,19 +213,4 @@ def reconciliation_report(p: Principal, day: str) -> dict[str, Any]:
 
 def late_payments_summary(frm: str, to: str) -> dict[str, Any]:
     """Payments after close in a period (for the reports): how many, how much, and how they were resolved."""
-    out = {"count": 0, "amount_idr": 0, "open": 0, "resumed": 0, "refunded": 0}
-    for status in (WORK_OPEN, WORK_DONE):
-        cursor = None
-        while True:
-            items, cursor = billings.work_items(status, 200, cursor, created_from=frm)
-            for w in items:
-                if w.kind != "paid_after_close" or w.created_at > to:
-                    continue
-                out["count"] += 1
-                out["amount_idr"] += int(w.amount_idr or 0)
-                action = (w.resolution or {}).get("action")
-                key = {"resume": "resumed", "refund": "refunded"}.get(action or "", "open")
-                out[key] += 1
-            if not cursor:
-                break
-    return out
+    return billing.late_payments(frm, to)
