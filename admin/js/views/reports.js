@@ -68,18 +68,13 @@ export async function render(view, _params, ctx) {
       return;
     }
     replace(out, loading("Menyusun laporan…"));
-    let data;
-    let desk;
-    try {
-      [data, desk] = await Promise.all([get("/ops/reports/summary", { from: from.value, to: to.value }),
-        get("/ops/reports/desk", { from: from.value, to: to.value })]);
-    } catch (err) {
-      if (ctx.isCurrent()) replace(out, errorBox(err, { retry: load }));
-      return;
-    }
+    // the summary and the desk's tables load side by side; one failing does not hide the other
+    const [data, desk] = await Promise.allSettled([get("/ops/reports/summary", { from: from.value, to: to.value }),
+      get("/ops/reports/desk", { from: from.value, to: to.value })]);
     if (!ctx.isCurrent()) return;
-    draw(data, from.value, to.value);
-    out.append(deskTables(desk));
+    if (data.status === "fulfilled") draw(data.value, from.value, to.value);
+    else replace(out, errorBox(data.reason, { retry: load }));
+    out.append(desk.status === "fulfilled" ? deskTables(desk.value) : errorBox(desk.reason, { retry: load }));
     announce(`Laporan ${fmt.date(from.value)} sampai ${fmt.date(to.value)} ditampilkan.`);
   }
 
