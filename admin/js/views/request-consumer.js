@@ -8,7 +8,7 @@ import { field, textarea, select, input, alertBox, dl } from "../ui.js";
 
 const enc = encodeURIComponent;
 const QUOTE_STATUS = { sent: "Menunggu keputusan pemohon", accepted: "Disetujui pemohon", declined: "Ditolak pemohon",
-  expired: "Kedaluwarsa" };
+  expired: "Kedaluwarsa", void: "Tidak berlaku (permintaan ditutup)" };
 
 export function quotable(rec) {
   return rec.kind === "data_order" && !!rec.custom_request && !rec.billing_code && !rec.paid_at
@@ -23,7 +23,9 @@ export function consumerActions(rec, { canAct, act }) {
     parts.push(questionForm(rec, act));
     if (quotable(rec)) parts.push(quoteForm(rec, act));
   }
-  if (rec.quote && rec.status !== "awaiting_consumer") parts.push(quoteSummary(rec.quote));
+  if (rec.quote && rec.status !== "awaiting_consumer") {
+    parts.push(quoteSummary(rec.quote.status === "sent" ? { ...rec.quote, status: "void" } : rec.quote));
+  }
   return parts;
 }
 

@@ -14,7 +14,10 @@ export function consumerPanel(r, reload) {
   const w = r.status === "awaiting_consumer" ? r.awaiting : null;
   if (w && w.kind === "question") return questionCard(r, w, reload);
   if (w && w.kind === "quote" && r.quote) return quoteCard(r, r.quote, w, reload);
-  if (r.quote) return card("Penawaran harga", quoteTable(r.quote), facts([["Status", QUOTE_STATUS[r.quote.status]]]));
+  if (r.quote) {
+    const status = r.quote.status === "sent" ? "Tidak berlaku lagi" : QUOTE_STATUS[r.quote.status];  // e.g. withdrawn
+    return card("Penawaran harga", quoteTable(r.quote), facts([["Status", status]]));
+  }
   return null;
 }
 
