@@ -180,3 +180,22 @@ def test_messages_carry_verified_attachments(api, worker, desk):
     assert st == 201 and msg["attachments"] == [{"attachment_id": ok["attachment_id"], "filename": "surat.pdf"}]
     st, msgs = api.get(f"/ops/requests/{rid}/messages", "supervisor1")
     assert msgs[-1]["attachments"][0]["attachment_id"] == ok["attachment_id"]
+
+
+def test_the_retention_run_removes_attachments_of_closed_requests(api, worker, desk, monkeypatch):
+    from chalicelib.core import aws
+    from chalicelib.core.config import get_settings, reset_settings
+    from chalicelib.privacy.service import apply_retention
+
+    rid = submit(api, order(["TS-PAID1"]))
+    attach(api, rid, PDF)
+    worker.drain()
+    assert api.post(f"/requests/{rid}/cancel", "consumer1")[0] == 200
+    monkeypatch.setenv("RETENTION_DAYS_MESSAGES", "0")
+    reset_settings()
+    out = apply_retention()
+    reset_settings()
+    assert out["attachments"] == 1, out
+    bucket = get_settings().deliverables_bucket_name
+    assert not aws.client("s3").list_object_versions(Bucket=bucket, Prefix=f"attachments/{rid}/").get("Versions")
+    assert api.get(f"/requests/{rid}/attachments", "consumer1")[1] == []
