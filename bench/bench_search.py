@@ -17,7 +17,8 @@ Query mix (``--queries`` timed queries, default 600, deterministic), each also r
   rare 25 % (specific titles / regions), common 20 % (one frequent word), multi-word 20 %,
   prefix 15 % (incl. one- and two-letter prefixes "a", "in", "p"), near-everything 10 %
   (terms in most documents, browse-all), browse with filters 10 %;
-  about 30 % of the text queries also carry filters (type / year / region / subject).
+  about 30 % of the text queries also carry filters (type / year / region / subject, two types and two
+  years at once, a province with its regencies/cities); 10 % sort by release date or title.
 MB = 10^6 bytes.
 """
 
@@ -83,6 +84,7 @@ PREFIX = ["infl", "pend", "kemis", "a", "in", "p", "se", "ke", "tran", "pari", "
 NEAR_ALL = ["statistik", "data", "tabel", "badan pusat statistik", "", "menurut", "indonesia provinsi",
             "tabel ini menyajikan"]
 TYPES = ["table_static", "table_dynamic", "publication", "microdata", "map"]
+PROVINCES = ["31", "32", "35", "Jawa Tengah", "51", "94", "Aceh"]
 REGIONS = ["31", "32", "35", "3273", "3578", "Jawa Tengah", "Kota Surabaya", "51", "94", "Aceh", "0000"]
 SUBJECTS = ["Inflasi", "Kependudukan", "Ketenagakerjaan", "Kemiskinan", "Pertanian", "Pariwisata",
             "Produk Domestik Regional Bruto", "Geografi"]
@@ -98,17 +100,24 @@ def query_mix(n: int, seed: int = 7) -> list[dict[str, Any]]:
         for i in range(round(n * share)):
             kw: dict[str, Any] = {"_cat": cat, "q": pool[i % len(pool)]}
             if cat == "browse_filtered" or rng.random() < 0.3:
-                kind = rng.choice(["type", "year", "region", "subject", "type+year"])
-                if "type" in kind:
+                kind = rng.choice(["type", "year", "region", "subject", "type+year", "types2", "province"])
+                if kind in ("type", "type+year"):
                     kw["type"] = rng.choice(TYPES)
+                if kind == "types2":  # multi-select: two types (OR) and two years (OR)
+                    kw["type"] = rng.sample(TYPES, 2)
+                    kw["year"] = rng.sample(range(2015, 2026), 2)
                 if "year" in kind:
                     kw["year"] = rng.randint(2015, 2025)
                 if kind == "region":
                     kw["region"] = rng.choice(REGIONS)
+                if kind == "province":  # the province with its regencies/cities
+                    kw["province"] = rng.choice(PROVINCES)
                 if kind == "subject":
                     kw["subject"] = rng.choice(SUBJECTS)
             if rng.random() < 0.1:
                 kw["page"] = rng.randint(2, 5)
+            if rng.random() < 0.1:
+                kw["sort"] = rng.choice(["newest", "title"])
             out.append(kw)
     rng.shuffle(out)
     return out[:n] if len(out) >= n else out + out[: n - len(out)]

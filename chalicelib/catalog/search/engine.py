@@ -34,8 +34,17 @@ index (a cap, so one-letter prefixes stay cheap). An exact phrase of the query i
 whose title *is* the query ranks first. Filters are required, score-neutral clauses. An empty query
 browses by release date (newest first).
 
-Facets (type, subject, region, year) are exact counts over the whole result set of query + filters,
-from two Tantivy terms aggregations on fast fields; the top-k search runs concurrently in a worker
+``sort``: ``relevance`` (the default), ``newest`` (release date), ``title`` (A-Z, folded title).
+
+Facets (type, subject, region, year, province, regency) are multi-select: the values given for one
+facet are alternatives (OR), facets combine with AND; ``province`` matches the province's own items
+and those of its regencies/cities (a regency's BPS code starts with its province's). They are exact
+counts over the whole result set, from Tantivy terms aggregations on two fast fields: ``tsy`` (type,
+subject, year) and ``region_o`` (region; province and regency from its code). Each facet counts the
+matches of the query and of the *other* facets' selections, so its own values stay selectable: the
+``tsy`` buckets are aggregated under the query + region-family filters, the ``region_o`` buckets under
+the query + type/subject/year filters, and each selection is applied to the buckets in Python (one
+aggregation without filters, two with). The top-k search runs concurrently in a worker
 thread (Tantivy releases the GIL in ``search``, not in ``aggregate``). For browsing (empty query)
 the facets per filter combination and the newest 1,000 items are cached per commit.
 

@@ -1,5 +1,7 @@
-// Hasil pencarian: the query lives in the address (#/cari?q=&type=&subject=&region=&year=&page=&urut=), so a
-// result page can be shared or bookmarked. Facets from the API; sort orders the shown page (the API ranks).
+// Hasil pencarian: the whole search lives in the address, so a result page can be shared or bookmarked:
+// #/cari?q=&type=a,b&subject=&province=&regency=&region=&year=&urut=&page=
+// Facets are multi-select (checkboxes; OR within a facet, AND across facets) and every sort order is the
+// server's (relevance, newest release, title A–Z), so it holds across pages.
 import { h, replace } from "../dom.js";
 import { pub, post, errorText } from "../api.js";
 import { ITEM_TYPE, ACCESS, number, rupiah, date } from "../fmt.js";
@@ -9,10 +11,19 @@ import { searchForm } from "./home.js";
 import { loggedIn } from "../auth.js";
 
 const PAGE_SIZE = 10;
-const FACETS = [["type", "Jenis data"], ["subject", "Subjek"], ["region", "Wilayah"], ["year", "Tahun"]];
-const SORTS = [["", "Relevansi"], ["terbaru", "Rilis terbaru"], ["terlama", "Rilis terlama"],
-  ["harga", "Harga terendah"], ["judul", "Judul A–Z"]];
-const KEYS = ["q", "type", "subject", "region", "year", "page", "urut"];
+const FACET_SHOWN = 40; // values listed per facet (the most frequent first; the selected ones always)
+// [URL/API key, heading]; `region` (an exact region) is not offered as a facet but is kept when a link carries it
+const FACETS = [["type", "Jenis data"], ["subject", "Subjek"], ["province", "Provinsi"],
+  ["regency", "Kabupaten/Kota"], ["year", "Tahun"]];
+const FILTERS = [...FACETS, ["region", "Wilayah"]];
+// [value in the address, label, API sort]
+const SORTS = [["", "Relevansi", "relevance"], ["terbaru", "Rilis terbaru", "newest"], ["judul", "Judul A–Z", "title"]];
+const KEYS = ["q", ...FILTERS.map(([k]) => k), "urut", "page"];
+
+/** The selected values of one facet in the address (comma-separated). */
+export function selected(query, key) {
+  return (query.get(key) || "").split(",").map((v) => v.trim()).filter(Boolean);
+}
 
 function hrefWith(query, changes) {
   const p = new URLSearchParams();
@@ -25,13 +36,15 @@ function hrefWith(query, changes) {
   return `#/cari${s ? "?" + s : ""}`;
 }
 
-function sortItems(items, how) {
-  const out = items.slice();
-  if (how === "terbaru") out.sort((a, b) => String(b.release_date || "").localeCompare(String(a.release_date || "")));
-  else if (how === "terlama") out.sort((a, b) => String(a.release_date || "").localeCompare(String(b.release_date || "")));
-  else if (how === "harga") out.sort((a, b) => a.price_idr - b.price_idr);
-  else if (how === "judul") out.sort((a, b) => a.title.localeCompare(b.title, "id"));
-  return out;
+function toggled(query, key, value, on) {
+  const values = selected(query, key).filter((v) => v !== value);
+  if (on) values.push(value);
+  return hrefWith(query, { [key]: values.join(",") });
+}
+
+function sortOf(query) {
+  const entry = SORTS.find(([v]) => v === (query.get("urut") || ""));
+  return entry || SORTS[0];
 }
 
 export function accessBadge(access) {
@@ -57,16 +70,29 @@ function resultItem(item) {
       add));
 }
 
+const label = (key, v) => (key === "type" ? ITEM_TYPE[v] || v : v);
+
+/** One facet: a group of checkboxes; ticking one goes to the address with the value added (or removed). */
 function facetBlock(key, title, counts, query) {
-  const current = query.get(key) || "";
+  const current = selected(query, key);
   const entries = Object.entries(counts || {});
-  if (!entries.length) return h("details", {}, h("summary", {}, title), h("p", { class: "muted small facet-list" }, "Tidak ada pilihan."));
-  const label = (v) => (key === "type" ? ITEM_TYPE[v] || v : v);
-  return h("details", { open: Boolean(current) },
-    h("summary", {}, title),
-    h("ul", { class: "facet-list" }, entries.slice(0, 40).map(([v, n]) =>
-      h("li", {}, h("a", { href: hrefWith(query, { [key]: current === v ? "" : v }), "aria-current": current === v ? "true" : null },
-        h("span", {}, label(v)), h("span", { class: "muted" }, number(n)))))));
+  for (const v of current) if (!entries.some(([e]) => e === v)) entries.push([v, 0]);
+  if (!entries.length) {
+    return h("details", { "data-facet": key }, h("summary", {}, title),
+      h("p", { class: "muted small facet-list" }, "Tidak ada pilihan."));
+  }
+  const shown = entries.filter(([v], i) => i < FACET_SHOWN || current.includes(v));
+  const boxes = shown.map(([v, n], i) => {
+    const id = `facet-${key}-${i}`;
+    const box = h("input", { type: "checkbox", id, name: key, value: v, checked: current.includes(v) });
+    box.addEventListener("change", () => { window.location.hash = toggled(query, key, v, box.checked); });
+    return h("li", {}, h("label", { for: id, class: "facet-option" }, box,
+      h("span", { class: "facet-label" }, label(key, v)), h("span", { class: "muted facet-count" }, number(n))));
+  });
+  return h("details", { open: current.length > 0, "data-facet": key },
+    h("summary", {}, current.length ? `${title} (${current.length})` : title),
+    h("fieldset", { class: "facet-group" }, h("legend", { class: "visually-hidden" }, title),
+      h("ul", { class: "facet-list" }, boxes)));
 }
 
 function pager(query, page, pages) {
@@ -91,18 +117,19 @@ export async function render(main, ctx) {
   const q = query.get("q") || "";
   const page = Math.max(1, Math.min(1000, Number(query.get("page")) || 1));
   const results = h("div", { id: "results", "aria-live": "polite" }, loading("Mencari…"));
+  const activeCount = FILTERS.reduce((n, [k]) => n + selected(query, k).length, 0);
   // phones: the filters fold into one "Saring hasil" toggle so the results come first; wide screens: a sidebar
   const wide = window.matchMedia("(min-width: 760px)").matches;
   const filterToggle = (blocks) => h("details", { class: "filter-toggle", open: wide, id: "filters" },
-    h("summary", {}, `Saring hasil${FACETS.some(([k]) => query.get(k)) ? ` (${FACETS.filter(([k]) => query.get(k)).length} aktif)` : ""}`),
-    blocks);
+    h("summary", {}, `Saring hasil${activeCount ? ` (${activeCount} aktif)` : ""}`), blocks);
   const facetsBox = h("aside", { class: "facets", "aria-label": "Saring hasil" },
-    filterToggle(FACETS.map(([k, t]) => h("details", { open: Boolean(query.get(k)) }, h("summary", {}, t),
+    filterToggle(FACETS.map(([k, t]) => h("details", { open: selected(query, k).length > 0 }, h("summary", {}, t),
       h("p", { class: "muted small facet-list" }, "Memuat…")))));
   replace(main, pageHeader(q ? `Hasil pencarian “${q}”` : "Cari data"), searchForm(q, "search-q"),
     h("div", { class: "search-layout" }, facetsBox, results));
-  const params = { q, type: query.get("type"), subject: query.get("subject"), region: query.get("region"),
-    year: query.get("year"), page, page_size: PAGE_SIZE };
+  const [sortValue, , apiSort] = sortOf(query);
+  const params = { q, page, page_size: PAGE_SIZE, sort: apiSort };
+  for (const [k] of FILTERS) if (selected(query, k).length) params[k] = selected(query, k).join(",");
   let res;
   try {
     res = await pub("/catalog/search", params);
@@ -112,20 +139,25 @@ export async function render(main, ctx) {
     return;
   }
   if (!ctx.isCurrent()) return;
-  const active = FACETS.filter(([k]) => query.get(k)).map(([k, t]) =>
-    h("li", {}, h("a", { class: "chip", href: hrefWith(query, { [k]: "" }), "aria-label": `Hapus saringan ${t}` },
-      `${t}: ${k === "type" ? ITEM_TYPE[query.get(k)] || query.get(k) : query.get(k)} ×`)));
+  const active = FILTERS.flatMap(([k, t]) => selected(query, k).map((v) =>
+    h("li", {}, h("a", { class: "chip", href: toggled(query, k, v, false), "aria-label": `Hapus saringan ${t}: ${label(k, v)}` },
+      `${t}: ${label(k, v)} ×`))));
+  if (active.length > 1) {
+    const clear = {};
+    for (const [k] of FILTERS) clear[k] = "";
+    active.push(h("li", {}, h("a", { class: "chip chip-clear", href: hrefWith(query, clear) }, "Hapus semua saringan")));
+  }
   const wasOpen = facetsBox.querySelector("#filters").open;
   replace(facetsBox, filterToggle(FACETS.map(([k, t]) => facetBlock(k, t, (res.facets || {})[k], query))));
   facetsBox.querySelector("#filters").open = wasOpen;
-  const sort = select(SORTS, { id: "sort", name: "urut" }, query.get("urut") || "");
-  sort.addEventListener("change", () => { window.location.hash = hrefWith(query, { urut: sort.value, page: page }); });
+  const sort = select(SORTS.map(([v, text]) => [v, text]), { id: "sort", name: "urut" }, sortValue);
+  sort.addEventListener("change", () => { window.location.hash = hrefWith(query, { urut: sort.value }); });
   const pages = Math.ceil(res.total / PAGE_SIZE);
+  const saveQuery = { q, type: params.type, subject: params.subject, region: params.region };
   const save = loggedIn() && (q || params.type || params.subject || params.region)
     ? h("button", { type: "button", class: "btn btn-secondary btn-small", id: "save-search", onclick: async (ev) => {
       try {
-        await post("/me/subscriptions", { query: { q, type: params.type || undefined, subject: params.subject || undefined,
-          region: params.region || undefined } });
+        await post("/me/subscriptions", { query: Object.fromEntries(Object.entries(saveQuery).filter(([, v]) => v)) });
         ev.target.disabled = true;
         toast("Pencarian disimpan. Anda akan diberi tahu bila ada rilis baru yang cocok.");
       } catch (err) { toast(errorText(err), "error"); }
@@ -141,9 +173,8 @@ export async function render(main, ctx) {
     active.length ? h("ul", { class: "chips", "aria-label": "Saringan aktif" }, active) : null,
     save, faq,
     res.items.length
-      ? h("ul", { class: "results" }, sortItems(res.items, query.get("urut")).map(resultItem))
+      ? h("ul", { class: "results" }, res.items.map(resultItem))
       : emptyState("Tidak ada data yang cocok. Coba kata kunci lain atau hapus saringan.",
         h("a", { class: "btn btn-secondary", href: "#/konsultasi" }, "Tanyakan kepada petugas")),
-    pager(query, page, Math.min(pages, 1000)),
-    query.get("urut") ? h("p", { class: "hint" }, "Urutan berlaku untuk data di halaman ini; antarhalaman diurutkan menurut relevansi.") : null);
+    pager(query, page, Math.min(pages, 1000)));
 }
