@@ -66,15 +66,6 @@ def approval_deadlines() -> dict[str, str]:
             "approval_expires_at": clock.iso(now + timedelta(seconds=int(s.approval_timeout_s)))}
 
 
-def _approval_timeout_s(rec: RequestRecord) -> int:
-    """The workflow's approval wait ends at the expiry the request states (a redelivered triage keeps it)."""
-    s = get_settings()
-    if not rec.approval_expires_at:
-        return int(s.approval_timeout_s)
-    left = (clock.parse_iso(rec.approval_expires_at) - clock.now()).total_seconds()
-    return max(1, min(int(s.approval_timeout_s), int(left)))
-
-
 # --- task handlers -----------------------------------------------------------------------------------
 def triage(rec: RequestRecord, token: str) -> None:
     if rec.status in lc.TERMINAL:
@@ -91,7 +82,7 @@ def triage(rec: RequestRecord, token: str) -> None:
     succeed_task(token, {
         "needs_approval": bool(rec.needs_approval),
         "needs_billing": bool(rec.needs_billing) and not rec.paid_at,
-        "approval_timeout_s": _approval_timeout_s(rec),
+        "approval_timeout_s": s.approval_timeout_s,
         "fulfilment_timeout_s": s.fulfilment_timeout_s,
     })
 
