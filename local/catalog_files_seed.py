@@ -56,13 +56,18 @@ def _pdf(title: str, abstract: str) -> bytes:
 
     pdf = FPDF()
     pdf.add_page()
+    # explicit widths from the left margin: width 0 ("to the right margin") depends on where the last cell left
+    # x, and fpdf2 then refuses a line ("Not enough horizontal space") now and then
     pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(pdf.l_margin)
+    pdf.multi_cell(pdf.epw, 10, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)
-    pdf.multi_cell(0, 7, abstract, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(pdf.l_margin)
+    pdf.multi_cell(pdf.epw, 7, abstract, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     for p, n, ipm in _PROVINCES:
-        pdf.cell(0, 6, f"{p}: penduduk {n} ribu jiwa, IPM {ipm}", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(pdf.l_margin)
+        pdf.cell(pdf.epw, 6, f"{p}: penduduk {n} ribu jiwa, IPM {ipm}", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
