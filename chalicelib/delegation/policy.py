@@ -61,10 +61,14 @@ def rank(cands: Iterable[Candidate], kind: str, topic: str | None) -> list[Candi
     def workable(c: Candidate) -> int:
         return max(0, c.load - max(0, c.waiting))
 
-    # who can start it before their shift ends (nothing to do now, or a backlog shorter than the time left)
-    startable = [c for c in eligible
-                 if c.minutes_left is None or workable(c) == 0 or workable(c) * minutes(c) < c.minutes_left]
-    return sorted(startable, key=lambda c: ((workable(c) + 1) * minutes(c), c.last_assigned_at or "", c.operator_id))
+    # who can start it before their shift ends (nothing to do now, or a backlog shorter than the time left) come
+    # first; the others with room follow — quota is the only hard limit: a request never waits in the queue while
+    # someone on duty has room for it
+    def startable(c: Candidate) -> bool:
+        return c.minutes_left is None or workable(c) == 0 or workable(c) * minutes(c) < c.minutes_left
+
+    return sorted(eligible, key=lambda c: (not startable(c), (workable(c) + 1) * minutes(c),
+                                           c.last_assigned_at or "", c.operator_id))
 
 
 def round_robin(cands: list[Candidate], counter: int, kind: str, topic: str | None) -> list[Candidate]:

@@ -28,7 +28,8 @@ def ids(api, worker):
     return {"request_id": rid, "item_id": "TS-FREE1", "operator_id": "operator1", "thread_id": thread_id,
             "escalation_id": "E-none", "deliverable_id": "D-none", "notif_id": "N-none",
             "subscription_id": "SUB-none", "faq_id": "FAQ-none", "user_id": "operator1", "unit_code": "produksi",
-            "file_id": "F-none"}  # a catalog item's data file (issue 19)
+            "file_id": "F-none",  # a catalog item's data file (issue 19)
+            "attachment_id": "A-none", "reply_id": "RP-none", "table": "ikm"}
 
 
 def test_access_matrix(api, ids):
@@ -79,5 +80,6 @@ def test_unauthenticated_access_is_401_except_public(api):
 
     public = {(r.method, r.path) for r in app_module.api.routes if r.roles is None}
     assert public == {("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/catalog/search"),
-                      ("GET", "/catalog/items/{item_id}"), ("POST", "/webhooks/billing"), ("GET", "/faq")} | {
+                      ("GET", "/catalog/items/{item_id}"), ("POST", "/webhooks/billing"), ("GET", "/faq"),
+                      ("GET", "/microdata/agreement")} | {
         (r.method, r.path) for r in app_module.api.routes if r.roles is None and r.path.startswith("/catalog/")}

@@ -43,3 +43,14 @@ def test_round_robin_takes_turns_but_respects_quota():
     assert ids(round_robin(cands, 0, "consultation", None)) == ["a", "c"]
     assert ids(round_robin(cands, 1, "consultation", None)) == ["c", "a"]
     assert round_robin([cand("b", 5, 5)], 3, "consultation", None) == []
+
+
+def test_shift_time_orders_but_never_leaves_a_request_queued():
+    from dataclasses import replace
+
+    # operator1's backlog (3 × 120 min) does not fit the 60 minutes left of the shift, operator2's empty desk does:
+    # operator2 first; with operator2 gone, operator1 still takes it (has room) rather than the queue
+    busy = replace(cand("operator1", load=3, quota=10), minutes_per_request=120.0, minutes_left=60.0)
+    free = replace(cand("operator2", load=0, quota=10), minutes_per_request=120.0, minutes_left=60.0)
+    assert [c.operator_id for c in rank([busy, free], "consultation", "data")] == ["operator2", "operator1"]
+    assert [c.operator_id for c in rank([busy], "consultation", "data")] == ["operator1"]
