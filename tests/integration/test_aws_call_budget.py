@@ -81,8 +81,9 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "POST /ops/catalog/items/{item_id}/files": (3, "the item + its files (the 20-file cap) + PutItem"),
     "GET /ops/catalog/items/{item_id}/files": (2, "the item + its files (one Query)"),
     "DELETE /ops/catalog/items/{item_id}/files/{file_id}": (2, "the file + its conditional update"),
-    "POST /ops/requests/{request_id}/escalations": (3, "request + TransactWrite (escalation + request) + the "
-                                                       "unit's producers to notify"),
+    "POST /ops/requests/{request_id}/escalations": (4, "request + TransactWrite (escalation + request) + the "
+                                                       "unit's producers to notify + the unit list for the unit's "
+                                                       "SLA (a Query cached 30 s per container: cold here)"),
     "GET /ops/escalations": (5, "the escalations are partitioned by unit (by_unit GSI): one Query per unit the "
                                 "caller sees (5 units), merged newest first; 1 with ?unit="),
     "GET /ops/escalations [unit]": (1, "one Query per page"),
