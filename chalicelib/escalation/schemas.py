@@ -86,7 +86,8 @@ class ProducerReportQuery(BaseModel):
 
 
 class ProducerReport(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
+    # the API dumps models without by_alias: serialize by alias here so the answer says "from", as documented
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
     from_: str = Field(serialization_alias="from")
     to: str
     units: list[ProducerUnitRow]
