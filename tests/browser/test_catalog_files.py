@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import wait_for
 from tests.browser.test_portal_a11y import axe_source, ready, serious, violations
@@ -33,7 +34,7 @@ def test_an_admin_attaches_a_file_and_the_portal_offers_it(browser_session: Any,
     page.reload()
     page.wait_for_selector("#page-title")
     page.wait_for_selector("#catalog-file-form")
-    page.wait_for_function("!document.querySelector('#catalog-files .loading')")
+    expect(page.locator("#catalog-files .loading")).to_have_count(0)
     page.set_input_files("#catalog-file", str(csv))
     page.click("#catalog-file-upload")
     page.wait_for_selector("#catalog-file-status >> text=terverifikasi", timeout=45_000)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.browser.conftest import wait_assigned, wait_for
 
@@ -27,7 +28,7 @@ def axe_source() -> str:
 
 def ready(page: Any, selector: str = "#page-title") -> None:
     page.wait_for_selector(selector)
-    page.wait_for_function("!document.querySelector('main .loading')")
+    expect(page.locator("main .loading")).to_have_count(0)
 
 
 def violations(page: Any) -> list[dict[str, Any]]:

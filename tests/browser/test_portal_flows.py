@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.browser.conftest import wait_assigned, wait_for
 
@@ -169,7 +170,7 @@ def test_complaint_about_a_request(portal: Any, http: Any) -> None:
     page = s.login("consumer1", f"#/pengaduan?tentang={req['request_id']}")
     page.wait_for_selector("#complaint-form")
     # the user's requests are listed to choose from; the one in the address is chosen
-    page.wait_for_function("(rid) => document.getElementById('complaint-about').value === rid", arg=req["request_id"])
+    expect(page.locator("#complaint-about")).to_have_value(req["request_id"])
     assert page.locator("#complaint-about option").count() >= 2
     page.fill("#complaint-form textarea[name=message]", "Konsultasi saya belum dijawab, mohon ditindaklanjuti.")
     page.click("#complaint-submit")

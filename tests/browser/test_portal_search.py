@@ -4,10 +4,12 @@ shareable address, and no serious or critical axe-core issue — on a phone and 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from chalicelib.catalog.search.text import tokenize
 from tests.browser.test_portal_a11y import ready, serious, violations
@@ -30,7 +32,7 @@ def shown_titles(page: Any) -> list[str]:
 
 def results_ready(page: Any) -> None:
     page.wait_for_selector("#result-count")
-    page.wait_for_function("!document.querySelector('#results .loading')")
+    expect(page.locator("#results .loading")).to_have_count(0)
 
 
 def tick(page: Any, facet: str, value: str) -> None:
@@ -39,7 +41,7 @@ def tick(page: Any, facet: str, value: str) -> None:
     page.evaluate("() => { document.querySelector('#filters').open = true; }")  # folded on a phone
     page.locator(f'details[data-facet="{facet}"]').evaluate("d => d.open = true")
     page.check(f'input[name="{facet}"][value="{value}"]')
-    page.wait_for_function("u => location.href !== u", arg=before)
+    expect(page).not_to_have_url(before)
     results_ready(page)
 
 
@@ -66,13 +68,13 @@ def test_multi_select_facets_sort_and_shareable_address(portal: Any, http: Any, 
     assert f"{both['total']:,}".replace(",", ".") in page.inner_text("#result-count")
     # the server's title order, across pages
     page.select_option("#sort", "judul")
-    page.wait_for_function("location.hash.includes('urut=judul')")
+    expect(page).to_have_url(re.compile(r"urut=judul"))
     results_ready(page)
     assert shown_ids(page) == [i["id"] for i in both["items"]]
     keys = [" ".join(tokenize(t)) for t in shown_titles(page)]
     assert keys == sorted(keys)
     page.click('a[rel="next"]')
-    page.wait_for_function("location.hash.includes('page=2')")
+    expect(page).to_have_url(re.compile(r"page=2"))
     results_ready(page)
     st, second = http.call("GET", f"/catalog/search?q=penduduk&type={','.join(types)}&sort=title&page=2&page_size=10")
     assert shown_ids(page) == [i["id"] for i in second["items"]]
@@ -90,7 +92,7 @@ def test_multi_select_facets_sort_and_shareable_address(portal: Any, http: Any, 
 
     # unticking a value (its chip) widens the result again
     page.locator(".chips a").first.click()  # the chips follow the address: the first type ticked first
-    page.wait_for_function("u => !location.hash.includes(u)", arg=types[0])
+    expect(page).not_to_have_url(re.compile("#.*" + re.escape(types[0])))
     results_ready(page)
     assert hash_query(page.url)["type"] == types[1]
 
