@@ -283,10 +283,12 @@ class Api:
         if isinstance(body, bytes | str) and headers and "Content-Type" in headers:
             all_headers.update(headers)
             return Response(body=body, status_code=status, headers=all_headers)
+        if status == 204:  # no content, so no content type: a client must not try to parse an empty body as JSON
+            return Response(body="", status_code=204, headers={**all_headers, **(headers or {})})
         all_headers["Content-Type"] = "application/json"
         if headers:
             all_headers.update(headers)
-        payload = "" if status == 204 else json.dumps(to_jsonable(body), default=_default, ensure_ascii=False)
+        payload = json.dumps(to_jsonable(body), default=_default, ensure_ascii=False)
         return Response(body=payload, status_code=status, headers=all_headers)
 
     def error(self, exc: AppError, correlation_id: str) -> Response:

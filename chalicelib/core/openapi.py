@@ -58,7 +58,9 @@ def build(routes: list[RouteSpec], title: str = "SILASTIK API", version: str = "
         if r.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{r.body.__name__}"}}}}
-        if r.produces == "application/json":
+        if r.status == 204:
+            ok = {"description": "No Content"}  # no body, so no media type to parse
+        elif r.produces == "application/json":
             ok = {"description": "OK", "content": {"application/json": {"schema": _schema_of(r.response, defs)}}}
         else:
             ok = {"description": "OK", "content": {r.produces: {"schema": {"type": "string", "format": "binary"}}}}
