@@ -79,7 +79,7 @@ class RequestActions:
         now = clock.iso()
         # the operator's load, the request, its audit record, the report aggregates, the workflow's answer and
         # the drain of the delegation queue (the operator has room again): one transaction
-        effects = Effects.of(workflow.Answer.success(rec, "fulfilment", {"delivered": True}),
+        effects = Effects.of(workflow.Answer.success(rec, "fulfilment", {"delivered": True, "quote": False}),
                              [delegation.release_in(rec.assignee, assign.handled_minutes(rec, now)),
                               reports.delivered_in(rec, now)],
                              [assign.drain_message(f"{rec.request_id}#{rec.audit_seq}")])

@@ -130,7 +130,8 @@ def await_fulfilment(rec: RequestRecord, token: str) -> None:
         succeed_task(token, {"quote": True})  # consumer loop: an accepted quote goes back to billing
         return
     cond = RequestRecord.status.is_in(*sorted(lc.IN_PROCESS | {lc.QUEUED}))
-    _wait(rec, token, "fulfilment", cond, lambda r: r.status in (lc.DELIVERED, lc.COMPLETED), {"delivered": True})
+    _wait(rec, token, "fulfilment", cond, lambda r: r.status in (lc.DELIVERED, lc.COMPLETED),
+          {"delivered": True, "quote": False})
 
 
 def approval_expired(rec: RequestRecord) -> None:
