@@ -17,35 +17,10 @@ from tests.e2e.conftest import Http
 http = e2e.http
 
 
-def _forget_in_process_clients() -> None:
-    """Stack.start() provisions and seeds the new stack from this process. When the end-to-end suite already
-    started its own stack in this pytest session, cached settings, boto3 clients and PynamoDB connections
-    still point at that one: drop them so the seed reaches the new stack."""
-    from pynamodb.models import Model
-
-    from chalicelib.core import db
-    from tests.conftest import _reset_caches
-
-    _reset_caches()
-    # the DynamoDB client every model shares (chalicelib.core.db) was created for the other stack's endpoint
-    db._clients.clear()
-    db.botocore_session.cache_clear()
-    todo = list(Model.__subclasses__())
-    while todo:
-        cls = todo.pop()
-        todo.extend(cls.__subclasses__())
-        cls._connection = None
-    # repositories that keep their own transaction connection (the staff directory's TransactWrite)
-    from chalicelib.staff import repository as staff_repository
-
-    if hasattr(staff_repository, "DynamoStaffRepository"):
-        staff_repository.DynamoStaffRepository._connection = None
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The end-to-end suite's `stack` fixture (the whole local stack on free ports), for this suite."""
-    _forget_in_process_clients()
+    """The end-to-end suite's `stack` fixture (the whole local stack on free ports; it forgets the in-process
+    clients of any other stack before it starts and after it stops), for this suite."""
     run = getattr(e2e.stack, "__wrapped__", e2e.stack)
     gen = run(tmp_path_factory)
     st = next(gen)
@@ -53,7 +28,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield st
     finally:
         next(gen, None)
-        _forget_in_process_clients()
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -19,11 +19,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def forget_in_process_clients() -> None:
+    """Stack.start() provisions and seeds its stack from this process (settings, boto3 clients, the DynamoDB client
+    every PynamoDB model shares). Several stacks run in one pytest process — the end-to-end suite's, the browser
+    suite's, the fresh one of test_onboarding.py, in whatever order pytest-xdist hands their files to a worker —
+    so before a stack starts and after it stops, nothing cached may still point at another one: without this, a
+    stack started second was seeded into the first one's moto."""
+    from pynamodb.models import Model
+
+    from chalicelib.core import db
+    from tests.conftest import _reset_caches
+
+    _reset_caches()
+    db._clients.clear()
+    db.botocore_session.cache_clear()
+    todo = list(Model.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        cls._connection = None
+    # repositories that keep their own transaction connection (the staff directory's TransactWrite)
+    from chalicelib.staff import repository as staff_repository
+
+    if hasattr(staff_repository, "DynamoStaffRepository"):
+        staff_repository.DynamoStaffRepository._connection = None
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from local.devstack import Stack
 
     saved = dict(os.environ)
+    forget_in_process_clients()
     ports = {name: free_port() for name in ("moto", "sso", "billing", "api", "admin", "portal")}
     st = Stack(catalog_items=int(os.environ.get("E2E_CATALOG_ITEMS", "400")), quiet=True, ports=ports,
                state_dir=tmp_path_factory.mktemp("devstack"), tick_seconds=2)
@@ -34,9 +61,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         st.stop()
         os.environ.clear()
         os.environ.update(saved)
-        from tests.conftest import _reset_caches
-
-        _reset_caches()
+        forget_in_process_clients()
 
 
 class Http:

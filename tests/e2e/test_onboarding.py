@@ -18,28 +18,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import wait_for
-from tests.e2e.conftest import Http, free_port
+from tests.e2e.conftest import Http, forget_in_process_clients, free_port
 
 pytestmark = pytest.mark.e2e
 wait = functools.partial(wait_for, timeout_s=60.0, interval=0.5)
-
-
-def _forget_in_process_clients() -> None:
-    """Stack.start() provisions from this process: settings, boto3 clients and the DynamoDB client every PynamoDB
-    model shares must not point at another stack of this session (before), nor at this one once stopped (after)."""
-    from pynamodb.models import Model
-
-    from chalicelib.core import db
-    from tests.conftest import _reset_caches
-
-    _reset_caches()
-    db._clients.clear()
-    db.botocore_session.cache_clear()
-    todo = list(Model.__subclasses__())
-    while todo:
-        cls = todo.pop()
-        todo.extend(cls.__subclasses__())
-        cls._connection = None
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +29,7 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from local.devstack import ROOT, Stack
 
     saved = dict(os.environ)
-    _forget_in_process_clients()
+    forget_in_process_clients()
     ports = {name: free_port() for name in ("moto", "sso", "billing", "api", "admin", "portal")}
     st = Stack(catalog_items=0, quiet=True, ports=ports, state_dir=tmp_path_factory.mktemp("fresh"),
                tick_seconds=2, seed=False)
@@ -59,7 +41,7 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         st.stop()
         os.environ.clear()
         os.environ.update(saved)
-        _forget_in_process_clients()
+        forget_in_process_clients()
 
 
 def _bootstrap(stack: Any, sub: str, name: str) -> subprocess.CompletedProcess[str]:
