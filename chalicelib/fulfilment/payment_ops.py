@@ -187,10 +187,12 @@ def reconciliation_report(p: Principal, day: str) -> dict[str, Any]:
         obs.count(obs.RECONCILIATION_ERRORS)
         raise Conflict("the provider's payment list is unavailable; try again later",
                        code="provider_unavailable") from exc
-    rows = [r for r in billing.ledger_rows(frm, to) if r.transaction_type == "paid"]
-    # a payment of the day may have been recorded (paid_at) the same day only: look at the whole month too
+    # a provider payment of the day may have been recorded (paid_at) a few days apart: the rows of the week around
+    # the day (one Query per ledger month, 1-2), of which the day's rows are the paid ones between frm and to
+    around = billing.ledger_rows(clock.iso(start - timedelta(days=3)), clock.iso(start + timedelta(days=4)))
+    rows = [r for r in around if r.transaction_type == "paid" and frm <= r.at <= to]
     by_code: dict[str, list[Any]] = {}
-    for r in billing.ledger_rows(clock.iso(start - timedelta(days=3)), clock.iso(start + timedelta(days=4))):
+    for r in around:
         if r.billing_code:
             by_code.setdefault(r.billing_code, []).append(r)
     missing, duplicated, different = [], [], []
