@@ -126,8 +126,12 @@ def update_unit(code: str, actor: str, changes: dict[str, Any]) -> UnitRecord | 
     """Change a unit (`changes`: name, active, sla_days, head; what is left out keeps its value) in ONE
     conditional UpdateItem that answers the unit as written: a stored unit, or a built-in one (stored at its
     first change). None when there is no such unit."""
+    import re
+
     from pynamodb.exceptions import UpdateError
 
+    if not re.fullmatch(r"[a-z][a-z0-9_-]{1,31}", code or ""):  # a unit code (staff.schemas.UnitCode), or none
+        return None
     now, u = clock.iso(), UnitRecord
     actions = [u.unit.set("units"), u.code.set(code), u.created_at.set(u.created_at | now), u.updated_at.set(now),
                u.updated_by.set(actor),

@@ -102,8 +102,10 @@ BUDGETS: dict[str, tuple[int, str]] = {
     "POST /ops/forum/threads/{thread_id}/posts": (3, "thread + mentioned operators + TransactWrite"),
     "GET /ops/roster": (9, "shifts are keyed by local day: one Query per day shown — the default week plus the day "
                            "before (a shift may start then) = 8 — and one BatchGet for the operators' names"),
-    "PUT /ops/roster": (6, "a bulk replace, here of one day: operators (BatchGet), the day's old shifts (Query), "
-                           "one BatchWrite per 25 shifts, then the roster of the days read back (2 Queries + names)"),
+    "PUT /ops/roster": (8, "a bulk replace, here of one day: operators (BatchGet), the day's old shifts (Query), "
+                           "one BatchWrite per 25 shifts, then the roster of the days read back (2 Queries + names) "
+                           "and who is on duty now (today's and yesterday's shifts: 2 Queries more when the days "
+                           "read back are not those, e.g. tomorrow's roster)"),
     "GET /ops/operators": (3, "operators (one Query) + who is on duty now (today's and yesterday's shifts)"),
     "PATCH /ops/operators/{operator_id}": (3, "UpdateItem answering the old values + on duty now (2 Queries)"),
     "GET /ops/reports/summary": (5, "per month of the period: the aggregates, the PNBP ledger; + the operators; "
