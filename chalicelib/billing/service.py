@@ -110,9 +110,10 @@ def billing_request_parts(rec: RequestRecord) -> dict[str, Any]:
             "codes": simponi.Codes(s.simponi_ministry_code, s.simponi_echelon1_code, s.simponi_work_unit_code)}
 
 
-def issue(rec: RequestRecord, now: Any) -> BillingRecord:
+def issue(rec: RequestRecord, now: Any, store: bool = True) -> BillingRecord:
     """Ask the provider for the billing of a paid order and store it (idempotent: the provider answers the same
-    billing for the same request, and a billing stored by an earlier delivery is kept). Raises on provider errors."""
+    billing for the same request, and a billing stored by an earlier delivery is kept). Raises on provider errors.
+    `store=False`: the billing is returned unsaved, to be stored with the request's change (`store_in`)."""
     items = ", ".join(i.title for i in rec.items or [])[:200]
     info = provider().create_billing(
         request_id=rec.request_id, amount_idr=int(rec.total_idr), payer_name=rec.consumer.name,
@@ -123,12 +124,25 @@ def issue(rec: RequestRecord, now: Any) -> BillingRecord:
                       payment_instructions=info.payment_instructions or {})
     if int(info.amount_idr) != int(rec.total_idr):
         raise Conflict("provider billed a different amount", code="amount_mismatch")
+    return save(b) if store else b
+
+
+def save(b: BillingRecord) -> BillingRecord:
+    """Store an issued billing on its own; the stored one if an earlier delivery of the task stored it."""
     try:
         b.save(condition=BillingRecord.billing_code.does_not_exist())
     except PutError:  # already stored by an earlier delivery of this task
-        b = get_billing(info.billing_code) or b
+        return get_billing(b.billing_code) or b
     obs.count("BillingCreated")
     return b
+
+
+def store_in(b: BillingRecord) -> Callable[[TransactWrite], None]:
+    """The issued billing as a part of the request's transaction (conditional: not stored yet), so a request
+    awaiting payment always has its billing stored, and the billing never exists without the request's change."""
+    def add(tx: TransactWrite) -> None:
+        tx.save(b, condition=BillingRecord.billing_code.does_not_exist())
+    return add
 
 
 def seconds_left(b: BillingRecord, now: Any) -> int:

@@ -54,6 +54,39 @@ def connection() -> Any:
     return _connection
 
 
+def batch_get(reads: list[tuple[Any, list[Any], bool]]) -> dict[Any, list[Any]]:
+    """Items of several tables in ONE BatchGetItem (more calls only past 100 keys or for unprocessed keys):
+    `reads` = [(Model class, hash keys, consistent)]; returns {Model class: the items found}. For a use case
+    that needs a few items of different tables before its transaction (e.g. a staff change: the entry, the
+    operator record and the unit memberships)."""
+    import time
+
+    out: dict[Any, list[Any]] = {cls: [] for cls, _, _ in reads}
+    by_table: dict[str, tuple[Any, bool]] = {}
+    pending: list[tuple[str, dict[str, Any]]] = []
+    for cls, keys, consistent in reads:
+        table = cls.Meta.table_name
+        by_table[table] = (cls, consistent)
+        attr = cls._hash_key_attribute()
+        pending += [(table, {attr.attr_name: {attr.attr_type: attr.serialize(k)}}) for k in dict.fromkeys(keys)]
+    client = connection().client
+    delay = 0.05
+    while pending:
+        chunk, pending = pending[:100], pending[100:]
+        request: dict[str, Any] = {}
+        for table, key in chunk:
+            request.setdefault(table, {"Keys": [], "ConsistentRead": by_table[table][1]})["Keys"].append(key)
+        resp = client.batch_get_item(RequestItems=request)
+        for table, items in resp.get("Responses", {}).items():
+            out[by_table[table][0]] += [by_table[table][0].from_raw_data(i) for i in items]
+        left = [(t, k) for t, r in (resp.get("UnprocessedKeys") or {}).items() for k in r.get("Keys", [])]
+        if left:
+            time.sleep(delay)
+            delay = min(1.0, delay * 2)
+        pending = left + pending
+    return out
+
+
 # --- page cursors --------------------------------------------------------------------------------------------
 def encode_cursor(key: dict[str, Any] | None) -> str | None:
     if not key:

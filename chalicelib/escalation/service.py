@@ -122,6 +122,36 @@ def save_unit(code: str, name: str, active: bool, actor: str, create: bool, sla_
     return rec
 
 
+def update_unit(code: str, actor: str, changes: dict[str, Any]) -> UnitRecord | None:
+    """Change a unit (`changes`: name, active, sla_days, head; what is left out keeps its value) in ONE
+    conditional UpdateItem that answers the unit as written: a stored unit, or a built-in one (stored at its
+    first change). None when there is no such unit."""
+    import re
+
+    from pynamodb.exceptions import UpdateError
+
+    if not re.fullmatch(r"[a-z][a-z0-9_-]{1,31}", code or ""):  # a unit code (staff.schemas.UnitCode), or none
+        return None
+    now, u = clock.iso(), UnitRecord
+    actions = [u.unit.set("units"), u.code.set(code), u.created_at.set(u.created_at | now), u.updated_at.set(now),
+               u.updated_by.set(actor),
+               u.name.set(changes["name"]) if "name" in changes else u.name.set(u.name | UNITS.get(code, code)),
+               u.active.set(bool(changes["active"])) if "active" in changes else u.active.set(u.active | True)]
+    if "sla_days" in changes:
+        actions.append(u.sla_days.set(int(changes["sla_days"])) if changes["sla_days"] else u.sla_days.remove())
+    if "head" in changes:
+        actions.append(u.head.set(changes["head"]) if changes["head"] else u.head.remove())
+    rec = UnitRecord(escalation_id=f"unit#{code}")
+    try:
+        rec.update(actions=actions, condition=None if code in UNITS else UnitRecord.escalation_id.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    forget_units()
+    return rec
+
+
 # --- membership --------------------------------------------------------------------------------------
 def _member_key(unit: str, user_id: str) -> str:
     return f"member#{unit}#{user_id}"
@@ -218,27 +248,47 @@ def escalate(p: Principal, request_id: str, body: EscalationIn) -> EscalationOut
     esc = EscalationRecord(escalation_id=_new_id(), unit=body.unit, created_at=clock.iso(now), request_id=request_id,
                            request_kind=rec.kind, question=body.question, status=OPEN, asked_by=p.sub,
                            asked_by_name=p.name or p.sub, due_at=clock.iso(due), open_shard="OPEN", sla_days=days)
-    # the escalation and the request's transition in one transaction: never an orphan escalation
-    rec = svc.escalate_status(rec, p.sub, f"dieskalasi ke unit {units[body.unit][0]}", esc.escalation_id,
-                              also=lambda tx: tx.save(esc, condition=EscalationRecord.escalation_id.does_not_exist()))
+    # the escalation, the request's transition and the unit's notice (an outbox row for the jobs queue, whose
+    # consumer looks up the unit's producers: `notify_unit`) in one transaction: never an orphan escalation, never
+    # an escalation nobody is told about; request, ONE TransactWrite
+    from chalicelib.core import outbox
+
+    notice = outbox.part([unit_notice(esc, rec, p)])
+
+    def also(tx: Any) -> None:
+        tx.save(esc, condition=EscalationRecord.escalation_id.does_not_exist())
+        if notice is not None:
+            notice(tx)
+    rec = svc.escalate_status(rec, p.sub, f"dieskalasi ke unit {units[body.unit][0]}", esc.escalation_id, also=also)
     obs.count("RequestEscalated")
-    _notify_unit(esc, rec, p)
     return to_out(esc)
 
 
-def _notify_unit(esc: EscalationRecord, rec: Any, p: Principal) -> None:
+def unit_notice(esc: EscalationRecord, rec: Any, p: Principal) -> Any:
+    """The jobs-queue message telling the producers of the escalation's unit (via the outbox)."""
+    from chalicelib.core import queues
+    from chalicelib.core.outbox import Message
+
+    return Message(queues.JOBS, f"escalation#{esc.escalation_id}", {
+        "job": "escalation_notice", "unit": esc.unit, "escalation_id": esc.escalation_id,
+        "ctx": {"request_id": rec.request_id, "kind": rec.kind, "operator_name": p.name or p.sub,
+                "message_excerpt": esc.question, "due_at": rec.due_at, "escalation_id": esc.escalation_id,
+                "escalation_due_at": esc.due_at, "unit": esc.unit, "unit_name": unit_name(esc.unit),
+                "request_url": _url(f"eskalasi/{esc.escalation_id}")}})
+
+
+def notify_unit(unit: str, escalation_id: str, ctx: dict[str, Any]) -> int:
+    """The jobs consumer's side of `unit_notice`: one notification per producer of the unit (keyed per
+    escalation and producer, so a redelivered job tells nobody twice). Raises when a send fails (redelivered)."""
     from chalicelib.notify import outbox
 
-    recipients = members(esc.unit)
+    recipients = members(unit)
     if not recipients:
-        obs.logger().warning("escalation to a unit without producers", extra={"unit": esc.unit})
+        obs.logger().warning("escalation to a unit without producers", extra={"unit": unit})
     for m in recipients:
-        outbox.enqueue("escalation", key=f"escalation#{esc.escalation_id}#{m.user_id}", to_user=m.user_id,
-                       ctx={"recipient_name": m.name or m.user_id, "request_id": rec.request_id, "kind": rec.kind,
-                            "operator_name": p.name or p.sub, "message_excerpt": esc.question,
-                            "due_at": rec.due_at, "escalation_id": esc.escalation_id,
-                            "escalation_due_at": esc.due_at, "unit": esc.unit, "unit_name": unit_name(esc.unit),
-                            "request_url": _url(f"eskalasi/{esc.escalation_id}")})
+        outbox.enqueue("escalation", key=f"escalation#{escalation_id}#{m.user_id}", to_user=m.user_id,
+                       ctx={**ctx, "recipient_name": m.name or m.user_id}, strict=True)
+    return len(recipients)
 
 
 def get(p: Principal, escalation_id: str) -> EscalationRecord:

@@ -1,5 +1,6 @@
 """The jobs queue: background work that is not a workflow task — drain the delegation queue (an operator has
-room again, the roster changed) and tell a published item's subscribers. Each job is idempotent."""
+room again, the roster changed), tell a published item's subscribers, tell a unit's producers of an escalation.
+Each job is idempotent."""
 
 from __future__ import annotations
 
@@ -32,7 +33,15 @@ def _redistribute(message: dict[str, Any]) -> None:
     assign.redistribute(str(message.get("operator_id") or ""), str(message.get("reason") or "absent"))
 
 
-JOBS = {"drain": _drain, "release": _release, "cancel_billing": _cancel_billing, "redistribute": _redistribute}
+def _escalation_notice(message: dict[str, Any]) -> None:
+    from chalicelib.escalation import service as escalation
+
+    escalation.notify_unit(str(message.get("unit") or ""), str(message.get("escalation_id") or ""),
+                           dict(message.get("ctx") or {}))
+
+
+JOBS = {"drain": _drain, "release": _release, "cancel_billing": _cancel_billing, "redistribute": _redistribute,
+        "escalation_notice": _escalation_notice}
 
 
 def handle(message: dict[str, Any]) -> None:

@@ -40,40 +40,42 @@ def _check(dup: RequestRecord, primary: RequestRecord) -> None:
         raise Conflict("the duplicate is paid: it cannot be closed as a duplicate", code="paid")
 
 
-def _close_duplicate(requests: RequestService, p: Principal, dup: RequestRecord, primary: RequestRecord,
-                     note: str) -> RequestRecord:
+def _merge(requests: RequestService, p: Principal, dup: RequestRecord, primary: RequestRecord,
+           note: str) -> RequestRecord:
+    """ONE transaction: the duplicate closed (its billing, its operator's load, audit, outbox) and the merge
+    recorded on the primary's timeline and audit chain, both conditional on the versions read."""
     _check(dup, primary)
     ans = workflow.Answer.failure(dup, None, "Cancelled", f"merged into {primary.request_id}")
     close, cancel_at_provider = billing.close_parts(dup.billing_code, "cancelled")
     held = dup.status in lc.IN_PROCESS and dup.assignee
     text = f"digabungkan ke permintaan {primary.request_id}" + (f": {note}" if note else "")
-    return requests.repo.transition(
+    on_primary, recorded = requests.repo.transition_in(
+        primary, primary.status, p.sub,
+        f"permintaan duplikat {dup.request_id} digabungkan ke sini" + (f": {note}" if note else ""),
+        set_={"merged": list(dict.fromkeys([*(primary.merged or []), dup.request_id]))}, action="request.merge_received",
+        audit_data={"duplicate": dup.request_id})
+    requests.repo.transition(
         dup, lc.CANCELLED, p.sub, text, set_={"closed_reason": "merged", "merged_into": primary.request_id},
         action="request.merged", audit_data={"into": primary.request_id},
-        effects=Effects.of(ans, [close, delegation.release_in(dup.assignee) if held else None],
+        effects=Effects.of(ans, [close, delegation.release_in(dup.assignee) if held else None, on_primary],
                            [cancel_at_provider,
                             assign.drain_message(f"{dup.request_id}#{dup.audit_seq}") if held else None]))
-
-
-def _record_on_primary(requests: RequestService, p: Principal, primary: RequestRecord, dup_id: str,
-                       note: str) -> RequestRecord:
-    if dup_id in (primary.merged or []):
-        return primary
-    text = f"permintaan duplikat {dup_id} digabungkan ke sini" + (f": {note}" if note else "")
-    return requests.repo.transition(primary, primary.status, p.sub, text,
-                                    set_={"merged": [*(primary.merged or []), dup_id]},
-                                    action="request.merge_received", audit_data={"duplicate": dup_id})
+    return recorded()
 
 
 def merge(p: Principal, dup_id: str, primary_id: str, note: str = "",
           requests: RequestService | None = None) -> RequestRecord:
-    """Close `dup_id` as merged into `primary_id`; returns the primary. Both timelines say so."""
+    """Close `dup_id` as merged into `primary_id`; returns the primary. Both timelines say so, in one
+    transaction: both requests read, ONE TransactWrite."""
     requests = requests or RequestService()
     primary = requests.ops_get(p, primary_id, access.SUPERVISE)
     dup = requests.ops_get(p, dup_id, access.SUPERVISE)
     _check(dup, primary)
     # the records as read serve the first attempt; a retry after a concurrent change reads them again
-    read_dup = FirstThenFresh(dup, lambda: requests.ops_get(p, dup_id, access.SUPERVISE))
-    retrying(lambda: _close_duplicate(requests, p, read_dup(), primary, note))
-    read_primary = FirstThenFresh(primary, lambda: requests.ops_get(p, primary_id, access.SUPERVISE))
-    return retrying(lambda: _record_on_primary(requests, p, read_primary(), dup_id, note))
+    read = FirstThenFresh((dup, primary), lambda: (requests.ops_get(p, dup_id, access.SUPERVISE),
+                                                   requests.ops_get(p, primary_id, access.SUPERVISE)))
+
+    def attempt() -> RequestRecord:
+        d, pr = read()
+        return _merge(requests, p, d, pr, note)
+    return retrying(attempt)

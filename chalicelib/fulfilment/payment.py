@@ -24,19 +24,22 @@ from chalicelib.requests.models import RequestRecord
 from chalicelib.requests.repository import RequestRepository
 
 
-def create_for_request(rec: RequestRecord) -> int:
+def create_for_request(rec: RequestRecord, parts: tuple[Any, ...] = ()) -> int:
     """Create (or find) the billing of a paid order, move it to awaiting_payment; returns the seconds left
-    until the billing expires (the state machine's payment-wait timeout). Idempotent on the request."""
+    until the billing expires (the state machine's payment-wait timeout). Idempotent on the request.
+    The new billing is stored in the transaction of the request's move (with `parts`, e.g. the work item the
+    billing resolves): the request's read, the provider's billing, ONE TransactWrite."""
     repo = RequestRepository()
     now = clock.now()
     if rec.billing_code:
         b = billings.get_billing(rec.billing_code)
         if b is not None:
             if rec.status in (lc.SUBMITTED, lc.AWAITING_APPROVAL):
-                repo.transition(rec, lc.AWAITING_PAYMENT, "system", f"kode billing {b.billing_code}")
+                repo.transition(rec, lc.AWAITING_PAYMENT, "system", f"kode billing {b.billing_code}",
+                                effects=Effects.of(parts=parts))
             return billing.seconds_left(b, now)
     try:
-        b = billing.issue(rec, now)
+        b = billing.issue(rec, now, store=False)
     except Conflict:
         raise
     except Exception:
@@ -46,11 +49,30 @@ def create_for_request(rec: RequestRecord) -> int:
     issued = notices.to_consumer("billing_issued", rec, f"billing_issued#{b.billing_code}",
                                  billing_code=b.billing_code, amount_idr=int(b.amount_idr), expires_at=b.expires_at)
     if rec.status in (lc.SUBMITTED, lc.AWAITING_APPROVAL):
-        repo.transition(rec, lc.AWAITING_PAYMENT, "system", f"kode billing {b.billing_code}",
-                        set_={"billing_code": b.billing_code}, remove=["problem"], action="billing.created",
-                        audit_data={"billing_code": b.billing_code, "amount_idr": int(b.amount_idr)},
-                        effects=Effects.of(messages=[issued]))
+        def move(r: RequestRecord, store: bool) -> None:
+            repo.transition(r, lc.AWAITING_PAYMENT, "system", f"kode billing {b.billing_code}",
+                            set_={"billing_code": b.billing_code}, remove=["problem"], action="billing.created",
+                            audit_data={"billing_code": b.billing_code, "amount_idr": int(b.amount_idr)},
+                            effects=Effects.of(parts=[billing.store_in(b) if store else None, *parts],
+                                               messages=[issued]))
+        try:
+            move(rec, True)
+        except Conflict:
+            # refused: the request changed (the caller reads it again), or this billing was stored already (by a
+            # delivery of this task before billings were stored with the move): then the move goes on without it
+            stored = billings.get_billing(b.billing_code)
+            if stored is None:
+                raise
+            b = stored
+            fresh = repo.get(rec.request_id)
+            if fresh.status not in (lc.SUBMITTED, lc.AWAITING_APPROVAL):
+                raise
+            move(fresh, False)
+            rec.status, rec.billing_code = fresh.status, fresh.billing_code
+        else:
+            obs.count("BillingCreated")
     else:
+        b = billing.save(b)
         if not rec.billing_code:
             repo.update_fields(rec, {"billing_code": b.billing_code}, remove=["problem"])
         notices.send(issued)
@@ -344,8 +366,11 @@ def retry_billing(rec: RequestRecord, actor: str = "system") -> str:
     key = ("billing_unavailable", rec.request_id)
     item = billings.get_work_item(f"{key[0]}.{key[1]}")
     attempts = int((item.evidence or {}).get("attempts", 0)) if item else 0
+    # the work item asking for the billing closes in the transaction that stores it and moves the request
+    close = (billings.resolve_in(item, {"action": "billed", "by": actor, "at": clock.iso()})
+             if item is not None and item.status == "work:open" else None)
     try:
-        create_for_request(rec)
+        create_for_request(rec, (close,))
     except Exception as exc:  # noqa: BLE001 - recorded on the work item, retried later
         attempts += 1
         delay = min(3600, 60 * 2 ** min(attempts - 1, 6))
@@ -357,8 +382,6 @@ def retry_billing(rec: RequestRecord, actor: str = "system") -> str:
         else:
             billings.update_work_item(item, {**(item.evidence or {}), **ev})
         return "failed"
-    if item is not None and item.status == "work:open":
-        billing.commit(billings.resolve_in(item, {"action": "billed", "by": actor, "at": clock.iso()}))
     return "billed"
 
 

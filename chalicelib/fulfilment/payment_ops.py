@@ -56,29 +56,36 @@ def _open_item(item_id: str, kind: str | None = None) -> WorkItemRecord:
 
 
 def _resolve(w: WorkItemRecord, rec: RequestRecord | None, p: Principal, resolution: dict[str, Any],
-             audit_action: str) -> dict[str, Any]:
-    """The work item closes and the request's audit chain records it: one transaction."""
+             audit_action: str, parts: tuple[Any, ...] = ()) -> dict[str, Any]:
+    """The work item closes (conditional on it being open) and the request's audit chain records it, with
+    `parts` (a follow-up request): ONE transaction. The answer is the item as written (no second read)."""
     from pynamodb.exceptions import TransactWriteError
+
+    from chalicelib.requests.effects import Effects
 
     part = billings.resolve_in(w, resolution)
     try:
         if rec is not None:
             RequestRepository().append_audit(rec, p.sub, audit_action, {"work_item": w.item_id, **resolution},
-                                             also=part)
+                                             also=part, effects=Effects.of(parts=parts))
         else:
             billing.commit(part)
     except (TransactWriteError, Conflict) as exc:
         raise Conflict("the work item or its request changed concurrently; reload and retry",
                        code="concurrent_update") from exc
     obs.count("PaymentWorkItemResolved")
-    fresh = billings.get_work_item(w.item_id)
-    return item_out(fresh or w)
+    w.status, w.resolution, w.updated_at = WORK_DONE, resolution, clock.iso()
+    return item_out(w)
 
 
 def resume(p: Principal, item_id: str, note: str = "") -> dict[str, Any]:
     """Resume fulfilment of a request paid after it closed: a follow-up request (`<id>-L`) with the same order,
     already paid (the ledger row stays the original's, so the payment is counted once), goes through its own
-    workflow from delegation on; the closed request keeps its history."""
+    workflow from delegation on; the closed request keeps its history. The follow-up is created in the
+    transaction that closes the work item (item, request, ONE TransactWrite); its workflow starts after the
+    commit (named after the request: a repeat starts nothing; the sweeper starts it should this start fail)."""
+    from chalicelib.requests import workflow
+
     _supervisor(p)
     w = _open_item(item_id, "paid_after_close")
     repo = RequestRepository()
@@ -88,37 +95,41 @@ def resume(p: Principal, item_id: str, note: str = "") -> dict[str, Any]:
     if rec.consumer_id == p.sub:
         raise Forbidden("separation of duties: not on your own request", code="separation_of_duties")
     follow = _follow_up(rec, p.sub)
-    return _resolve(w, rec, p, {"action": "resume", "by": p.sub, "at": clock.iso(), "note": note[:500],
-                                "follow_up": follow}, "payment.resumed")
+    resolution = {"action": "resume", "by": p.sub, "at": clock.iso(), "note": note[:500],
+                  "follow_up": follow.request_id}
+    try:
+        out = _resolve(w, rec, p, resolution, "payment.resumed",
+                       (repo.create_in(follow, p.sub, f"lanjutan {rec.request_id}: dibayar setelah ditutup, "
+                                                      "dilanjutkan supervisor"),))
+    except Conflict:
+        # refused: the item was resolved meanwhile (409 below), or the follow-up exists already (another late
+        # payment of the same request was resumed into it): then the item closes pointing to that follow-up
+        w = _open_item(item_id, "paid_after_close")
+        if repo.find(follow.request_id) is None:
+            raise
+        out = _resolve(w, repo.get(rec.request_id), p, resolution, "payment.resumed")
+    workflow.start(follow.request_id)
+    return out
 
 
-def _follow_up(rec: RequestRecord, actor: str) -> str:
-    from chalicelib.requests import workflow
+def _follow_up(rec: RequestRecord, actor: str) -> RequestRecord:
+    """The follow-up request of a closed, paid request (not stored here)."""
     from chalicelib.requests.models import Contact
     from chalicelib.requests.sla import calendar
 
-    repo = RequestRepository()
-    rid = f"{rec.request_id}-L"
-    if repo.find(rid) is None:
-        now = clock.now()
-        c = rec.consumer
-        new = RequestRecord(
-            request_id=rid, kind=rec.kind, channel=rec.channel, status=lc.SUBMITTED, consumer_id=rec.consumer_id,
-            consumer=Contact(name=c.name, email=c.email, phone=c.phone, institution=c.institution,
-                             category=c.category),
-            created_by=actor, created_at=clock.iso(now), updated_at=clock.iso(now), sla_days=int(rec.sla_days or 0),
-            total_idr=int(rec.total_idr or 0), transaction_type=rec.transaction_type, items=list(rec.items or []),
-            purpose=rec.purpose, custom_request=rec.custom_request, abstract=rec.abstract,
-            agreement_accepted=bool(rec.agreement_accepted), needs_billing=bool(rec.needs_billing),
-            billing_code=rec.billing_code, paid_at=rec.paid_at, approval=rec.approval,
-            about_request_id=rec.request_id)
-        new.due_at = clock.iso(calendar().add_working_days(now, int(new.sla_days)))
-        try:
-            repo.create(new, actor, f"lanjutan {rec.request_id}: dibayar setelah ditutup, dilanjutkan supervisor")
-        except Conflict:
-            pass  # created by a concurrent resume
-    workflow.start(rid)  # named after the request: a repeat starts nothing; the sweeper starts it if this fails
-    return rid
+    now = clock.now()
+    c = rec.consumer
+    new = RequestRecord(
+        request_id=f"{rec.request_id}-L", kind=rec.kind, channel=rec.channel, status=lc.SUBMITTED,
+        consumer_id=rec.consumer_id,
+        consumer=Contact(name=c.name, email=c.email, phone=c.phone, institution=c.institution, category=c.category),
+        created_by=actor, created_at=clock.iso(now), updated_at=clock.iso(now), sla_days=int(rec.sla_days or 0),
+        total_idr=int(rec.total_idr or 0), transaction_type=rec.transaction_type, items=list(rec.items or []),
+        purpose=rec.purpose, custom_request=rec.custom_request, abstract=rec.abstract,
+        agreement_accepted=bool(rec.agreement_accepted), needs_billing=bool(rec.needs_billing),
+        billing_code=rec.billing_code, paid_at=rec.paid_at, approval=rec.approval, about_request_id=rec.request_id)
+    new.due_at = clock.iso(calendar().add_working_days(now, int(new.sla_days)))
+    return new
 
 
 def refund(p: Principal, item_id: str, reference: str, note: str = "", refunded_at: str | None = None) -> dict:
@@ -152,9 +163,8 @@ def retry_billing(p: Principal, request_id: str) -> dict[str, Any]:
     from chalicelib.requests.service import RequestService
 
     rec = RequestService().ops_get(p, request_id)
-    result = payment.retry_billing(rec, p.sub)
-    fresh = RequestRepository().get(request_id)
-    return {"result": result, "status": fresh.status, "billing_code": fresh.billing_code}
+    result = payment.retry_billing(rec, p.sub)  # the request as moved (no second read)
+    return {"result": result, "status": rec.status, "billing_code": rec.billing_code}
 
 
 # --- reports --------------------------------------------------------------------------------------------------
@@ -177,10 +187,12 @@ def reconciliation_report(p: Principal, day: str) -> dict[str, Any]:
         obs.count(obs.RECONCILIATION_ERRORS)
         raise Conflict("the provider's payment list is unavailable; try again later",
                        code="provider_unavailable") from exc
-    rows = [r for r in billing.ledger_rows(frm, to) if r.transaction_type == "paid"]
-    # a payment of the day may have been recorded (paid_at) the same day only: look at the whole month too
+    # a provider payment of the day may have been recorded (paid_at) a few days apart: the rows of the week around
+    # the day (one Query per ledger month, 1-2), of which the day's rows are the paid ones between frm and to
+    around = billing.ledger_rows(clock.iso(start - timedelta(days=3)), clock.iso(start + timedelta(days=4)))
+    rows = [r for r in around if r.transaction_type == "paid" and frm <= r.at <= to]
     by_code: dict[str, list[Any]] = {}
-    for r in billing.ledger_rows(clock.iso(start - timedelta(days=3)), clock.iso(start + timedelta(days=4))):
+    for r in around:
         if r.billing_code:
             by_code.setdefault(r.billing_code, []).append(r)
     missing, duplicated, different = [], [], []

@@ -58,6 +58,19 @@ class RequestRepository:
             return None
 
     def create(self, rec: RequestRecord, actor: str, note: str = "") -> RequestRecord:
+        part = self.create_in(rec, actor, note)
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                part(tx)
+        except TransactWriteError as exc:
+            raise Conflict("request already exists", code="duplicate") from exc
+        return rec
+
+    @staticmethod
+    def create_in(rec: RequestRecord, actor: str, note: str = "") -> Callable[[TransactWrite], None]:
+        """The new request (conditional: it does not exist yet) and its first audit record as a part of another
+        transaction (e.g. a follow-up request created with the change that closes the work item asking for it);
+        `rec` gets its timeline and audit head at once."""
         now = rec.created_at
         rec.timeline = [TimelineEntry(at=now, status=rec.status, actor=actor, note=note)]
         sets, _ = derived(rec.status, rec.assignee, rec.due_at, rec.created_at)
@@ -67,13 +80,11 @@ class RequestRepository:
                             {"status": rec.status, "kind": rec.kind, "total_idr": int(rec.total_idr or 0)})
         rec.audit_seq = 1
         rec.audit_head = audit.hash
-        try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.save(rec, condition=RequestRecord.request_id.does_not_exist())
-                tx.save(audit, condition=type(audit).seq.does_not_exist())
-        except TransactWriteError as exc:
-            raise Conflict("request already exists", code="duplicate") from exc
-        return rec
+
+        def add(tx: TransactWrite) -> None:
+            tx.save(rec, condition=RequestRecord.request_id.does_not_exist())
+            tx.save(audit, condition=type(audit).seq.does_not_exist())
+        return add
 
     def transition(
         self,
@@ -95,11 +106,45 @@ class RequestRepository:
         committed with the change; the answer is sent after the commit."""
         effects = effects or Effects()
         frm = rec.status
+        set_ = {**(set_ or {}), **effects.sets}
+        remove = [r for r in [*remove, *effects.removes] if r not in set_]
+        actions, condition, audit, set_, remove, entry = self._changes(rec, to, actor, note, set_, remove, action,
+                                                                       audit_data)
+        self._commit(rec, actions, condition, audit, [also, *effects.tx_parts()])
+        self._applied(rec, to, entry, set_, remove)
+        effects.after_commit()
+        if to == lifecycle.DELIVERED and frm != to:
+            kpi.delivered(rec)
+        return rec
+
+    def transition_in(self, rec: RequestRecord, to: str, actor: str, note: str = "", *,
+                      set_: dict[str, Any] | None = None, action: str | None = None,
+                      audit_data: dict[str, Any] | None = None
+                      ) -> tuple[Callable[[TransactWrite], None], Callable[[], RequestRecord]]:
+        """`transition` of a second request as a part of another request's transaction (a merge: the duplicate
+        closes and the primary records it, atomically), with the same conditions (status and version read)
+        and the same timeline entry and audit record. Returns (part, done): `done()` after the commit brings
+        `rec` up to date, as `transition` does."""
+        actions, condition, audit, set_, remove, entry = self._changes(rec, to, actor, note, dict(set_ or {}), [],
+                                                                       action, audit_data)
+
+        def add(tx: TransactWrite) -> None:
+            tx.update(rec, actions=actions, condition=condition)
+            tx.save(audit, condition=type(audit).seq.does_not_exist())
+
+        def done() -> RequestRecord:
+            self._applied(rec, to, entry, set_, remove)
+            return rec
+        return add, done
+
+    @staticmethod
+    def _changes(rec: RequestRecord, to: str, actor: str, note: str, set_: dict[str, Any], remove: list[str],
+                 action: str | None, audit_data: dict[str, Any] | None) -> tuple[Any, ...]:
+        """The update actions, condition, audit record and derived fields of a transition."""
+        frm = rec.status
         if to != frm:
             lifecycle.check(frm, to)
         now = clock.iso()
-        set_ = {**(set_ or {}), **effects.sets}
-        remove = [r for r in [*remove, *effects.removes] if r not in set_]
         set_["updated_at"] = now
         psets, premoves = pause_changes(frm, to, rec.paused_at, set_.get("due_at", rec.due_at), now)
         for k, v in psets.items():
@@ -123,17 +168,16 @@ class RequestRepository:
             actions.append(attrs[k].set(v))
         for k in remove:
             actions.append(attrs[k].remove())
-        self._commit(rec, actions, RequestRecord.status == frm, audit, [also, *effects.tx_parts()])
+        return actions, RequestRecord.status == frm, audit, set_, remove, entry
+
+    @staticmethod
+    def _applied(rec: RequestRecord, to: str, entry: TimelineEntry, set_: dict[str, Any], remove: list[str]) -> None:
         rec.status = to
         rec.timeline = [*(rec.timeline or []), entry]
         for k, v in set_.items():
             setattr(rec, k, v)
         for k in remove:
             setattr(rec, k, None)
-        effects.after_commit()
-        if to == lifecycle.DELIVERED and frm != to:
-            kpi.delivered(rec)
-        return rec
 
     def append_audit(
         self,

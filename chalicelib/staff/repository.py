@@ -17,9 +17,11 @@ class StaffRepository(Protocol):
     def operators(self, ids: list[str]) -> dict[str, OperatorSettings]: ...
     def memberships(self, user_id: str) -> set[str]: ...
     def commit(self, change: Change) -> None: ...
+    def snapshot(self, user_id: str) -> tuple[StaffMember | None, OperatorSettings | None, set[str]]: ...
     def units(self) -> dict[str, Unit]: ...
     def unit_members(self, code: str) -> list[tuple[str, str]]: ...
     def save_unit(self, unit: Unit, actor: str, create: bool) -> Unit: ...
+    def update_unit(self, code: str, changes: dict[str, Any], actor: str) -> Unit | None: ...
 
 
 def _audit_record(change: Change) -> Any:
@@ -74,6 +76,25 @@ class DynamoStaffRepository:
         from chalicelib.escalation import service as escalation
 
         return set(escalation.units_of(user_id))
+
+    def snapshot(self, user_id: str) -> tuple[StaffMember | None, OperatorSettings | None, set[str]]:
+        """What a change of the entry starts from, in ONE BatchGetItem over three tables: the entry (consistent),
+        its operator record and its unit memberships (one key per unit: the unit list is cached)."""
+        from chalicelib.core.db import batch_get
+        from chalicelib.delegation.models import OperatorRecord
+        from chalicelib.escalation import service as escalation
+        from chalicelib.escalation.models import UnitMemberRecord
+
+        units = list(escalation.all_units())
+        got = batch_get([(StaffRecord, [user_id], True), (OperatorRecord, [user_id], False),
+                         (UnitMemberRecord, [f"member#{u}#{user_id}" for u in units], False)])
+        entry = next(iter(got[StaffRecord]), None)
+        op = next(iter(got[OperatorRecord]), None)
+        found = {m.escalation_id for m in got[UnitMemberRecord]}
+        return (None if entry is None else _to_member(entry),
+                None if op is None else OperatorSettings(quota=int(op.quota or 0), services=list(op.services or []),
+                                                         active=bool(op.active), load=int(op.load or 0)),
+                {u for u in units if f"member#{u}#{user_id}" in found})
 
     def commit(self, change: Change) -> None:
         from pynamodb.exceptions import TransactWriteError
@@ -135,8 +156,20 @@ class DynamoStaffRepository:
 
         rec = escalation.save_unit(unit.code, unit.name, unit.active, actor, create, sla_days=unit.sla_days,
                                    head=unit.head)
-        return Unit(code=rec.code, name=rec.name, active=bool(rec.active), builtin=rec.code in escalation.UNITS,
-                    sla_days=int(rec.sla_days) if rec.sla_days else None, head=rec.head or None)
+        return _to_unit(rec)
+
+    def update_unit(self, code: str, changes: dict[str, Any], actor: str) -> Unit | None:
+        from chalicelib.escalation import service as escalation
+
+        rec = escalation.update_unit(code, actor, changes)
+        return None if rec is None else _to_unit(rec)
+
+
+def _to_unit(rec: Any) -> Unit:
+    from chalicelib.escalation import service as escalation
+
+    return Unit(code=rec.code, name=rec.name, active=bool(rec.active), builtin=rec.code in escalation.UNITS,
+                sla_days=int(rec.sla_days) if rec.sla_days else None, head=rec.head or None)
 
 
 # --- in memory (unit tests) ----------------------------------------------------------------------------
@@ -164,6 +197,9 @@ class InMemoryStaffRepository:
 
     def memberships(self, user_id: str) -> set[str]:
         return {u for u, users in self.members.items() if user_id in users}
+
+    def snapshot(self, user_id: str) -> tuple[StaffMember | None, OperatorSettings | None, set[str]]:
+        return self.get(user_id), self.operators([user_id]).get(user_id), self.memberships(user_id)
 
     def commit(self, change: Change) -> None:
         m = change.member
@@ -203,3 +239,11 @@ class InMemoryStaffRepository:
         builtin = self._units[unit.code].builtin if unit.code in self._units else False
         self._units[unit.code] = Unit(unit.code, unit.name, unit.active, builtin, unit.sla_days, unit.head)
         return copy.deepcopy(self._units[unit.code])
+
+    def update_unit(self, code: str, changes: dict[str, Any], actor: str) -> Unit | None:
+        u = self._units.get(code)
+        if u is None:
+            return None
+        self._units[code] = Unit(code, changes.get("name", u.name), changes.get("active", u.active), u.builtin,
+                                 changes.get("sla_days", u.sla_days), changes.get("head", u.head))
+        return copy.deepcopy(self._units[code])

@@ -100,7 +100,9 @@ class StaffService:
         given = {k: v for k, v in given.items() if v is not None or k == "email"}
         if not given:
             raise BadRequest("nothing to change: give name, email, roles, active, quota, services and/or units")
-        before = self._find(user_id)
+        before, existing, current = self.repo.snapshot(user_id)  # ONE read: entry, operator record, memberships
+        if before is None:
+            raise NotFound("staff member not found")
         m = StaffMember(**{**before.__dict__})
         for k in ("name", "roles", "active", "units"):
             if k in given:
@@ -108,15 +110,18 @@ class StaffService:
         if "email" in given:
             m.email = str(given["email"]).lower() if given["email"] else None
         m.updated_at, m.updated_by, m.version = clock.iso(), _sub(actor), before.version + 1
-        return self._commit(actor, before, m, given, "staff.updated")
+        return self._commit(actor, before, m, given, "staff.updated", existing, current)
 
     def _commit(self, actor: Principal | str, before: StaffMember | None, m: StaffMember, given: dict[str, Any],
-                action: str) -> StaffOut:
+                action: str, existing: OperatorSettings | None = None, current: set[str] | None = None) -> StaffOut:
+        """`existing`/`current`: the operator record and memberships as read with the entry (an update); a new
+        entry reads its operator record here."""
         self._validate(actor, before, m, given)
-        existing = self.repo.operators([m.user_id]).get(m.user_id)
+        if before is None:
+            existing = self.repo.operators([m.user_id]).get(m.user_id)
         operator = self._operator_change(m, given, existing)
         desired = set(m.units) if m.active and "producer" in m.roles else set()
-        current = self.repo.memberships(m.user_id) if before is not None else set()
+        current = current or set()
         audit = {"roles": sorted(m.roles), "active": m.active, "units": sorted(m.units),
                  "changed": sorted(given), **({"operator": operator.__dict__} if operator else {})}
         self.repo.commit(Change(member=m, expected_version=None if before is None else before.version,
@@ -220,13 +225,15 @@ class StaffService:
         given = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
         if not given:
             raise BadRequest("nothing to change: give name, active, sla_days and/or head")
-        u = self.repo.units().get(code)
-        if u is None:
+        try:
+            self._check_head(given.get("head"))
+        except BadRequest:
+            if code not in self.repo.units():  # the unit list is cached: an unknown unit is still a 404
+                raise NotFound("unit not found") from None
+            raise
+        saved = self.repo.update_unit(code, given, _sub(actor))  # ONE conditional update answering the unit
+        if saved is None:
             raise NotFound("unit not found")
-        self._check_head(given.get("head"))
-        saved = self.repo.save_unit(Unit(code, given.get("name", u.name), given.get("active", u.active), u.builtin,
-                                         given.get("sla_days", u.sla_days), given.get("head", u.head)),
-                                    _sub(actor), False)
         return self._unit_out(saved, self.repo.unit_members(code))
 
 

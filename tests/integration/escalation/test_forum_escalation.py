@@ -97,6 +97,13 @@ def test_forum_threads_posts_and_mentions(api, aws_env):
 
 
 # --- escalation ----------------------------------------------------------------------------------------
+def _relay_jobs(worker: Any) -> None:
+    """Relay the outbox and run the jobs queue once (the notify queue is left for `notifications` to read)."""
+    worker.poll_outbox()
+    while worker.poll_queue("jobs"):
+        pass
+
+
 def _in_progress(api: Any, worker: Any) -> str:
     st, req = api.post("/requests", "consumer1", CONSULT)
     assert st == 201
@@ -136,6 +143,7 @@ def test_escalation_to_a_producer_unit_and_back(api, worker, aws_env):
     st, err = api.post(f"/ops/requests/{rid}/escalations", "operator1", body)
     assert st == 409 and err["error"]["code"] == "illegal_transition"
 
+    _relay_jobs(worker)  # the unit's notice: an outbox row for the jobs queue, whose consumer tells each producer
     sent = notifications(aws_env, "escalation")
     assert [(m["to_user"], m["key"]) for m in sent] == [("producer1", f"escalation#{eid}#producer1")]
     assert sent[0]["ctx"]["request_id"] == rid and sent[0]["ctx"]["message_excerpt"] == body["question"]
@@ -190,6 +198,7 @@ def test_escalation_to_a_producer_unit_and_back(api, worker, aws_env):
     st, e3 = api.post(f"/ops/requests/{rid}/escalations", "operator1", {"unit": "produksi", "question": "Luas panen?"})
     assert st == 201
     # neraca's went to producer1; produksi has no producer to notify
+    _relay_jobs(worker)
     assert [m["ctx"]["unit"] for m in notifications(aws_env, "escalation")] == ["neraca"]
     assert api.post(f"/ops/escalations/{e3['escalation_id']}/answer", "producer1", {"answer": "x"})[0] == 403
     st, page = api.get("/ops/escalations", "producer1")
