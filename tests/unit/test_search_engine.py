@@ -728,6 +728,7 @@ def test_stored_fields_are_only_what_the_result_list_needs(hand_index):
     assert meta["index_settings"]["docstore_blocksize"] == engine_mod.DOCSTORE_BLOCKSIZE
     stored = [f["name"] for f in meta["schema"] if f["options"].get("stored")]
     assert stored == [engine_mod.F_DOC]
+    assert len(meta["segments"]) == 1  # one term dictionary and doc store, not one per indexing thread
     item = hand_index.search("sakernas")["items"][0]
     assert item["id"] == "MD-9000008" and item["price_idr"] == 5_000_000 and item["year"] == 2023
 
