@@ -8,8 +8,9 @@ Two figures, each the median of ``--runs`` fresh interpreters (default 3), on th
 
 ``search_first_request_s_1m``
     ``GET /catalog/search?q=indeks harga konsumen`` as the first request of a new container: ``import app``,
-    the route, settings, the S3 client, ``current.json``, the snapshot download (streamed and extracted as
-    it arrives), opening the index, stemming, the query with its facets, the JSON response.
+    the route, settings, the S3 client, ``current.json``, the snapshot download (4 MiB ranges on up to 4
+    connections, extracted in order as they arrive, on a thread while the route's FAQ lookup creates the
+    DynamoDB client and queries), opening the index, stemming, the query with its facets, the JSON response.
 ``ddb_first_route_ms``
     ``GET /catalog/items/{id}`` as the first request of a new container: ``import app``, the route, settings,
     PynamoDB/botocore, the DynamoDB client, one GetItem, the response.
@@ -18,7 +19,8 @@ Method. The parent starts moto's server (S3 + DynamoDB) on loopback, provisions 
 infra/ (``local.provision``), publishes the search index of ``--items`` demo items as a snapshot (the one
 bench/bench_search.py built under bench/data/, else built here) and stores one catalog item. Between the
 child and moto sits a TCP relay that paces what the server sends at ``--bandwidth-mbps`` MB/s per
-connection (default 90: roughly what one Lambda connection gets from S3 in-region) and holds every request
+connection (default 90: roughly what one Lambda connection gets from S3 in-region; S3 scales with parallel
+connections, so the snapshot's ranged GETs each get that much, as in AWS) and holds every request
 ``--rtt-ms`` (default 2: an in-region round trip; moto's own processing time comes on top). Each child is a
 new ``python -c`` (interpreter start-up, which Lambda's runtime init also pays before the handler, is not
 counted; the timer starts at the child's first statement) with a bytecode cache warmed by an untimed run,

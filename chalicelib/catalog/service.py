@@ -57,7 +57,14 @@ def search(q: SearchQuery, faq: Callable[[str, int], list[dict[str, Any]]] | Non
     from chalicelib.catalog.search.snapshot import SearchUnavailable
 
     try:
-        index = search_service().index()
+        service = search_service()
+    except LookupError:
+        service = None
+    if service is not None:  # a cold container loads the snapshot on a thread meanwhile: the FAQ overlaps it
+        service.preload()
+    faq_items = _faq_for(q.q, faq) if q.page == 1 and faq is not None else []
+    try:
+        index = service.index() if service is not None else None
     except (LookupError, SearchUnavailable):
         index = None  # no snapshot published yet: an empty catalog, not an error
     if index is None:
@@ -68,7 +75,7 @@ def search(q: SearchQuery, faq: Callable[[str, int], list[dict[str, Any]]] | Non
             result = index.search(q.q, sort=q.sort, page=q.page, page_size=q.page_size, **q.filters())
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
-    result["faq"] = _faq_for(q.q, faq) if q.page == 1 and faq is not None else []
+    result["faq"] = faq_items
     return result
 
 

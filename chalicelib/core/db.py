@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from functools import cache
 from typing import Any
+
+from chalicelib.core.aws import botocore_session, creation_lock
 
 
 class LazyMeta:
@@ -113,18 +113,10 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
 # PynamoDB gives each model class its own Connection, and each Connection creates its own botocore session (so
 # loads the service model and endpoint data again) and its own client: 35-75 ms on the first use of every table
 # in a container, and a cold request touching five tables paid ~290 ms before its first call. All models share
-# the same settings, so they share one session and one client per configuration (clients are thread-safe;
-# their creation is not, hence the lock). `bench/bench_cold_start.py` measures it
-# (dynamodb_first_use_5_models_ms).
-_clients_lock = threading.Lock()
+# the same settings, so they share one session (the container's, `chalicelib.core.aws.botocore_session`, which
+# boto3's clients use too) and one client per configuration (clients are thread-safe; their creation is not,
+# hence the lock). `bench/bench_cold_start.py` measures it (dynamodb_first_use_5_models_ms).
 _clients: dict[tuple[Any, ...], Any] = {}
-
-
-@cache
-def botocore_session() -> Any:
-    from botocore.session import get_session
-
-    return get_session()
 
 
 def _usable(client: Any) -> bool:
@@ -151,7 +143,7 @@ def share_dynamodb_clients() -> None:
         key = (self.region, self.host, self._connect_timeout_seconds, self._read_timeout_seconds,
                self._max_retry_attempts_exception, repr(self._retry_configuration), self._max_pool_connections,
                tuple(sorted((self._extra_headers or {}).items())))
-        with _clients_lock:
+        with creation_lock:
             shared = _clients.get(key)
             if not _usable(shared):
                 self._client = None

@@ -673,6 +673,53 @@ def test_zstd_is_the_default_and_every_format_reads_back(s3, tmp_path):
         store.download(version, str(tmp_path / "local-cut"))
 
 
+def test_a_snapshot_downloads_in_ranges_in_parallel_and_checks_every_part(s3, tmp_path, monkeypatch):
+    from chalicelib.catalog.search import snapshot as snapshot_mod
+
+    built = SearchIndex.build(HAND, str(tmp_path / "build"))
+    store = SnapshotStore(s3, "silastik-data", compression="none")  # plain: every byte lands in a file
+    version = store.publish(built.directory)
+    key = store.snapshot_key(version)
+    size = s3.head_object(Bucket="silastik-data", Key=key)["ContentLength"]
+    monkeypatch.setattr(snapshot_mod, "PART_BYTES", 4096)
+    assert size > 5 * 4096  # the first part and several ranged ones
+    ranges: list[str] = []
+    real_get = s3.get_object
+
+    def spy(**kwargs):
+        ranges.append(kwargs.get("Range", ""))
+        return real_get(**kwargs)
+
+    monkeypatch.setattr(s3, "get_object", spy)
+    path = store.download(version, str(tmp_path / "local"))
+    assert SearchIndex.open(path).search("sakernas") == built.search("sakernas")
+    assert ranges[0] == "bytes=0-4095" and len(ranges) == -(-size // 4096)
+    assert sorted(int(r.split("=")[1].split("-")[0]) for r in ranges) == list(range(0, size, 4096))
+    # one byte changed in a later part: the digest over all parts catches it, nothing is left behind
+    body = real_get(Bucket="silastik-data", Key=key)["Body"].read()
+    head = s3.head_object(Bucket="silastik-data", Key=key)
+    at = size - 100
+    s3.put_object(Bucket="silastik-data", Key=key, Body=body[:at] + bytes([body[at] ^ 0x01]) + body[at + 1:],
+                  Metadata=head["Metadata"])
+    with pytest.raises(ValueError, match="corrupt"):
+        store.download(version, str(tmp_path / "local2"))
+    assert os.listdir(tmp_path / "local2") == []
+
+
+def test_preload_overlaps_the_first_load_and_hands_its_outcome_to_index(s3, tmp_path):
+    store = SnapshotStore(s3, "silastik-data")
+    service = SearchService(store, local_root=str(tmp_path / "lambda-tmp"), refresh_seconds=30, clock=FakeClock())
+    assert service.preload() is True  # nothing published yet: the thread's failure is index()'s
+    with pytest.raises(SearchUnavailable):
+        service.index()
+    version = store.publish(SearchIndex.build(HAND, str(tmp_path / "b1")).directory)
+    assert service.preload() is True
+    loaded = service.index()  # waits for the thread's load
+    assert service.version == version and loaded.search("sakernas")["total"] == 1
+    assert service.preload() is False  # loaded: nothing to overlap
+    assert service.index() is loaded
+
+
 def test_stored_fields_are_only_what_the_result_list_needs(hand_index):
     """The index stays small: the stored document is the id, nothing else (the title comes from its column)."""
     with open(os.path.join(hand_index.directory, "meta.json"), encoding="utf-8") as fh:
@@ -681,6 +728,7 @@ def test_stored_fields_are_only_what_the_result_list_needs(hand_index):
     assert meta["index_settings"]["docstore_blocksize"] == engine_mod.DOCSTORE_BLOCKSIZE
     stored = [f["name"] for f in meta["schema"] if f["options"].get("stored")]
     assert stored == [engine_mod.F_DOC]
+    assert len(meta["segments"]) == 1  # one term dictionary and doc store, not one per indexing thread
     item = hand_index.search("sakernas")["items"][0]
     assert item["id"] == "MD-9000008" and item["price_idr"] == 5_000_000 and item["year"] == 2023
 

@@ -540,7 +540,7 @@ class SearchIndex:
         items: Iterable[dict],
         directory: str,
         *,
-        heap_mb: int = 400,
+        heap_mb: int = 600,
         threads: int | None = None,
         parallel: bool | None = None,
     ) -> SearchIndex:
@@ -555,7 +555,11 @@ class SearchIndex:
         tv.Index(_schema(), path=directory, reuse=False, sort_by_field=F_TSY)
         _set_docstore_blocksize(directory, DOCSTORE_BLOCKSIZE)
         index = tv.Index.open(directory)
-        n_threads = threads or max(1, min(2, os.cpu_count() or 1))
+        # One indexing thread, so one segment (Tantivy's binding cannot merge on demand, and its merge policy leaves
+        # two segments alone): one term dictionary and one doc store instead of one per thread, ~12 % smaller
+        # index and snapshot (100,000 items: 8.25 -> 7.11 MB, snapshot 3.74 -> 3.27 MB) for the same CPU time; the
+        # catalog worker's Lambda has about one vCPU anyway. ``heap_mb`` holds 1,000,000 items in one segment.
+        n_threads = threads or 1
         heap = max(heap_mb * 1_000_000, n_threads * 20_000_000)
         vocab = _Vocab()
         maker = _DocMaker(vocab)
