@@ -11,6 +11,7 @@ import { keepDraft } from "../store.js";
 import { applicationPanel } from "./request-application.js";
 import { consumerPanel } from "./request-consumer.js";
 import { surveyFields, surveyAnswers, mergedNotice } from "./survey.js";  // desk: IKM survey, merged duplicates
+import { latePaymentPanel, followUpNotice } from "./request-late-payment.js";  // issue 16: paid after close
 
 export const needsLogin = "melihat permintaan Anda";
 const POLL_MS = 4000;
@@ -37,7 +38,8 @@ function listItem(r) {
     h("h2", {}, h("a", { href: `#/permintaan/${encodeURIComponent(r.request_id)}` }, title(r))),
     h("ul", { class: "meta" }, h("li", {}, KIND[r.kind] || r.kind), h("li", {}, r.request_id),
       h("li", {}, `Diajukan ${dateTime(r.created_at)}`),
-      r.due_at && OPEN.has(r.status) ? h("li", {}, `Target selesai ${date(r.due_at)}`) : null),
+      r.due_at && OPEN.has(r.status) ? h("li", {}, `Target selesai ${date(r.due_at)}`) : null,
+      paidAfterClose(r) ? h("li", { class: "late-note" }, "Pembayaran diterima setelah ditutup — lihat rinciannya") : null),
     h("p", {}, statusBadge(r.status)));
 }
 
@@ -121,6 +123,7 @@ async function renderDetail(main, ctx, id) {
       ]),
       actions(main, ctx, r)),
     mergedNotice(r),  // desk: a merged duplicate points to its primary
+    followUpNotice(r), latePaymentPanel(r, data.billing),  // issue 16: a payment after the request closed
     consumerPanel(r, () => renderDetail(main, ctx, r.request_id)),  // the desk's question or price quote (issue 19)
     applicationPanel(r, () => renderDetail(main, ctx, r.request_id)),  // microdata application, attachments (issue 19)
     billingSummary(r, data.billing),
@@ -179,9 +182,18 @@ function billingSummary(r, billing) {
   return card("Tagihan", facts([
     ["Kode billing", h("span", { class: "billing-code" }, billing.billing_code)],
     ["Jumlah", rupiah(billing.amount_idr)],
-    ["Status", h("span", { id: "billing-status-summary" }, BILLING[billing.status] || billing.status)],
+    ["Status", h("span", { id: "billing-status-summary" }, billingWord(billing))],
   ]), h("a", { class: "btn", href: `#/permintaan/${encodeURIComponent(r.request_id)}/tagihan`, id: "to-billing" },
     billing.status === "unpaid" ? "Lihat cara bayar" : "Lihat tagihan & kuitansi"));
+}
+
+/** A request closed (cancelled, expired) whose payment arrived anyway: the billing page says what happens next. */
+function paidAfterClose(r) {
+  return ["cancelled", "expired"].includes(r.status) && Boolean(r.paid_at);
+}
+
+function billingWord(b) {
+  return b.status === "expired" && b.closed_reason === "cancelled" ? "Dibatalkan" : (BILLING[b.status] || b.status);
 }
 
 /** Published catalog files sent by the system without waiting for an operator (issue 19): the timeline says so. */
@@ -325,7 +337,7 @@ async function renderBillingPage(main, ctx, id) {
   if (!ctx.isCurrent()) return;
   const sim = ctx.config && ctx.config.billingSimUrl;
   const countdown = h("span", { class: "countdown", id: "countdown", role: "timer", "aria-live": "off" });
-  const statusEl = h("strong", { id: "billing-status" }, BILLING[b.status] || b.status);
+  const statusEl = h("strong", { id: "billing-status" }, billingWord(b));
   const channels = (b.payment_instructions && b.payment_instructions.channels) || [];
   const pdfButtons = h("div", { class: "actions" },
     h("button", { type: "button", class: "btn btn-secondary", id: "invoice", onclick: (ev) => pdf(ev.target, id, "invoice", `tagihan-${id}.pdf`) }, "Unduh tagihan (PDF)"),
@@ -350,8 +362,13 @@ async function renderBillingPage(main, ctx, id) {
         b.paid_at ? ["Dibayar", dateTime(b.paid_at)] : undefined,
         b.ntpn ? ["NTPN", h("span", { id: "ntpn" }, b.ntpn)] : undefined,
       ]),
-      b.status === "paid" ? alertBox("success", "Pembayaran diterima. Permintaan Anda diteruskan ke petugas.", "Lunas") : null,
-      b.status === "expired" ? alertBox("warn", "Tagihan kedaluwarsa. Ajukan permintaan baru bila masih membutuhkan data ini.") : null,
+      b.status === "paid" && !b.after_close ? alertBox("success", "Pembayaran diterima. Permintaan Anda diteruskan ke petugas.", "Lunas") : null,
+      b.status === "paid" && b.after_close ? h("div", { id: "billing-late" }, alertBox("warn", "Pembayaran ini diterima setelah permintaan "
+        + "ditutup. Supervisor melanjutkan pesanan Anda atau mengembalikan dana; lihat halaman permintaan untuk keputusan dan jadwalnya.",
+      "Lunas, diterima setelah ditutup")) : null,
+      b.status === "expired" ? alertBox("warn", b.closed_reason === "cancelled"
+        ? "Tagihan dibatalkan bersama permintaan Anda; kode billing ini tidak dapat dibayar lagi. Ajukan permintaan baru bila masih membutuhkan data ini."
+        : "Tagihan kedaluwarsa. Ajukan permintaan baru bila masih membutuhkan data ini.") : null,
       pdfButtons, errSlot),
     b.status === "unpaid" ? h("section", { class: "card bank", "aria-labelledby": "how-h" },
       h("h2", { id: "how-h" }, "Cara membayar"),
