@@ -334,11 +334,13 @@ def billing_webhook(ctx: Ctx):
     return payment.handle_webhook(ctx.raw_body, ctx.headers)
 
 
-@api.route("/requests/{request_id}/billing", roles=CONSUMER, tag="billing")
+@api.route("/requests/{request_id}/billing", roles=CONSUMER, tag="billing",
+           response=lazy("chalicelib.billing.schemas", "BillingOut")[0])
 def get_billing(ctx: Ctx, request_id: str):
     from chalicelib.billing import service
 
-    return service.to_out(service.billing_for(_requests().get_own(ctx.user, request_id)))
+    rec = _requests().get_own(ctx.user, request_id)
+    return service.to_out(service.billing_for(rec), rec)  # + after_close: a payment after the request closed
 
 
 @api.route("/requests/{request_id}/invoice", roles=CONSUMER, tag="billing", produces="application/pdf")

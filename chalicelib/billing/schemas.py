@@ -22,6 +22,21 @@ class WebhookIn(BaseModel):
     ntb: Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9]*$")] | None = None
 
 
+class AfterCloseOut(BaseModel):
+    """A payment received after its request was cancelled or expired, as the payer sees it (issue 16): what the
+    supervisors decide (resume the order, or refund), by when, and what they decided. No staff-only fields."""
+    state: Literal["pending", "resumed", "refunded"] = Field(
+        description="pending: a supervisor decides by `decide_by`; resumed: the order goes on as "
+        "`follow_up_request_id`; refunded: the payment was returned (`refunded_at`)")
+    received_at: str = Field(description="when the payment was recorded")
+    decide_by: str = Field(description="the supervisors' decision is due by then (LATE_PAYMENT_DECISION_DAYS "
+                           "working days after `received_at`)")
+    decided_at: str | None = None
+    follow_up_request_id: str | None = Field(default=None, description="resumed: the consumer's follow-up "
+                                             "request (already paid), which goes on to delivery")
+    refunded_at: str | None = None
+
+
 class BillingOut(BaseModel):
     billing_code: str
     amount_idr: int
@@ -30,6 +45,10 @@ class BillingOut(BaseModel):
     ntpn: str | None = None
     paid_at: str | None = None
     payment_instructions: dict[str, Any] = Field(default_factory=dict)
+    closed_reason: str | None = Field(default=None, description="why it stopped being payable here: cancelled "
+                                      "(the request was cancelled) or expired")
+    after_close: AfterCloseOut | None = Field(default=None, description="consumer's route: the payment arrived "
+                                              "after the request closed (see AfterCloseOut)")
 
 
 # --- payment work items and reconciliation (supervisors; chalicelib.fulfilment.payment_ops) -----------------

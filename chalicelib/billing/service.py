@@ -18,7 +18,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.billing.models import BillingRecord, LedgerRecord
 from chalicelib.billing.repository import flag_mismatch, get_billing, ledger_month, mark_expired
-from chalicelib.billing.schemas import BillingOut, WebhookIn
+from chalicelib.billing.schemas import AfterCloseOut, BillingOut, WebhookIn
 from chalicelib.core import clock, idem, obs
 from chalicelib.core.config import get_settings
 from chalicelib.core.errors import BadRequest, Conflict, NotFound, Unauthorized
@@ -49,10 +49,35 @@ def provider() -> Any:
                      s.billing_oauth_token_url, s.billing_oauth_client_id, s.billing_oauth_scope)
 
 
-def to_out(b: BillingRecord) -> BillingOut:
+def to_out(b: BillingRecord, rec: RequestRecord | None = None) -> BillingOut:
+    """The billing as its payer sees it; with the request (the consumer's route) also `after_close`."""
     return BillingOut(billing_code=b.billing_code, amount_idr=int(b.amount_idr), expires_at=b.expires_at,
                       status=b.status, ntpn=b.ntpn, paid_at=b.paid_at,
-                      payment_instructions=b.payment_instructions or {})
+                      payment_instructions=b.payment_instructions or {}, closed_reason=b.closed_reason,
+                      after_close=after_close(b, rec) if rec is not None else None)
+
+
+def after_close(b: BillingRecord, rec: RequestRecord) -> AfterCloseOut | None:
+    """A payment recorded after its request closed (fulfilment.payment: the request's `problem` is
+    `paid_after_close`, the supervisors' work item `paid_after_close.<code>`): the consumer's view of it — the
+    decision pending (due in LATE_PAYMENT_DECISION_DAYS working days), the follow-up request once resumed, the
+    refund's date once refunded. Who decided, notes, references and the evidence stay staff-only. One GetItem,
+    only for such a request."""
+    if b.status != "paid" or rec.problem != "paid_after_close":
+        return None
+    from chalicelib.billing.repository import get_work_item
+    from chalicelib.requests.sla import calendar
+
+    w = get_work_item(f"paid_after_close.{b.billing_code}")
+    received = (w.created_at if w is not None else None) or rec.paid_at or b.paid_at or clock.iso()
+    due = calendar().add_working_days(clock.parse_iso(received), get_settings().late_payment_decision_days)
+    r = (w.resolution or {}) if w is not None else {}
+    action = r.get("action")
+    state = {"resume": "resumed", "refund": "refunded"}.get(action or "", "pending")
+    return AfterCloseOut(state=state, received_at=received, decide_by=clock.iso(due),
+                         decided_at=r.get("at") if state != "pending" else None,
+                         follow_up_request_id=r.get("follow_up") if state == "resumed" else None,
+                         refunded_at=r.get("refunded_at") if state == "refunded" else None)
 
 
 def month_of(iso: str) -> str:

@@ -47,6 +47,7 @@ class Settings(BaseModel):
     billing_webhook_tolerance_s: int = 300
     reconcile_after_s: int = 180
     reconcile_grace_s: int = 3 * 24 * 3600  # cancelled/expired billings are still asked about this long
+    late_payment_decision_days: int = 3  # supervisors resume or refund a payment after close (told to the payer)
     stuck_paid_after_s: int = 300  # a paid request still awaiting_payment this long is advanced (or flagged)
     billing_auth: str = "key"  # key (static API key) | oauth2 (client credentials; client secret = the api_key)
     billing_oauth_token_url: str = ""

@@ -128,7 +128,12 @@ const STATUS_TEXT = {
 };
 
 export function errorText(err) {
-  if (!(err instanceof ApiError)) return `Terjadi kesalahan: ${err && err.message ? err.message : String(err)}`;
+  // the page's own checks throw plain Errors worded for the reader; anything else (a failed upload's fetch, a bug)
+  // must not show the browser's English message
+  if (!(err instanceof ApiError)) {
+    if (err && err.name === "Error" && err.message) return err.message;
+    return err instanceof TypeError ? CODE_TEXT.network : "Terjadi kesalahan pada halaman. Muat ulang lalu coba lagi.";
+  }
   if (err.status === 429) return `${STATUS_TEXT[429]} Coba lagi dalam ${err.retryAfter} detik.`;
   if (err.status === 404) return STATUS_TEXT[404];
   if (CODE_TEXT[err.code]) return CODE_TEXT[err.code];
@@ -137,11 +142,23 @@ export function errorText(err) {
   return `Permintaan gagal (HTTP ${err.status}).`;
 }
 
-/** Field-level messages of a 400 (pydantic details), as [field, message]. */
+/** pydantic's error types in plain Indonesian (its own messages are English). */
+const FIELD_TEXT = {
+  missing: "wajib diisi", string_too_short: "masih kosong atau terlalu pendek", string_too_long: "terlalu panjang",
+  string_pattern_mismatch: "formatnya tidak sesuai", string_type: "harus berupa teks", too_long: "terlalu banyak",
+  too_short: "terlalu sedikit", int_parsing: "harus berupa angka", int_type: "harus berupa angka",
+  greater_than_equal: "nilainya terlalu kecil", less_than_equal: "nilainya terlalu besar",
+  greater_than: "nilainya terlalu kecil", less_than: "nilainya terlalu besar", literal_error: "pilihan tidak dikenal",
+  enum: "pilihan tidak dikenal", extra_forbidden: "tidak dikenal", bool_parsing: "harus ya atau tidak",
+  bool_type: "harus ya atau tidak", url_parsing: "alamat web tidak valid", datetime_parsing: "tanggal tidak valid",
+  date_parsing: "tanggal tidak valid",
+};
+
+/** Field-level messages of a 400 (pydantic details), as [field, message in Indonesian]. */
 export function fieldErrors(err) {
   if (!(err instanceof ApiError) || !Array.isArray(err.details)) return [];
   return err.details.filter((d) => d && typeof d === "object").slice(0, 10).map((d) => [
     Array.isArray(d.loc) ? d.loc.filter((x) => x !== "body" && x !== "root" && typeof x === "string").pop() || "" : "",
-    String(d.msg || ""),
+    FIELD_TEXT[d.type] || "isian belum benar",
   ]);
 }

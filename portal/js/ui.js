@@ -41,15 +41,19 @@ export function alertBox(type, text, title) {
 }
 
 /** The error state: plain words, what to do (log in again / retry after N s / go back), the server's field notes. */
-export function errorBox(err, { retry } = {}) {
+export function errorBox(err, { retry, labelOf } = {}) {
   const box = h("div", { class: "alert alert-error", role: "alert", tabindex: "-1" });
   const title = err instanceof ApiError && err.status === 404 ? "Tidak ditemukan"
     : err instanceof ApiError && err.status === 401 ? "Perlu masuk kembali"
       : err instanceof ApiError && err.status === 429 ? "Mohon tunggu sebentar"
-        : err instanceof ApiError && err.status === 409 ? "Tidak dapat diproses" : "Gagal";
+        : err instanceof ApiError && err.status === 409 ? "Tidak dapat diproses"
+          : err instanceof ApiError && err.status === 400 ? "Periksa isian"
+            : !(err instanceof ApiError) && err && err.name === "Error" ? "Periksa isian" : "Gagal";  // the page's own checks
   append(box, [h("p", { class: "alert-title" }, title), h("p", { class: "error-text" }, errorText(err))]);
   const fields = fieldErrors(err).filter(([, m]) => m);
-  if (fields.length) box.append(h("ul", {}, fields.map(([f, m]) => h("li", {}, f ? `${f}: ${m}` : m))));
+  // the field as its label on the page says it (the API names it in English)
+  const name = (f) => (labelOf && labelOf(f)) || f;
+  if (fields.length) box.append(h("ul", {}, fields.map(([f, m]) => h("li", {}, f ? `${name(f)}: ${m}` : m))));
   const actions = h("div", { class: "actions" });
   if (err instanceof ApiError && err.status === 401) {
     actions.append(h("button", { type: "button", class: "btn", onclick: () => login() }, "Masuk kembali"));
@@ -78,7 +82,12 @@ export function errorBox(err, { retry } = {}) {
 /** Show an error in `slot`, flag the fields the API named, move focus to the message. */
 export function showFormError(slot, form, err) {
   clear(slot);
-  const box = errorBox(err);
+  const labelOf = (name) => {
+    const el = form && form.querySelector(`[name="${CSS.escape(name)}"]`);
+    const label = el && el.id ? form.querySelector(`label[for="${CSS.escape(el.id)}"]`) : null;
+    return label ? label.textContent.replace(/\s*\*\s*$/, "").trim() : "";
+  };
+  const box = errorBox(err, { labelOf });
   slot.append(box);
   if (form) {
     for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
@@ -108,6 +117,7 @@ export function select(options, attrs = {}, value) {
 
 export async function busy(button, fn, text) {
   const prev = button.textContent;
+  const hadFocus = document.activeElement === button;  // a disabled button loses the focus to the page
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   if (text) button.textContent = text;
@@ -117,6 +127,8 @@ export async function busy(button, fn, text) {
     button.disabled = false;
     button.removeAttribute("aria-busy");
     if (text) button.textContent = prev;
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (hadFocus && lost && button.isConnected) button.focus({ preventScroll: true });
   }
 }
 

@@ -54,7 +54,11 @@ export async function render(main, ctx) {
       replace(agreementBox, h("h3", {}, `${a.title} (versi ${a.version})`), h("p", { class: "prewrap" }, a.text));
     }).catch(() => replace(agreementBox, alertBox("error", "Teks perjanjian belum dapat dimuat. Muat ulang halaman.")));
   }
-  const showZero = () => { zeroBox.hidden = !zeroToggle.checked; };
+  const showZero = () => {
+    zeroBox.hidden = !zeroToggle.checked;
+    const why = zeroBox.querySelector("textarea");
+    why.required = zeroToggle.checked;  // announced as required while the exemption is asked for
+  };
   zeroToggle.addEventListener("change", showZero);
   const form = h("form", { id: "order-form", class: "card" },
     h("h2", {}, "Data pesanan"),
@@ -101,7 +105,13 @@ export async function render(main, ctx) {
     const zeroFile = zeroToggle.checked ? form.querySelector("#zero-file").files[0] : null;
     if (zeroFile && att.problem(zeroFile)) throw new Error(att.problem(zeroFile));
     pendingFile = zeroFile || null;
-    if (zeroToggle.checked && text(f, "zero_rupiah_justification")) body.zero_rupiah_justification = text(f, "zero_rupiah_justification");
+    if (zeroToggle.checked) {
+      // ticked but left empty would silently bill the order: say what is missing instead
+      if (!text(f, "zero_rupiah_justification")) {
+        throw new Error("Tuliskan dasar pembebasan biaya, atau hapus centang pengajuan pembebasan biaya.");
+      }
+      body.zero_rupiah_justification = text(f, "zero_rupiah_justification");
+    }
     if (!body.items.length && !body.custom_request) {
       throw new Error("Keranjang kosong: pilih data dari katalog atau isi permintaan data khusus.");
     }

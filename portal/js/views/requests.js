@@ -6,11 +6,12 @@ import { get, post, download, errorText } from "../api.js";
 import { STATUS, OPEN, CANCELLABLE, KIND, TOPIC, TTYPE, BILLING, ITEM_TYPE, dateTime, date, rupiah, terbilang,
   remaining, bytes, humanise } from "../fmt.js";
 import { pageHeader, loading, errorBox, emptyState, facts, card, statusBadge, busy, toast, field, showFormError,
-  alertBox } from "../ui.js";
+  alertBox, announce } from "../ui.js";
 import { keepDraft } from "../store.js";
 import { applicationPanel } from "./request-application.js";
 import { consumerPanel } from "./request-consumer.js";
 import { surveyFields, surveyAnswers, mergedNotice } from "./survey.js";  // desk: IKM survey, merged duplicates
+import { latePaymentPanel, followUpNotice } from "./request-late-payment.js";  // issue 16: paid after close
 
 export const needsLogin = "melihat permintaan Anda";
 const POLL_MS = 4000;
@@ -37,7 +38,8 @@ function listItem(r) {
     h("h2", {}, h("a", { href: `#/permintaan/${encodeURIComponent(r.request_id)}` }, title(r))),
     h("ul", { class: "meta" }, h("li", {}, KIND[r.kind] || r.kind), h("li", {}, r.request_id),
       h("li", {}, `Diajukan ${dateTime(r.created_at)}`),
-      r.due_at && OPEN.has(r.status) ? h("li", {}, `Target selesai ${date(r.due_at)}`) : null),
+      r.due_at && OPEN.has(r.status) ? h("li", {}, `Target selesai ${date(r.due_at)}`) : null,
+      paidAfterClose(r) ? h("li", { class: "late-note" }, "Pembayaran diterima setelah ditutup — lihat rinciannya") : null),
     h("p", {}, statusBadge(r.status)));
 }
 
@@ -92,8 +94,8 @@ async function load(id) {
   return { r, messages, billing, files };
 }
 
-async function renderDetail(main, ctx, id) {
-  replace(main, loading("Memuat permintaan…"));
+async function renderDetail(main, ctx, id, { quiet = false } = {}) {
+  if (!quiet) replace(main, loading("Memuat permintaan…"));  // quiet: an automatic refresh keeps the page in place
   let data;
   try {
     data = await load(id);
@@ -109,22 +111,22 @@ async function renderDetail(main, ctx, id) {
     pageHeader(title(r), `${KIND[r.kind] || r.kind} · ${r.request_id}`),
     h("section", { class: "card", "aria-labelledby": "status-h", id: "status-card" },
       h("h2", { id: "status-h" }, "Status: ", h("span", { id: "status-word" }, statusBadge(r.status))),
-      h("p", {}, explain),
-      r.status === "awaiting_consumer" ? alertBox("warn", "Petugas menunggu jawaban Anda. Tulis balasan di bagian Percakapan.") : null,
+      h("p", {}, waitingText(r) || explain),
       facts([
         ["Diajukan", dateTime(r.created_at)],
         ["Target selesai", r.due_at ? `${dateTime(r.due_at)}` : "Ditetapkan setelah permintaan mulai diproses"],
         r.kind === "consultation" ? ["Topik", TOPIC[r.topic] || r.topic] : undefined,
-        r.kind === "data_order" ? ["Jenis transaksi", TTYPE[r.transaction_type] || "Ditentukan petugas"] : undefined,
-        r.kind === "data_order" ? ["Total", `${rupiah(r.total_idr)} (${terbilang(r.total_idr)})`] : undefined,
+        r.kind === "data_order" ? ["Jenis transaksi", transactionText(r)] : undefined,
+        r.kind === "data_order" ? ["Total", totalText(r)] : undefined,
         ["Petugas", r.assignee ? "Sudah ditugaskan" : "Belum ditugaskan"],
       ]),
       actions(main, ctx, r)),
     mergedNotice(r),  // desk: a merged duplicate points to its primary
+    followUpNotice(r), latePaymentPanel(r, data.billing),  // issue 16: a payment after the request closed
     consumerPanel(r, () => renderDetail(main, ctx, r.request_id)),  // the desk's question or price quote (issue 19)
-    applicationPanel(r, () => renderDetail(main, ctx, r.request_id)),  // microdata application, attachments (issue 19)
-    billingSummary(r, data.billing),
+    billingSummary(r, data.billing),  // the next step of a paid order comes before the attachments form
     deliverables(r, data.files),
+    applicationPanel(r, () => renderDetail(main, ctx, r.request_id)),  // microdata application, attachments (issue 19)
     rating(main, ctx, r),
     r.kind === "data_order" ? card("Rincian permintaan", facts([
       ["Data", (r.items || []).length ? h("ul", {}, r.items.map((i) => h("li", {},
@@ -140,6 +142,34 @@ async function renderDetail(main, ctx, id) {
       h("span", { class: "muted small" }, dateTime(t.at)), t.note ? h("p", { class: "small" }, humanise(t.note)) : null)))));
   poll(main, ctx, id, r, data.billing, Array.isArray(data.messages) ? data.messages.length : null);
   void word;
+}
+
+/** While the desk waits on the consumer: where to answer (the question's own form, or the quote's buttons). */
+function waitingText(r) {
+  if (r.status !== "awaiting_consumer" || !r.awaiting) return "";
+  return r.awaiting.kind === "quote"
+    ? "Petugas mengirim penawaran harga. Setujui atau tolak di bagian \u201cPenawaran harga\u201d di bawah."
+    : "Petugas mengajukan pertanyaan. Tulis jawaban Anda di bagian \u201cPertanyaan dari petugas\u201d di bawah.";
+}
+
+/** A custom-data request is free until a quote is accepted: never say "Gratis, Rp 0" next to an open quote. */
+function quotePending(r) {
+  return Boolean(r.custom_request) && r.transaction_type !== "paid" && !(r.quote && r.quote.status === "accepted")
+    && OPEN.has(r.status);
+}
+
+function transactionText(r) {
+  if (quotePending(r) && r.quote && r.quote.status === "sent") return "Menunggu keputusan Anda atas penawaran harga";
+  if (quotePending(r)) return `${TTYPE[r.transaction_type] || "Ditentukan petugas"} (permintaan khusus dapat dikenai tarif PNBP setelah ditelaah petugas)`;
+  return TTYPE[r.transaction_type] || "Ditentukan petugas";
+}
+
+function totalText(r) {
+  if (quotePending(r) && r.quote && r.quote.status === "sent") {
+    const all = Number(r.total_idr || 0) + Number(r.quote.total_idr || 0);
+    return `${rupiah(all)} bila penawaran disetujui (${terbilang(all)})`;
+  }
+  return `${rupiah(r.total_idr)} (${terbilang(r.total_idr)})`;
 }
 
 function actions(main, ctx, r) {
@@ -179,9 +209,18 @@ function billingSummary(r, billing) {
   return card("Tagihan", facts([
     ["Kode billing", h("span", { class: "billing-code" }, billing.billing_code)],
     ["Jumlah", rupiah(billing.amount_idr)],
-    ["Status", h("span", { id: "billing-status-summary" }, BILLING[billing.status] || billing.status)],
+    ["Status", h("span", { id: "billing-status-summary" }, billingWord(billing))],
   ]), h("a", { class: "btn", href: `#/permintaan/${encodeURIComponent(r.request_id)}/tagihan`, id: "to-billing" },
     billing.status === "unpaid" ? "Lihat cara bayar" : "Lihat tagihan & kuitansi"));
+}
+
+/** A request closed (cancelled, expired) whose payment arrived anyway: the billing page says what happens next. */
+function paidAfterClose(r) {
+  return ["cancelled", "expired"].includes(r.status) && Boolean(r.paid_at);
+}
+
+function billingWord(b) {
+  return b.status === "expired" && b.closed_reason === "cancelled" ? "Dibatalkan" : (BILLING[b.status] || b.status);
 }
 
 /** Published catalog files sent by the system without waiting for an operator (issue 19): the timeline says so. */
@@ -296,11 +335,34 @@ function poll(main, ctx, id, r, billing, messageCount) {
         const b = await get(`/requests/${encodeURIComponent(id)}/billing`);
         changed = b.status !== billingStatus;
       }
-      if (changed && !isTyping()) { renderDetail(main, ctx, id); return; }
+      if (changed && !isTyping()) { refreshDetail(main, ctx, id, now); return; }
     } catch { /* keep the page; the next tick tries again */ }
     window.setTimeout(tick, every);
   };
   window.setTimeout(tick, every);
+}
+
+/** An automatic refresh (status, billing or conversation changed): no loading flash, the scroll position and the
+ *  focused control are kept; when that control is gone the focus goes to the status heading, and the change is
+ *  announced to screen readers. */
+async function refreshDetail(main, ctx, id, now) {
+  const a = document.activeElement;
+  const inMain = Boolean(a && a !== main && main.contains(a));
+  const keep = inMain && a.id ? a.id : null;
+  const y = window.scrollY;
+  await renderDetail(main, ctx, id, { quiet: true });
+  if (!ctx.isCurrent()) return;
+  window.scrollTo(0, y);
+  const again = keep && document.getElementById(keep);
+  if (again) again.focus({ preventScroll: true });
+  else if (inMain) focusQuietly(document.getElementById("status-h"));
+  announce(`Status permintaan diperbarui: ${(STATUS[now.status] || [now.status])[0]}`);
+}
+
+function focusQuietly(el) {
+  if (!el) return;
+  el.setAttribute("tabindex", "-1");
+  el.focus({ preventScroll: true });
 }
 
 function isTyping() {
@@ -309,8 +371,8 @@ function isTyping() {
 }
 
 // --- billing page --------------------------------------------------------------------------------------------
-async function renderBillingPage(main, ctx, id) {
-  replace(main, loading("Memuat tagihan…"));
+async function renderBillingPage(main, ctx, id, { quiet = false } = {}) {
+  if (!quiet) replace(main, loading("Memuat tagihan…"));
   let r;
   let b;
   try {
@@ -325,7 +387,7 @@ async function renderBillingPage(main, ctx, id) {
   if (!ctx.isCurrent()) return;
   const sim = ctx.config && ctx.config.billingSimUrl;
   const countdown = h("span", { class: "countdown", id: "countdown", role: "timer", "aria-live": "off" });
-  const statusEl = h("strong", { id: "billing-status" }, BILLING[b.status] || b.status);
+  const statusEl = h("strong", { id: "billing-status" }, billingWord(b));
   const channels = (b.payment_instructions && b.payment_instructions.channels) || [];
   const pdfButtons = h("div", { class: "actions" },
     h("button", { type: "button", class: "btn btn-secondary", id: "invoice", onclick: (ev) => pdf(ev.target, id, "invoice", `tagihan-${id}.pdf`) }, "Unduh tagihan (PDF)"),
@@ -350,8 +412,13 @@ async function renderBillingPage(main, ctx, id) {
         b.paid_at ? ["Dibayar", dateTime(b.paid_at)] : undefined,
         b.ntpn ? ["NTPN", h("span", { id: "ntpn" }, b.ntpn)] : undefined,
       ]),
-      b.status === "paid" ? alertBox("success", "Pembayaran diterima. Permintaan Anda diteruskan ke petugas.", "Lunas") : null,
-      b.status === "expired" ? alertBox("warn", "Tagihan kedaluwarsa. Ajukan permintaan baru bila masih membutuhkan data ini.") : null,
+      b.status === "paid" && !b.after_close ? alertBox("success", "Pembayaran diterima. Permintaan Anda diteruskan ke petugas.", "Lunas") : null,
+      b.status === "paid" && b.after_close ? h("div", { id: "billing-late" }, alertBox("warn", "Pembayaran ini diterima setelah permintaan "
+        + "ditutup. Supervisor melanjutkan pesanan Anda atau mengembalikan dana; lihat halaman permintaan untuk keputusan dan jadwalnya.",
+      "Lunas, diterima setelah ditutup")) : null,
+      b.status === "expired" ? alertBox("warn", b.closed_reason === "cancelled"
+        ? "Tagihan dibatalkan bersama permintaan Anda; kode billing ini tidak dapat dibayar lagi. Ajukan permintaan baru bila masih membutuhkan data ini."
+        : "Tagihan kedaluwarsa. Ajukan permintaan baru bila masih membutuhkan data ini.") : null,
       pdfButtons, errSlot),
     b.status === "unpaid" ? h("section", { class: "card bank", "aria-labelledby": "how-h" },
       h("h2", { id: "how-h" }, "Cara membayar"),
@@ -378,7 +445,15 @@ async function renderBillingPage(main, ctx, id) {
       if (!statusEl.isConnected || !ctx.isCurrent()) return;
       try {
         const now = await get(`/requests/${encodeURIComponent(id)}/billing`);
-        if (now.status !== b.status) { renderBillingPage(main, ctx, id); return; }
+        if (now.status !== b.status) {
+          // paid (or expired) while the page is open: the news gets the focus (the pay button is gone)
+          const a = document.activeElement;
+          const hadFocus = !a || a === document.body || (main.contains(a) && a !== main);
+          await renderBillingPage(main, ctx, id, { quiet: true });
+          if (hadFocus) focusQuietly(document.getElementById("billing-status"));
+          announce(`Status tagihan: ${billingWord(now)}`);
+          return;
+        }
       } catch { /* try again */ }
       window.setTimeout(watch, POLL_MS);
     };

@@ -52,11 +52,13 @@ export function accessBadge(access) {
 }
 
 function resultItem(item) {
-  const add = h("button", { type: "button", class: "btn btn-secondary btn-small", "data-add": item.id,
-    "aria-label": `Tambahkan ke keranjang: ${item.title}` }, inCart(item.id) ? "Di keranjang" : "Tambah ke keranjang");
+  // the accessible name starts with the visible words (WCAG 2.5.3 label in name) and follows them
+  const add = h("button", { type: "button", class: "btn btn-secondary btn-small", "data-add": item.id });
+  const show = (text) => { add.textContent = text; add.setAttribute("aria-label", `${text}: ${item.title}`); };
+  show(inCart(item.id) ? "Di keranjang" : "Tambah ke keranjang");
   add.disabled = inCart(item.id);
   add.addEventListener("click", () => {
-    if (addToCart(item)) { add.textContent = "Di keranjang"; add.disabled = true; toast("Ditambahkan ke keranjang"); }
+    if (addToCart(item)) { show("Di keranjang"); add.disabled = true; toast("Ditambahkan ke keranjang"); }
     else toast("Keranjang penuh (maksimal 50 data).", "error");
   });
   return h("li", { class: "result", "data-id": item.id },
