@@ -3,7 +3,7 @@ files, so that after `make dev` a free order is delivered within seconds and a p
 pays, and open items can be downloaded from the portal at once.
 
 The files go through the product's own path: a `pending` file record, the object put in the deliverables bucket
-under `catalog/`, then the uploads worker's verification (`catalog_files.process_upload` with its comparison) makes
+under `catalog/`, then the uploads worker's verification (`catalog_files.process_upload`) makes
 it `ready`; the S3 event that follows finds it verified already."""
 
 from __future__ import annotations
@@ -103,7 +103,6 @@ def seed_files() -> int:
     from chalicelib.core import aws, clock
     from chalicelib.delivery import catalog_files, s3
     from chalicelib.delivery.models import PENDING, READY
-    from chalicelib.delivery.worker import _verify
 
     n = 0
     for item_id, *_rest in DEMO_ITEMS:
@@ -118,6 +117,6 @@ def seed_files() -> int:
                                         status=PENDING, uploaded_by="admin1", created_at=clock.iso()).save()
         put = aws.client("s3").put_object(Bucket=s3.bucket(), Key=key, Body=data, ContentType=ctype,
                                           ServerSideEncryption=s3.SSE)
-        if catalog_files.process_upload(key, put.get("VersionId"), clock.iso(), _verify) == "ready":
+        if catalog_files.process_upload(key, put.get("VersionId"), clock.iso()) == "ready":
             n += 1
     return n

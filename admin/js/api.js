@@ -66,6 +66,17 @@ export async function api(method, path, body, query) {
   return data;
 }
 
+/** GET a file (a CSV export) with the bearer token → its Blob; throws Error (Indonesian) on a non-2xx answer. */
+export async function getBlob(path, query) {
+  const url = buildUrl(path, query);
+  let res = await fetch(url, { headers: { Authorization: `Bearer ${await accessToken()}` }, cache: "no-store" });
+  if (res.status === 401) {
+    res = await fetch(url, { headers: { Authorization: `Bearer ${await renewAfter401()}` }, cache: "no-store" });
+  }
+  if (!res.ok) throw new Error(`server menjawab HTTP ${res.status}`);
+  return res.blob();
+}
+
 export const get = (path, query) => api("GET", path, undefined, query);
 export const post = (path, body = {}) => api("POST", path, body);
 export const put = (path, body) => api("PUT", path, body);

@@ -1,6 +1,6 @@
 // Shared UI pieces: messages (aria-live), error boxes, badges, form fields, busy buttons.
 import { h, newId, clear, append } from "./dom.js";
-import { errorSummary, errorDetails, invalidFields } from "./api.js";
+import { errorSummary, errorDetails, invalidFields, getBlob } from "./api.js";
 import { STATUS, label } from "./fmt.js";
 
 /** Polite announcement for screen readers (route changes, refreshes). */
@@ -96,6 +96,21 @@ export async function busy(button, fn, busyText) {
 }
 
 /** Show an error inside `slot` (cleared first) and flag the form's fields the API named. */
+/** A download button's action: GET `path` (with `query`) as a file saved under `filename`; a failure is a toast. */
+export async function downloadFile(button, path, query, filename, failText = "Gagal mengunduh") {
+  try {
+    await busy(button, async () => {
+      const a = h("a", { href: URL.createObjectURL(await getBlob(path, query)), download: filename });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      window.setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    }, "Mengunduh…");
+  } catch (err) {
+    toast(`${failText}: ${err.message}`, "error");
+  }
+}
+
 export function showFormError(slot, form, err) {
   clear(slot);
   slot.append(errorBox(err));

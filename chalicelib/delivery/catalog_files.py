@@ -26,17 +26,24 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
-from pynamodb.models import Model
 
 from chalicelib.core import clock, obs
 from chalicelib.core.auth import Principal
 from chalicelib.core.config import get_settings
 from chalicelib.core.db import meta
-from chalicelib.core.errors import BadRequest, Conflict, NotFound
-from chalicelib.delivery import s3
-from chalicelib.delivery.models import DELETED, PENDING, READY, REJECTED, DeliverableRecord, DownloadRecord
+from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.delivery import s3, uploads
+from chalicelib.delivery.models import (
+    DELETED,
+    PENDING,
+    READY,
+    REJECTED,
+    DeliverableRecord,
+    DownloadRecord,
+    StoredFile,
+)
 from chalicelib.delivery.schemas import (
     CatalogFileOut,
     DeliverableIn,
@@ -53,34 +60,17 @@ SYSTEM_ACTOR = "system:catalog"
 #: the `source` of such a deliverable
 SOURCE = "catalog"
 ANONYMOUS = "anonymous"
-_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-class CatalogFileRecord(Model):
+class CatalogFileRecord(StoredFile):
     Meta = meta("catalog_files")
 
     item_id = UnicodeAttribute(hash_key=True)
     file_id = UnicodeAttribute(range_key=True)
-    filename = UnicodeAttribute()
-    content_type = UnicodeAttribute()
-    size_bytes = NumberAttribute()
-    sha256 = UnicodeAttribute()
-    s3_key = UnicodeAttribute()
-    status = UnicodeAttribute(default=PENDING)  # pending | ready | rejected | deleted (delivery/models.py)
-    reject_code = UnicodeAttribute(null=True)
-    reject_reason = UnicodeAttribute(null=True)
-    uploaded_by = UnicodeAttribute()
-    created_at = UnicodeAttribute()
-    upload_expires_at = UnicodeAttribute(null=True)
-    uploaded_at = UnicodeAttribute(null=True)
-    verified_at = UnicodeAttribute(null=True)
-    version_id = UnicodeAttribute(null=True)
-    deleted_at = UnicodeAttribute(null=True)
-    deleted_by = UnicodeAttribute(null=True)
 
 
 def new_file_id() -> str:
-    return "F" + "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    return uploads.new_id("F")
 
 
 def object_key(item_id: str, file_id: str, filename: str) -> str:
@@ -89,12 +79,7 @@ def object_key(item_id: str, file_id: str, filename: str) -> str:
 
 def parse_key(key: str) -> tuple[str, str, str] | None:
     """`catalog/<item_id>/<file_id>/<filename>` -> its parts, or None for any other key."""
-    if not key.startswith(KEY_PREFIX):
-        return None
-    parts = key[len(KEY_PREFIX):].split("/")
-    if len(parts) != 3 or not all(parts):
-        return None
-    return parts[0], parts[1], parts[2]
+    return uploads.parse_key(KEY_PREFIX, key)
 
 
 def log_key(item_id: str) -> str:
@@ -135,19 +120,11 @@ def is_open(item: Any) -> bool:
 
 # --- staff (admin) -------------------------------------------------------------------------------------------
 def to_out(f: CatalogFileRecord) -> CatalogFileOut:
-    return CatalogFileOut(
-        file_id=f.file_id, item_id=f.item_id, filename=f.filename, content_type=f.content_type,
-        size_bytes=int(f.size_bytes), sha256=f.sha256, status=f.status, reject_code=f.reject_code,
-        reject_reason=f.reject_reason, uploaded_by=f.uploaded_by, created_at=f.created_at,
-        upload_expires_at=f.upload_expires_at, uploaded_at=f.uploaded_at, verified_at=f.verified_at,
-        deleted_at=f.deleted_at, deleted_by=f.deleted_by)
+    return CatalogFileOut(file_id=f.file_id, item_id=f.item_id, **uploads.file_fields(f))
 
 
 def create_upload(p: Principal, item_id: str, body: DeliverableIn) -> UploadOut:
-    settings = get_settings()
-    if body.size_bytes > settings.max_upload_bytes:
-        raise BadRequest(f"size_bytes exceeds the upload limit of {settings.max_upload_bytes} bytes",
-                         code="file_too_large", details={"max_upload_bytes": settings.max_upload_bytes})
+    uploads.check_size(body.size_bytes)
     item = _item(item_id)
     if item.type == "microdata":
         raise Conflict("microdata is prepared per approved application, not attached as a file",
@@ -156,21 +133,15 @@ def create_upload(p: Principal, item_id: str, body: DeliverableIn) -> UploadOut:
     if len(live) >= MAX_FILES:
         raise Conflict(f"a catalog item holds at most {MAX_FILES} files; remove one first", code="too_many_files")
     fid = new_file_id()
-    key = object_key(item_id, fid, body.filename)
-    now = clock.now()
-    ttl = settings.upload_url_ttl_s
-    expires_at = clock.iso(now + timedelta(seconds=ttl))
-    rec = CatalogFileRecord(item_id=item_id, file_id=fid, filename=body.filename, content_type=body.content_type,
-                            size_bytes=body.size_bytes, sha256=body.sha256, s3_key=key, status=PENDING,
-                            uploaded_by=p.sub, created_at=clock.iso(now), upload_expires_at=expires_at)
-    form = s3.presigned_post(key, body.content_type, body.size_bytes, ttl)
+    issued = uploads.issue(object_key(item_id, fid, body.filename), body, p.sub)
+    rec = CatalogFileRecord(item_id=item_id, file_id=fid, **issued.fields)
     try:
         rec.save(condition=CatalogFileRecord.file_id.does_not_exist())
     except PutError as exc:  # pragma: no cover - a random id collided
         raise Conflict("try again", code="concurrent_update") from exc
     obs.count("CatalogFileUploadIssued")
     obs.logger().info("catalog file upload issued", extra={"item_id": item_id, "file_id": fid})
-    return UploadOut(deliverable_id=fid, filename=body.filename, status=PENDING, upload=form, expires_at=expires_at)
+    return issued.out(fid, body.filename)
 
 
 def list_for_staff(item_id: str) -> list[CatalogFileOut]:
@@ -276,9 +247,8 @@ def deliverables_part(records: list[DeliverableRecord]) -> Any:
 
 
 # --- verification (called by delivery.worker for `catalog/` keys) --------------------------------------------
-def process_upload(key: str, version_id: str | None, event_time: str, verify: Any) -> str:
-    """Verify one uploaded object version of a catalog file; `verify(record, info, version)` is the uploads
-    worker's comparison ({} = match, else the rejection; None = the version vanished)."""
+def process_upload(key: str, version_id: str | None, event_time: str) -> str:
+    """Verify one uploaded object version of a catalog file (the deliverables' comparison, `uploads.verify`)."""
     log = obs.logger()
     parsed = parse_key(key)
     if parsed is None:
@@ -287,11 +257,7 @@ def process_upload(key: str, version_id: str | None, event_time: str, verify: An
     f = find(item_id, file_id)
     if f is None or f.s3_key != key:
         log.warning("catalog object without a file record deleted", extra={"item_id": item_id})
-        if version_id:
-            s3.delete_version(key, version_id)
-        else:
-            s3.delete_all_versions(key)
-        return "orphan_deleted"
+        return uploads.delete_orphan(key, version_id)
     info = s3.head(key, version_id)
     if info is None:
         return "gone"
@@ -301,24 +267,16 @@ def process_upload(key: str, version_id: str | None, event_time: str, verify: An
             return "already_ready"
         s3.delete_version(key, version)  # only the verified version is ever served
         return "discarded"
-    verdict = verify(f, info, version)
+    verdict = uploads.verify(f, info, version)
     if verdict is None:
         return "gone"
-    to = REJECTED if verdict else READY
-    actions = [CatalogFileRecord.status.set(to), CatalogFileRecord.uploaded_at.set(event_time)]
-    if version:
-        actions.append(CatalogFileRecord.version_id.set(version))
-    if to == READY:
-        actions.append(CatalogFileRecord.verified_at.set(clock.iso()))
-    else:
-        actions += [CatalogFileRecord.reject_code.set(verdict["reject_code"]),
-                    CatalogFileRecord.reject_reason.set(verdict["reject_reason"])]
+    to, actions = uploads.verdict_actions(CatalogFileRecord, verdict, version, event_time)
     try:
         f.update(actions=actions, condition=CatalogFileRecord.status == PENDING)
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-        return process_upload(key, version_id, event_time, verify)  # decided meanwhile: treat it against that
+        return process_upload(key, version_id, event_time)  # decided meanwhile: treat it against that
     if to == REJECTED:
         s3.delete_version(key, version)
         obs.count("CatalogFileRejected")

@@ -19,11 +19,10 @@ DELETED = "deleted"  # withdrawn by staff (e.g. to replace a rejected upload); k
 STATUSES = (PENDING, READY, REJECTED, DELETED)
 
 
-class DeliverableRecord(Model):
-    Meta = meta("deliverables")
+class StoredFile(Model):
+    """The attributes of an uploaded, verified file (no table of its own): a request's deliverable, a catalog item's
+    data file (`catalog_files.CatalogFileRecord`); `uploads` issues and verifies both."""
 
-    request_id = UnicodeAttribute(hash_key=True)
-    deliverable_id = UnicodeAttribute(range_key=True)
     filename = UnicodeAttribute()
     content_type = UnicodeAttribute()
     size_bytes = NumberAttribute()
@@ -40,6 +39,13 @@ class DeliverableRecord(Model):
     version_id = UnicodeAttribute(null=True)  # the S3 object version that was verified (or rejected)
     deleted_at = UnicodeAttribute(null=True)
     deleted_by = UnicodeAttribute(null=True)
+
+
+class DeliverableRecord(StoredFile):
+    Meta = meta("deliverables")
+
+    request_id = UnicodeAttribute(hash_key=True)
+    deliverable_id = UnicodeAttribute(range_key=True)
     source = UnicodeAttribute(null=True)  # "catalog": a published file of an ordered item (delivery/catalog_files.py)
 
 

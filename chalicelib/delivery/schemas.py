@@ -93,10 +93,9 @@ class UploadOut(BaseModel):
     expires_at: str
 
 
-class DeliverableOut(BaseModel):
-    """A deliverable as staff see it."""
+class StoredFileOut(BaseModel):
+    """An uploaded file as staff see it: a request's deliverable or a catalog item's data file."""
 
-    deliverable_id: str
     filename: str
     content_type: str
     size_bytes: int
@@ -111,6 +110,12 @@ class DeliverableOut(BaseModel):
     verified_at: str | None = None
     deleted_at: str | None = None
     deleted_by: str | None = None
+
+
+class DeliverableOut(StoredFileOut):
+    """A deliverable as staff see it."""
+
+    deliverable_id: str
     source: str | None = Field(default=None, description='"catalog": a published file of an ordered catalog item, '
                                                          'delivered automatically')
 
@@ -127,25 +132,11 @@ class DownloadLinkOut(BaseModel):
 
 
 # --- file-backed catalog items (delivery/catalog_files.py) ---------------------------------------------------
-class CatalogFileOut(BaseModel):
+class CatalogFileOut(StoredFileOut):
     """A catalog item's data file as admins see it."""
 
     file_id: str
     item_id: str
-    filename: str
-    content_type: str
-    size_bytes: int
-    sha256: str
-    status: str
-    reject_code: str | None = None
-    reject_reason: str | None = None
-    uploaded_by: str
-    created_at: str
-    upload_expires_at: str | None = None
-    uploaded_at: str | None = None
-    verified_at: str | None = None
-    deleted_at: str | None = None
-    deleted_by: str | None = None
 
 
 class PublicFileOut(BaseModel):

@@ -22,9 +22,9 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core import clock, obs
 from chalicelib.core.auth import Principal
 from chalicelib.core.config import get_settings
-from chalicelib.core.errors import BadRequest, Conflict, FirstThenFresh, Forbidden, NotFound, retrying
-from chalicelib.delivery import s3
-from chalicelib.delivery.models import DELETED, PENDING, READY, DeliverableRecord, DownloadRecord
+from chalicelib.core.errors import Conflict, FirstThenFresh, Forbidden, NotFound, retrying
+from chalicelib.delivery import s3, uploads
+from chalicelib.delivery.models import DELETED, READY, DeliverableRecord, DownloadRecord
 from chalicelib.delivery.repository import deliverables, find
 from chalicelib.delivery.schemas import (
     DeliverableIn,
@@ -49,11 +49,10 @@ EARLY = tuple(sorted(lc.IN_PROCESS | {lc.QUEUED}))
 MAX_DELIVERABLES = 50
 KEY_PREFIX = "deliverables/"
 WORKER_ACTOR = "system:uploads"
-_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 def new_deliverable_id() -> str:
-    return "D" + "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    return uploads.new_id("D")
 
 
 def object_key(request_id: str, deliverable_id: str, filename: str) -> str:
@@ -62,12 +61,7 @@ def object_key(request_id: str, deliverable_id: str, filename: str) -> str:
 
 def parse_key(key: str) -> tuple[str, str, str] | None:
     """`deliverables/<request_id>/<deliverable_id>/<filename>` -> its parts, or None for any other key."""
-    if not key.startswith(KEY_PREFIX):
-        return None
-    parts = key[len(KEY_PREFIX):].split("/")
-    if len(parts) != 3 or not all(parts):
-        return None
-    return parts[0], parts[1], parts[2]
+    return uploads.parse_key(KEY_PREFIX, key)
 
 
 def check_ready_for_completion(rec: RequestRecord) -> None:
@@ -83,13 +77,7 @@ def check_ready_for_completion(rec: RequestRecord) -> None:
 
 
 def to_staff_out(d: DeliverableRecord) -> DeliverableOut:
-    return DeliverableOut(
-        deliverable_id=d.deliverable_id, filename=d.filename, content_type=d.content_type,
-        size_bytes=int(d.size_bytes), sha256=d.sha256, status=d.status, reject_code=d.reject_code,
-        reject_reason=d.reject_reason, uploaded_by=d.uploaded_by, created_at=d.created_at,
-        upload_expires_at=d.upload_expires_at, uploaded_at=d.uploaded_at, verified_at=d.verified_at,
-        deleted_at=d.deleted_at, deleted_by=d.deleted_by, source=d.source,
-    )
+    return DeliverableOut(deliverable_id=d.deliverable_id, source=d.source, **uploads.file_fields(d))
 
 
 class DeliveryService:
@@ -111,10 +99,7 @@ class DeliveryService:
                            code="not_in_progress", details={"status": rec.status})
 
     def create_upload(self, p: Principal, request_id: str, body: DeliverableIn) -> UploadOut:
-        settings = get_settings()
-        if body.size_bytes > settings.max_upload_bytes:
-            raise BadRequest(f"size_bytes exceeds the upload limit of {settings.max_upload_bytes} bytes",
-                             code="file_too_large", details={"max_upload_bytes": settings.max_upload_bytes})
+        uploads.check_size(body.size_bytes)
         rec = self.requests.ops_get(p, request_id, access.HANDLE)
         self._check_uploadable(rec)
         live = [d for d in deliverables(request_id) if d.status != DELETED]
@@ -122,16 +107,9 @@ class DeliveryService:
             raise Conflict(f"a request holds at most {MAX_DELIVERABLES} files; delete one first",
                            code="too_many_deliverables")
         did = new_deliverable_id()
-        key = object_key(request_id, did, body.filename)
-        now = clock.now()
-        ttl = settings.upload_url_ttl_s
-        expires_at = clock.iso(now + timedelta(seconds=ttl))
-        d = DeliverableRecord(
-            request_id=request_id, deliverable_id=did, filename=body.filename, content_type=body.content_type,
-            size_bytes=body.size_bytes, sha256=body.sha256, s3_key=key, status=PENDING, uploaded_by=p.sub,
-            created_at=clock.iso(now), upload_expires_at=expires_at,
-        )
-        form = s3.presigned_post(key, body.content_type, body.size_bytes, ttl)
+        issued = uploads.issue(object_key(request_id, did, body.filename), body, p.sub)
+        expires_at = issued.expires_at
+        d = DeliverableRecord(request_id=request_id, deliverable_id=did, **issued.fields)
         request = FirstThenFresh(rec, lambda: self.repo.get(request_id))
 
         def write() -> None:
@@ -149,8 +127,7 @@ class DeliveryService:
         retrying(write)
         obs.count("DeliverableUploadIssued")
         obs.logger().info("upload url issued", extra={"request_id": request_id, "deliverable_id": did})
-        return UploadOut(deliverable_id=did, filename=body.filename, status=PENDING, upload=form,
-                         expires_at=expires_at)
+        return issued.out(did, body.filename)
 
     def list_for_staff(self, p: Principal, request_id: str) -> list[DeliverableOut]:
         self.requests.ops_get(p, request_id)

@@ -5,14 +5,13 @@ so redeliveries and concurrent events are harmless."""
 
 from __future__ import annotations
 
-import hmac
 import json
 import urllib.parse
 from typing import Any
 
 from chalicelib.core import clock, obs
 from chalicelib.core.errors import NotFound, retrying
-from chalicelib.delivery import catalog_files, s3
+from chalicelib.delivery import catalog_files, s3, uploads
 from chalicelib.delivery.models import PENDING, READY, REJECTED, DeliverableRecord
 from chalicelib.delivery.repository import find
 from chalicelib.delivery.service import WORKER_ACTOR, parse_key
@@ -62,7 +61,7 @@ def process_upload(key: str, version_id: str | None, event_time: Any = None) -> 
     parsed = parse_key(key)
     if parsed is None and key.startswith(catalog_files.KEY_PREFIX):
         # a catalog item's data file (issue 19): the same verification, against its catalog file record
-        return catalog_files.process_upload(key, version_id, _event_time(event_time), _verify)
+        return catalog_files.process_upload(key, version_id, _event_time(event_time))
     if parsed is None:
         log.warning("object outside the deliverables layout ignored")
         return "ignored"
@@ -72,11 +71,7 @@ def process_upload(key: str, version_id: str | None, event_time: Any = None) -> 
         # no upload URL was issued for this key: never keep unaccounted confidential data
         log.warning("object without a deliverable record deleted",
                     extra={"request_id": request_id, "deliverable_id": deliverable_id})
-        if version_id:
-            s3.delete_version(key, version_id)
-        else:
-            s3.delete_all_versions(key)
-        return "orphan_deleted"
+        return uploads.delete_orphan(key, version_id)
     info = s3.head(key, version_id)
     if info is None:
         if d.status == REJECTED and (version_id is None or version_id == d.version_id):
@@ -85,7 +80,7 @@ def process_upload(key: str, version_id: str | None, event_time: Any = None) -> 
     version = info.version_id or version_id
     if d.status != PENDING:
         return _after_final(d, version)
-    verdict = _verify(d, info, version)
+    verdict = uploads.verify(d, info, version)
     if verdict is None:
         return "gone"
     return _decide(d, version, _event_time(event_time), verdict)
@@ -106,46 +101,12 @@ def _after_final(d: DeliverableRecord, version: str | None) -> str:
     return "discarded"
 
 
-def _verify(d: DeliverableRecord, info: s3.ObjectInfo, version: str | None) -> dict[str, Any] | None:
-    """Compare the object with the declaration: {} when it matches, else the rejection; None if it vanished."""
-    declared = int(d.size_bytes)
-    if info.size != declared:
-        return {"reject_code": "size_mismatch", "actual_size": info.size,
-                "reject_reason": f"Ukuran berkas {info.size} byte tidak sesuai dengan ukuran yang dideklarasikan "
-                                 f"({declared} byte)."}
-    if info.content_type.split(";")[0].strip().lower() != d.content_type:
-        return {"reject_code": "content_type_mismatch",
-                "reject_reason": f"Jenis berkas ({info.content_type or 'tidak diketahui'}) tidak sesuai dengan "
-                                 f"jenis yang dideklarasikan ({d.content_type})."}
-    hashed = s3.sha256_of(d.s3_key, version)
-    if hashed is None:
-        return None
-    actual, read = hashed
-    if read != declared:
-        return {"reject_code": "size_mismatch", "actual_size": read,
-                "reject_reason": f"Ukuran berkas {read} byte tidak sesuai dengan ukuran yang dideklarasikan "
-                                 f"({declared} byte)."}
-    if not hmac.compare_digest(actual, d.sha256):
-        return {"reject_code": "sha256_mismatch", "actual_sha256": actual,
-                "reject_reason": "Nilai SHA-256 berkas tidak sesuai dengan nilai yang dideklarasikan; berkas "
-                                 "mungkin rusak atau berbeda dari yang dimaksud."}
-    return {}
-
-
 def _decide(d: DeliverableRecord, version: str | None, uploaded_at: str, verdict: dict[str, Any]) -> str:
     """Record the verdict (pending -> ready | rejected, conditional on pending) with its audit event; a
     rejected version is then deleted and the uploader notified."""
     repo = RequestRepository()
     log = obs.logger()
-    to = REJECTED if verdict else READY
-    actions = [DeliverableRecord.status.set(to), DeliverableRecord.uploaded_at.set(uploaded_at)]
-    if version:
-        actions.append(DeliverableRecord.version_id.set(version))
-    if to == READY:
-        actions.append(DeliverableRecord.verified_at.set(clock.iso()))
-    else:
-        actions += [DeliverableRecord.reject_code.set(verdict["reject_code"]),
-                    DeliverableRecord.reject_reason.set(verdict["reject_reason"])]
+    to, actions = uploads.verdict_actions(DeliverableRecord, verdict, version, uploaded_at)
     audit = {"deliverable_id": d.deliverable_id, "version_id": version,
              **{k: v for k, v in verdict.items() if k != "reject_reason"}}
     raced: list[DeliverableRecord | None] = []

@@ -3,10 +3,9 @@ import { h, replace, clear, link } from "../dom.js";
 import { get, post, put, del, errorSummary } from "../api.js";
 import * as fmt from "../fmt.js";
 import { PROVINCES } from "../regions.js";
-import { sha256File } from "../sha256.js";
-import { postToS3, CONTENT_TYPES, extensionOf, safeFilename } from "../upload.js";
+import { uploadForm } from "../upload.js";
 import { pageHeader, errorBox, loading, field, input, textarea, select, busy, showFormError, toast, card, emptyState,
-  alertBox, announce } from "../ui.js";
+  alertBox } from "../ui.js";
 
 const enc = encodeURIComponent;
 
@@ -200,33 +199,20 @@ const VERIFY_TIMEOUT_MS = 60000;
 function filesCard(itemId, ctx) {
   const base = `/ops/catalog/items/${enc(itemId)}/files`;
   const list = h("div", { id: "catalog-files" }, loading("Memuat berkas…"));
-  const fileInput = h("input", { type: "file", name: "file", id: "catalog-file", class: "file-input",
-    accept: Object.keys(CONTENT_TYPES).map((e) => "." + e).join(","), "aria-describedby": "catalog-file-hint" });
-  const fileName = h("span", { class: "file-name", id: "catalog-file-name" }, "Belum ada berkas dipilih.");
-  fileInput.addEventListener("change", () => {
-    const f = fileInput.files && fileInput.files[0];
-    fileName.textContent = f ? `${f.name} (${fmt.bytes(f.size)})` : "Belum ada berkas dipilih.";
+  const form = uploadForm({
+    ids: { form: "catalog-file-form", input: "catalog-file", name: "catalog-file-name", hint: "catalog-file-hint",
+      start: "catalog-file-upload", progress: "catalog-file-progress", pct: "catalog-file-pct",
+      status: "catalog-file-status" },
+    label: "Berkas data",
+    hint: "Berkas diunggah langsung ke penyimpanan aman dan diverifikasi (ukuran, jenis, SHA-256). Item terbuka "
+      + "dapat langsung diunduh siapa saja; pesanan item berberkas dikirim otomatis begitu gratis atau lunas, tanpa "
+      + "menunggu petugas.",
+    startText: "Lampirkan berkas", progressLabel: "Kemajuan unggahan berkas data",
+    missingText: "Pilih berkas yang akan dilampirkan.",
+    declare: (body) => post(base, body), list: () => get(base), draw, idOf: (f) => f.file_id,
+    isLive: () => ctx.isCurrent(), readyText: (filename) => `Berkas ${filename} terverifikasi dan tersedia.`,
+    timeoutMs: VERIFY_TIMEOUT_MS, pollMs: 1000,
   });
-  const start = h("button", { type: "submit", class: "btn btn-primary", id: "catalog-file-upload" }, "Lampirkan berkas");
-  const progress = h("progress", { id: "catalog-file-progress", max: "100", value: "0",
-    "aria-label": "Kemajuan unggahan berkas data" });
-  const status = h("p", { class: "upload-status", id: "catalog-file-status", role: "status", "aria-live": "polite" }, "");
-  const box = h("div", { class: "upload-progress", hidden: true }, h("div", { class: "progress-row" }, progress), status);
-  const slot = h("div", { class: "form-error" });
-  const form = h("form", { class: "upload-form", id: "catalog-file-form" }, slot,
-    h("div", { class: "field" },
-      h("span", { class: "label" }, "Berkas data"),
-      h("div", { class: "file-picker" }, fileInput,
-        h("label", { for: "catalog-file", class: "btn btn-secondary file-button" }, "Pilih berkas…"), fileName),
-      h("p", { class: "hint", id: "catalog-file-hint" }, "Berkas diunggah langsung ke penyimpanan aman dan "
-        + "diverifikasi (ukuran, jenis, SHA-256). Item terbuka dapat langsung diunduh siapa saja; pesanan item "
-        + "berberkas dikirim otomatis begitu gratis atau lunas, tanpa menunggu petugas.")),
-    h("div", { class: "btn-row" }, start), box);
-
-  function setProgress(fraction, text) {
-    progress.value = Math.round(Math.max(0, Math.min(1, fraction)) * 100);
-    if (text) status.textContent = text;
-  }
 
   async function load() {
     try {
@@ -273,67 +259,6 @@ function filesCard(itemId, ctx) {
     });
     return b;
   }
-
-  async function waitVerified(fileId) {
-    const until = Date.now() + VERIFY_TIMEOUT_MS;
-    while (Date.now() < until && ctx.isCurrent()) {
-      const items = await get(base);
-      draw(items);
-      const f = items.find((x) => x.file_id === fileId);
-      if (f && f.status !== "pending") return f;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    return null;
-  }
-
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    clear(slot);
-    const file = fileInput.files && fileInput.files[0];
-    if (!file) {
-      replace(slot, alertBox("error", "Pilih berkas yang akan dilampirkan.", "Gagal: belum ada berkas"));
-      fileInput.focus();
-      return;
-    }
-    const ext = extensionOf(file.name);
-    if (!CONTENT_TYPES[ext] || file.size < 1) {
-      replace(slot, alertBox("error", file.size < 1 ? "Berkas kosong tidak dapat diunggah." : `Jenis berkas .${ext || "?"} `
-        + "tidak diizinkan. Gunakan salah satu: " + Object.keys(CONTENT_TYPES).join(", ") + ".", "Gagal: berkas"));
-      return;
-    }
-    start.disabled = true; fileInput.disabled = true;
-    box.hidden = false;
-    box.classList.remove("is-error", "is-done");
-    try {
-      setProgress(0, "Menghitung checksum SHA-256…");
-      const sha256 = await sha256File(file, (f) => setProgress(f, `Menghitung checksum SHA-256… ${Math.round(f * 100)}%`));
-      const filename = safeFilename(file.name);
-      const grant = await post(base, { filename, content_type: CONTENT_TYPES[ext], size_bytes: file.size, sha256 });
-      await postToS3(grant.upload, file, (loaded, total) => setProgress(loaded / total,
-        `Mengunggah ${filename}: ${fmt.bytes(loaded)} dari ${fmt.bytes(total)}`));
-      setProgress(1, "Unggahan selesai. Menunggu verifikasi server…");
-      announce("Unggahan selesai, menunggu verifikasi.");
-      const result = await waitVerified(grant.deliverable_id);
-      if (result && result.status === "ready") {
-        box.classList.add("is-done");
-        status.textContent = `Berkas ${filename} terverifikasi dan tersedia.`;
-        toast(`Berkas ${filename} terverifikasi.`);
-        fileInput.value = "";
-        fileName.textContent = "Belum ada berkas dipilih.";
-      } else if (result && result.status === "rejected") {
-        box.classList.add("is-error");
-        status.textContent = `Gagal: berkas ditolak saat verifikasi — ${result.reject_reason || result.reject_code || ""}`;
-      } else {
-        status.textContent = "Verifikasi masih berjalan. Status berkas akan diperbarui di daftar di atas.";
-      }
-    } catch (err) {
-      box.classList.add("is-error");
-      status.textContent = err && err.status !== undefined ? errorSummary(err) : `Gagal: ${err.message}`;
-      if (err && err.status !== undefined) showFormError(slot, form, err);
-    } finally {
-      start.disabled = false; fileInput.disabled = false;
-    }
-  });
 
   load();
   return card("Berkas data", list, form);

@@ -2,9 +2,9 @@
 import { h, replace, clear, link } from "../dom.js";
 import { get, post } from "../api.js";
 import * as fmt from "../fmt.js";
-import { hasRole, accessToken } from "../auth.js";
+import { hasRole } from "../auth.js";
 import { pageHeader, errorBox, loading, select, field, textarea, busy, showFormError, toast, card, emptyState, dl,
-  alertBox } from "../ui.js";
+  alertBox, downloadFile } from "../ui.js";
 
 const enc = encodeURIComponent;
 
@@ -102,24 +102,8 @@ function producerReport(ctx) {
     }
   }
   form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
-  csv.addEventListener("click", async () => {
-    try {
-      await busy(csv, async () => {
-        const url = new URL(`${ctx.config.apiUrl.replace(/\/+$/, "")}/ops/reports/producers.csv`);
-        if (from.value) url.searchParams.set("from", from.value);
-        if (to.value) url.searchParams.set("to", to.value);
-        const res = await fetch(url, { headers: { Authorization: `Bearer ${await accessToken()}` }, cache: "no-store" });
-        if (!res.ok) throw new Error(`server menjawab HTTP ${res.status}`);
-        const a = h("a", { href: URL.createObjectURL(await res.blob()), download: `waktu-respons-produsen-${from.value}-${to.value}.csv` });
-        document.body.append(a);
-        a.click();
-        a.remove();
-        window.setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-      }, "Mengunduh…");
-    } catch (err) {
-      toast(`Gagal mengunduh laporan: ${err.message}`, "error");
-    }
-  });
+  csv.addEventListener("click", () => downloadFile(csv, "/ops/reports/producers.csv", { from: from.value, to: to.value },
+    `waktu-respons-produsen-${from.value}-${to.value}.csv`, "Gagal mengunduh laporan"));
   load();
   return card("Waktu respons produsen per unit", form, out);
 }

@@ -1,9 +1,8 @@
 // Laporan: GET /ops/reports/summary?from=&to= rendered as KPI tiles and SVG charts.
 import { h, replace } from "../dom.js";
 import { get } from "../api.js";
-import { accessToken } from "../auth.js";
 import * as fmt from "../fmt.js";
-import { pageHeader, errorBox, loading, field, busy, announce, toast } from "../ui.js";
+import { pageHeader, errorBox, loading, field, announce, downloadFile } from "../ui.js";
 import { barChart, hbarChart, donutChart, PALETTE } from "../charts.js";
 
 const KIND_SERIES = [
@@ -230,44 +229,11 @@ export async function render(view, _params, ctx) {
           (d.ikm || []).map((r) => [r.kind_name, num(r.respondents), num(r.value), num(r.index), grade(r)]))));
   }
 
-  async function download(button, path, filename) {
-    try {
-      await busy(button, async () => {
-        const url = new URL(`${ctx.config.apiUrl.replace(/\/+$/, "")}${path}`);
-        url.searchParams.set("from", from.value);
-        url.searchParams.set("to", to.value);
-        const res = await fetch(url, { headers: { Authorization: `Bearer ${await accessToken()}` }, cache: "no-store" });
-        if (!res.ok) throw new Error(`server menjawab HTTP ${res.status}`);
-        const a = h("a", { href: URL.createObjectURL(await res.blob()), download: filename });
-        document.body.append(a);
-        a.click();
-        a.remove();
-        window.setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-      }, "Mengunduh…");
-    } catch (err) {
-      toast(`Gagal mengunduh: ${err.message}`, "error");
-    }
+  function download(button, path, filename, failText) {
+    return downloadFile(button, path, { from: from.value, to: to.value }, filename, failText);
   }
-
-  csv.addEventListener("click", async () => {
-    try {
-      await busy(csv, async () => {
-        const url = new URL(`${ctx.config.apiUrl.replace(/\/+$/, "")}/ops/reports/ledger.csv`);
-        url.searchParams.set("from", from.value);
-        url.searchParams.set("to", to.value);
-        const res = await fetch(url, { headers: { Authorization: `Bearer ${await accessToken()}` }, cache: "no-store" });
-        if (!res.ok) throw new Error(`server menjawab HTTP ${res.status}`);
-        const blob = await res.blob();
-        const a = h("a", { href: URL.createObjectURL(blob), download: `buku-besar-pnbp-${from.value}-${to.value}.csv` });
-        document.body.append(a);
-        a.click();
-        a.remove();
-        window.setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-      }, "Mengunduh…");
-    } catch (err) {
-      toast(`Gagal mengunduh buku besar: ${err.message}`, "error");
-    }
-  });
+  csv.addEventListener("click", () => download(csv, "/ops/reports/ledger.csv", `buku-besar-pnbp-${from.value}-${to.value}.csv`,
+    "Gagal mengunduh buku besar"));
 
   form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
   await load();

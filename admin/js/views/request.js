@@ -11,8 +11,7 @@ import {
 import { dueCell, isOverdue } from "./common.js";
 import { attachmentsCard, microdataCard, returnButton, handoverNote } from "./request-attachments.js";
 import { consumerActions } from "./request-consumer.js";
-import { sha256File } from "../sha256.js";
-import { postToS3, CONTENT_TYPES, extensionOf, safeFilename } from "../upload.js";
+import { uploadForm } from "../upload.js";
 import { replyPicker } from "./replies.js";  // desk: canned replies in the reply box
 import { mergePanel } from "./merge.js";  // desk: merge duplicates
 
@@ -392,94 +391,17 @@ export async function render(view, params, ctx) {
     const list = h("div", { id: "deliverables" }, loading("Memuat berkas…"));
     const canUpload = ["assigned", "in_progress", "escalated"].includes(rec.status)
       && (rec.assignee === ctx.user.sub || hasRole(ctx.user, "supervisor", "admin"));
-    const fileInput = h("input", { type: "file", name: "file", id: "upload-file", class: "file-input",
-      accept: Object.keys(CONTENT_TYPES).map((e) => "." + e).join(","), "aria-describedby": "upload-hint" });
-    const fileName = h("span", { class: "file-name", id: "upload-name" }, "Belum ada berkas dipilih.");
-    fileInput.addEventListener("change", () => {
-      const f = fileInput.files && fileInput.files[0];
-      fileName.textContent = f ? `${f.name} (${fmt.bytes(f.size)})` : "Belum ada berkas dipilih.";
-    });
-    const start = h("button", { type: "submit", class: "btn btn-primary", id: "upload-start" }, "Unggah berkas");
-    const progress = h("progress", { id: "upload-progress", max: "100", value: "0", "aria-label": "Kemajuan unggahan" });
-    const pct = h("span", { class: "progress-pct", id: "upload-pct" }, "");
-    const status = h("p", { class: "upload-status", id: "upload-status", role: "status", "aria-live": "polite" }, "");
-    const box = h("div", { class: "upload-progress", hidden: true }, h("div", { class: "progress-row" }, progress, pct), status);
-    const slot = h("div", { class: "form-error" });
-    const form = h("form", { class: "upload-form", id: "upload-form" }, slot,
-      h("div", { class: "field" },
-        h("span", { class: "label" }, rec.kind === "data_order" ? "Berkas hasil" : "Lampiran berkas"),
-        h("div", { class: "file-picker" }, fileInput,
-          h("label", { for: "upload-file", class: "btn btn-secondary file-button" }, "Pilih berkas…"), fileName),
-        h("p", { class: "hint", id: "upload-hint" }, "Format: xlsx, csv, pdf, zip, sav, dta, dll. Berkas diunggah "
-          + "langsung ke penyimpanan aman, lalu diverifikasi (ukuran, jenis, SHA-256) sebelum dapat diunduh pemohon.")),
-      h("div", { class: "btn-row" }, start), box);
-
-    function setProgress(fraction, text) {
-      const v = Math.round(Math.max(0, Math.min(1, fraction)) * 100);
-      progress.value = v;
-      progress.setAttribute("aria-valuetext", `${v}%`);
-      pct.textContent = `${v}%`;
-      if (text) status.textContent = text;
-    }
-
-    form.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      clear(slot);
-      const file = fileInput.files && fileInput.files[0];
-      if (!file) {
-        replace(slot, alertBox("error", "Pilih berkas yang akan diunggah.", "Gagal: belum ada berkas"));
-        fileInput.focus();
-        return;
-      }
-      const ext = extensionOf(file.name);
-      if (!CONTENT_TYPES[ext]) {
-        replace(slot, alertBox("error", `Jenis berkas .${ext || "?"} tidak diizinkan. Gunakan salah satu: `
-          + Object.keys(CONTENT_TYPES).join(", ") + ".", "Gagal: jenis berkas"));
-        return;
-      }
-      if (file.size < 1) {
-        replace(slot, alertBox("error", "Berkas kosong tidak dapat diunggah.", "Gagal: berkas kosong"));
-        return;
-      }
-      const handle = {};
-      state.uploads.push(handle);
-      start.disabled = true; fileInput.disabled = true;
-      box.hidden = false;
-      box.classList.remove("is-error", "is-done");
-      try {
-        setProgress(0, "Menghitung checksum SHA-256…");
-        const sha256 = await sha256File(file, (f) => setProgress(f, `Menghitung checksum SHA-256… ${Math.round(f * 100)}%`));
-        setProgress(0, "Meminta izin unggah…");
-        const filename = safeFilename(file.name);
-        const grant = await post(`/ops/requests/${enc(rec.request_id)}/deliverables`, {
-          filename, content_type: CONTENT_TYPES[ext], size_bytes: file.size, sha256,
-        });
-        setProgress(0, `Mengunggah ${filename} (${fmt.bytes(file.size)})…`);
-        await postToS3(grant.upload, file, (loaded, total) => setProgress(loaded / total,
-          `Mengunggah ${filename}: ${fmt.bytes(loaded)} dari ${fmt.bytes(total)}`), handle);
-        setProgress(1, "Unggahan selesai. Menunggu verifikasi server…");
-        announce("Unggahan selesai, menunggu verifikasi.");
-        const result = await waitVerified(grant.deliverable_id, list);
-        if (result && result.status === "ready") {
-          box.classList.add("is-done");
-          status.textContent = `Berkas ${filename} terverifikasi dan siap diunduh pemohon.`;
-          toast(`Berkas ${filename} terverifikasi.`);
-          fileInput.value = "";
-          fileName.textContent = "Belum ada berkas dipilih.";
-        } else if (result && result.status === "rejected") {
-          box.classList.add("is-error");
-          status.textContent = `Gagal: berkas ditolak saat verifikasi — ${result.reject_reason || result.reject_code || ""}`;
-        } else {
-          status.textContent = "Verifikasi masih berjalan. Status berkas akan diperbarui di daftar di atas.";
-        }
-      } catch (err) {
-        box.classList.add("is-error");
-        status.textContent = err && err.status !== undefined ? errorSummary(err) : `Gagal: ${err.message}`;
-        if (err && err.status !== undefined) showFormError(slot, form, err);
-      } finally {
-        start.disabled = false; fileInput.disabled = false;
-        state.uploads = state.uploads.filter((u) => u !== handle);
-      }
+    const form = uploadForm({
+      ids: { form: "upload-form", input: "upload-file", name: "upload-name", hint: "upload-hint", start: "upload-start",
+        progress: "upload-progress", pct: "upload-pct", status: "upload-status" },
+      label: rec.kind === "data_order" ? "Berkas hasil" : "Lampiran berkas",
+      hint: "Format: xlsx, csv, pdf, zip, sav, dta, dll. Berkas diunggah langsung ke penyimpanan aman, lalu "
+        + "diverifikasi (ukuran, jenis, SHA-256) sebelum dapat diunduh pemohon.",
+      startText: "Unggah berkas", progressLabel: "Kemajuan unggahan", missingText: "Pilih berkas yang akan diunggah.",
+      declare: (body) => post(`/ops/requests/${enc(rec.request_id)}/deliverables`, body),
+      list: fetchDeliverables, draw: (items) => drawDeliverables(list, items), idOf: (d) => d.deliverable_id,
+      isLive: () => !state.left, readyText: (filename) => `Berkas ${filename} terverifikasi dan siap diunduh pemohon.`,
+      timeoutMs: VERIFY_TIMEOUT_MS, pollMs: VERIFY_POLL_MS, handles: state.uploads,
     });
 
     state.canChangeFiles = canUpload;
@@ -539,22 +461,6 @@ export async function render(view, params, ctx) {
       }
     });
     return b;
-  }
-
-  async function waitVerified(deliverableId, list) {
-    const until = Date.now() + VERIFY_TIMEOUT_MS;
-    while (Date.now() < until && !state.left) {
-      try {
-        const items = await fetchDeliverables();
-        drawDeliverables(list, items);
-        const d = items.find((x) => x.deliverable_id === deliverableId);
-        if (d && d.status !== "pending") return d;
-      } catch {
-        /* transient; keep polling */
-      }
-      await new Promise((r) => setTimeout(r, VERIFY_POLL_MS));
-    }
-    return null;
   }
 
   // --- escalations and forum -----------------------------------------------------------------------------
