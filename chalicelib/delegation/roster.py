@@ -123,7 +123,9 @@ def _validate(body: RosterIn) -> list[ShiftRecord]:
 
 
 def put_roster(p: Principal, body: RosterIn) -> dict[str, Any]:
-    """Replace the shifts of the local days covered (the days the given shifts start on, plus `days`)."""
+    """Replace the shifts of the local days covered (the days the given shifts start on, plus `days`). An operator
+    whose current or coming shifts this removes (none left for them on those days) is asked to hand over the
+    requests they have not started yet (`fulfilment.assign.redistribute(..., OFF_ROSTER)`)."""
     new = _validate(body)
     for r in new:
         r.updated_by = p.sub
@@ -140,6 +142,10 @@ def put_roster(p: Principal, body: RosterIn) -> dict[str, Any]:
         for r in new:
             batch.save(r)
     delegation.request_drain()
+    # issue 20: an operator taken off the roster hands over the requests they have not started (as an absence does)
+    now = clock.iso()
+    for op in sorted({s.operator_id for s in old if s.end > now} - {r.operator_id for r in new if r.end > now}):
+        delegation.request_redistribute(op, delegation.OFF_ROSTER)
     first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
     return get_roster(first.isoformat(), last.isoformat())
 

@@ -51,6 +51,16 @@ def on_duty_until(now_iso: str | None = None) -> dict[str, str]:
     return out
 
 
+def on_duty_within(operator_id: str, hours: float, now_iso: str | None = None) -> bool:
+    """On duty now, or a shift of theirs starts within `hours` (a shift lasts at most 24 hours: the local days
+    from yesterday to the day `hours` ahead cover every such shift)."""
+    now = clock.parse_iso(now_iso) if now_iso else clock.now()
+    now_s, until = clock.iso(now), clock.iso(now + timedelta(hours=hours))
+    first, last = (now - timedelta(days=1)).astimezone(JAKARTA).date(), clock.parse_iso(until).astimezone(JAKARTA).date()
+    days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    return any(s.operator_id == operator_id and s.end > now_s and s.start < until for s in shifts_for_days(days))
+
+
 #: deliveries before an operator's mean handling time counts (fewer: unknown, the policy uses the median)
 MIN_HANDLED_FOR_SPEED = 3
 
@@ -115,6 +125,12 @@ def both(*parts: Callable[[TransactWrite], None] | None) -> Callable[[TransactWr
 def available(o: OperatorRecord) -> bool:
     """Takes requests: active and not marked absent."""
     return bool(o.active) and not bool(o.absent)
+
+
+#: the reason of a redistribution asked for when the roster no longer has the operator on duty (issue 20)
+OFF_ROSTER = "off_roster"
+#: ... which keeps their requests when a shift of theirs is on now or starts within this many hours
+OFF_ROSTER_GRACE_HOURS = 12
 
 
 def request_redistribute(operator_id: str, reason: str) -> None:

@@ -193,12 +193,14 @@ def recount_loads(operator_ids: list[str] | None = None) -> dict[str, int]:
 
 # --- absences (issue 20): the open requests of an operator who is away go to someone on duty -------------
 #: why the operator is away, as the timeline says it
-AWAY = {"absent": "tidak hadir", "inactive": "dinonaktifkan"}
+AWAY = {"absent": "tidak hadir", "inactive": "dinonaktifkan", delegation.OFF_ROSTER: "tidak lagi terjadwal piket"}
 ATTENTION_UNAVAILABLE = "assignee_unavailable"
 
 
 def redistribute(operator_id: str, reason: str = "absent") -> dict[str, int]:
-    """Hand the in-process requests of an absent (or deactivated) operator to operators on duty, by the delegation
+    """Hand the in-process requests of an absent (or deactivated) operator — or the not yet started ones of an
+    operator taken off the roster (`OFF_ROSTER`, none of their shifts on now or within the grace) — to operators on
+    duty, by the delegation
     policy (`policy.redistribute`: most urgent first, least loaded first, quota kept); a request nobody has room
     for stays and is flagged for the supervisors (once). Each move is one transaction (both load counters, the
     request, its timeline entry saying why, the audit record and the new assignee's notice). Idempotent: run
@@ -208,12 +210,22 @@ def redistribute(operator_id: str, reason: str = "absent") -> dict[str, int]:
 
     out = {"moved": 0, "flagged": 0}
     op = delegation.find_operator(operator_id)
-    if op is None or delegation.available(op):
-        return out  # back already (or unknown): nothing to move
+    if op is None:
+        return out
+    statuses = lc.IN_PROCESS
+    if reason == delegation.OFF_ROSTER and delegation.available(op):
+        # taken off the roster (issue 20): what they have not started goes, unless they are (soon) on duty again
+        if delegation.on_duty_within(operator_id, delegation.OFF_ROSTER_GRACE_HOURS):
+            return out
+        statuses = frozenset({lc.ASSIGNED})
+    elif delegation.available(op):
+        return out  # back already: nothing to move
+    elif reason == delegation.OFF_ROSTER:
+        reason = "absent" if op.absent else "inactive"  # away as well: everything they hold goes
     why = f"operator {op.name or operator_id} {AWAY.get(reason, reason)}"
     repo = RequestRepository()
     recs = [r for r in repo.active_for(operator_id, limit=1000)
-            if r.status in lc.IN_PROCESS and r.assignee == operator_id]
+            if r.status in statuses and r.assignee == operator_id]
     if not recs:
         return out
     cands = delegation.candidates()
@@ -221,7 +233,7 @@ def redistribute(operator_id: str, reason: str = "absent") -> dict[str, int]:
     plan = dict(plan_for(work, cands, operator_id))
     for rec in sorted(recs, key=lambda r: (r.due_at or "9999", r.request_id)):
         fresh = repo.find(rec.request_id)  # the index copy may be stale
-        if fresh is None or fresh.status not in lc.IN_PROCESS or fresh.assignee != operator_id:
+        if fresh is None or fresh.status not in statuses or fresh.assignee != operator_id:
             continue
         target = plan.get(rec.request_id)
         if target and _move(repo, fresh, operator_id, target, why, reason):

@@ -90,3 +90,57 @@ def test_absent_operator_requests_redistributed_or_flagged(api, worker, aws_env)
     moved3 = [r for r in rids if _detail(api, r)["timeline"][-1]["note"].startswith("dialihkan dari operator3")]
     assert len(moved3) == 1 and "dinonaktifkan" in _detail(api, moved3[0])["timeline"][-1]["note"]
     assert _ops(api)["operator3"]["load"] == 0
+
+
+def _shift(operator_id, start, end):
+    from chalicelib.core import clock
+
+    return {"operator_id": operator_id, "start": clock.iso(start), "end": clock.iso(end)}
+
+
+def test_operator_taken_off_the_roster_hands_over_what_they_have_not_started(api, worker, aws_env):
+    """Issue 20: PUT /ops/roster that removes an operator's shifts (none left on now or soon) redistributes the
+    requests they hold and have not started, as an absence does; what they started stays with them; an operator
+    whose next shift starts within the grace keeps everything."""
+    from datetime import timedelta
+
+    from chalicelib.core import clock
+    from chalicelib.delegation.service import OFF_ROSTER_GRACE_HOURS, local_day
+
+    put_operator("operator1", quota=5)
+    rids = [submit(api, {**CONSULT, "subject": f"Inflasi {i}"}) for i in range(3)]
+    assert worker.run_until(lambda: all(status_of(api, r) == "assigned" for r in rids))
+    assert api.post(f"/ops/requests/{rids[0]}/start", "operator1")[0] == 200
+    put_operator("operator2", quota=5)
+    worker.drain()
+    now = clock.now()
+    days = sorted({local_day(now - timedelta(hours=1)), local_day(now)})
+    later = now + timedelta(hours=OFF_ROSTER_GRACE_HOURS - 1)
+    two_on = [_shift("operator2", now - timedelta(hours=1), now + timedelta(hours=8))]
+
+    # a shift of operator1's starts again within the grace: nothing moves
+    soon = two_on + [_shift("operator1", later, later + timedelta(hours=2))]
+    st, out = api.put("/ops/roster", "supervisor1", {"shifts": soon, "days": days + [local_day(later)]})
+    assert st == 200, out
+    worker.drain()
+    assert {_detail(api, r)["assignee"] for r in rids} == {"operator1"}
+
+    # no shift of theirs left: the two not started go to operator2, the one in progress stays
+    st, out = api.put("/ops/roster", "supervisor1", {"shifts": two_on, "days": days + [local_day(later)]})
+    assert st == 200, out
+    assert "operator1" not in out["on_duty"]
+    worker.drain()  # the jobs queue: redistribute
+    details = {r: _detail(api, r) for r in rids}
+    assert details[rids[0]]["assignee"] == "operator1" and details[rids[0]]["status"] == "in_progress"
+    for r in rids[1:]:
+        d = details[r]
+        assert d["assignee"] == "operator2" and d["status"] == "assigned", d
+        note = d["timeline"][-1]["note"]
+        assert "dialihkan dari operator1 ke operator2" in note and "tidak lagi terjadwal piket" in note, note
+    ops = _ops(api)
+    assert (ops["operator1"]["load"], ops["operator2"]["load"]) == (1, 2)
+
+    # the job again (SQS redelivery) moves nothing more
+    from chalicelib.fulfilment import assign
+
+    assert assign.redistribute("operator1", "off_roster") == {"moved": 0, "flagged": 0}
