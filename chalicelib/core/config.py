@@ -77,6 +77,11 @@ class Settings(BaseModel):
     sla_days_approval: int = 2
     approval_head_after_days: int = 1
     service_head: str = ""  # head(s) of the service unit: user ids or e-mails, comma-separated; "" = supervisors
+    # the daily provider-vs-ledger reconciliation (issue 16, fulfilment/reconciliation.py): it reports on the
+    # previous local day from this many minutes after local midnight; a discrepancy is sent to `finance_recipients`
+    # (user ids or e-mails, comma-separated; "" = the supervisors)
+    reconciliation_report_after_min: int = 60
+    finance_recipients: str = ""
 
     max_body_bytes: int = 256 * 1024
     # abuse limits (chalicelib/core/ratelimit.py): "<action>=<count>/<seconds>,..." over the defaults there

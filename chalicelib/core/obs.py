@@ -12,6 +12,7 @@ SERVICE = "silastik"
 #: ask the provider or apply a payment. Defined here for the alarms; emitted where those conditions are detected.
 STUCK_PAID = "PaidRequestsStuck"
 RECONCILIATION_ERRORS = "ReconciliationErrors"
+RECONCILIATION_DISCREPANCIES = "ReconciliationDiscrepancies"  # the daily report's (fulfilment/reconciliation.py)
 
 
 #: libraries that log whole items, request bodies or headers at DEBUG/INFO (personal data, signed URLs)

@@ -173,6 +173,11 @@ def reconciliation_report(p: Principal, day: str) -> dict[str, Any]:
     one ledger row; listed for supervisors: payments missing from the ledger, duplicated rows, amounts or NTPNs
     that differ, and ledger rows of that day the provider does not know. Plus the open work items."""
     _supervisor(p)
+    return reconciliation_for(day)
+
+
+def reconciliation_for(day: str) -> dict[str, Any]:
+    """The report of `reconciliation_report` (also run daily by the tick: fulfilment/reconciliation.py)."""
     from datetime import date, datetime, timedelta
 
     try:

@@ -19,7 +19,7 @@ def _step(name: str, fn: Any, out: dict[str, Any]) -> None:
 def tick() -> dict[str, Any]:
     from chalicelib.catalog import releases
     from chalicelib.core import outbox
-    from chalicelib.fulfilment import assign, consumer, payment, reminders
+    from chalicelib.fulfilment import assign, consumer, payment, reconciliation, reminders
     from chalicelib.privacy import service as privacy
     from chalicelib.requests import sweeper
 
@@ -36,4 +36,5 @@ def tick() -> dict[str, Any]:
     _step("consumer_waits", consumer.sweep, out)  # unanswered questions/quotes: reminder, then expiry (issue 19)
     _step("releases", releases.publish_due, out)  # planned releases whose day has come
     _step("retention", privacy.retention_tick, out)  # the daily retention run
+    _step("daily_reconciliation", reconciliation.run, out)  # provider vs ledger, the previous day (issue 16)
     return out

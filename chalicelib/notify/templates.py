@@ -523,6 +523,28 @@ _SLA_TEMPLATES: dict[str, dict[str, Any]] = {
 TEMPLATES.update(_SLA_TEMPLATES)
 EVENTS = (*EVENTS, *(e for e in _SLA_TEMPLATES if e not in EVENTS))
 
+# --- issue 16: the daily provider-vs-ledger reconciliation found a discrepancy (fulfilment/reconciliation.py) ---
+_MONEY_TEMPLATES: dict[str, dict[str, Any]] = {
+    "reconciliation_discrepancy": {
+        "subject": "Perlu pemeriksaan: rekonsiliasi pembayaran {day_text} tidak cocok",
+        "paragraphs": (
+            "Rekonsiliasi harian antara pembayaran yang tercatat di SIMPONI dan buku besar PNBP SILASTIK untuk "
+            "{day_text} menemukan selisih.",
+            "Pembayaran di SIMPONI: {provider_payments} ({provider_total_text}); baris buku besar: {ledger_rows} "
+            "({ledger_total_text}).",
+            "Tidak tercatat di buku besar: {missing_in_ledger}. Tercatat ganda: {duplicated_in_ledger}. "
+            "Nominal atau NTPN berbeda: {different}. Tidak dikenal SIMPONI: {not_at_provider}.",
+            "Rincian setiap selisih tersedia pada laporan rekonsiliasi di menu Pembayaran. Mohon diperiksa dan "
+            "ditindaklanjuti.",
+        ),
+        "link_label": "Buka laporan rekonsiliasi",
+        "required": ("day",),
+        "base_required": ("recipient_name", "request_url"),  # about a day's payments, not one request
+    },
+}
+TEMPLATES.update(_MONEY_TEMPLATES)
+EVENTS = (*EVENTS, *(e for e in _MONEY_TEMPLATES if e not in EVENTS))
+
 _FORMATTER = string.Formatter()
 
 
@@ -568,6 +590,8 @@ def _derive(ctx: Mapping[str, Any]) -> dict[str, Any]:
         values["amount_words"] = terbilang(values["amount_idr"])
     if "release_date" in values:
         values["release_date_text"] = format_date_id(values["release_date"], with_weekday=True)
+    if "day" in values:  # a whole local day (the daily reconciliation)
+        values["day_text"] = format_date_id(values["day"], with_weekday=True)
     if "hours_left" in values:
         values["hours_text"] = _hours_text(values["hours_left"])
     if "message_excerpt" in values:

@@ -34,6 +34,7 @@ def full_ctx(**overrides: Any) -> dict[str, Any]:
         "item_title": "Inflasi Bulanan Kota Medan, November 2026",
         "release_date": "2026-12-01",
         "subscription_label": "Seri INFLASI-BULANAN-1275",
+        "day": "2026-11-30",
     }
     ctx.update(overrides)
     return ctx
@@ -84,6 +85,8 @@ def test_every_event_renders_with_full_context(event: str) -> None:
         assert "Inflasi Bulanan Kota Medan, November 2026" in email.subject
         assert "pesanan data REQ-20261129-0042 sebesar Rp 1.250.000 telah dibuat" in email.text
         assert "Selasa, 1 Desember 2026" in email.text
+    elif event == "reconciliation_discrepancy":  # about a day's payments, not a request
+        assert "Senin, 30 November 2026" in email.subject and "REQ-" not in email.subject
     elif event == "email_verification":  # about an address, not a request; no name of the requester in it
         assert "482913" in email.text and "REQ-" not in email.subject
     elif event != "forum_mention":
