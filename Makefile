@@ -8,6 +8,9 @@ PYTEST_ARGS ?=
 # the in-process suite on every core (pytest-xdist; a test file stays on one worker, so a module's fixtures — the
 # packaged template of tests/integration/test_infra.py — are built once); XDIST= runs it in one process
 XDIST ?= -n auto --dist loadfile
+# the end-to-end and browser tests on two workers (each starts its own local stack on its own ports); E2E_XDIST= runs
+# them in one process
+E2E_XDIST ?= -n 2 --dist loadfile
 
 .PHONY: dev test lint bench package audit fuzz stress redrive screenshots clean venv chromium node-deps lighthouse portal-screenshots
 
@@ -37,7 +40,7 @@ test: $(STAMP) $(TOOLS_STAMP) chromium node-deps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests/unit tests/integration tests/infra $(XDIST) $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "no tests ran: failing"; exit 1; fi; [ $$rc -eq 0 ] || exit $$rc
-	$(BIN)/python -m pytest tests/e2e tests/browser $(PYTEST_ARGS); rc=$$?; \
+	$(BIN)/python -m pytest tests/e2e tests/browser $(E2E_XDIST) $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "no end-to-end tests ran: failing"; exit 1; fi; exit $$rc
 
 lint: $(STAMP)

@@ -17,7 +17,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core import clock, obs
 from chalicelib.core.auth import Principal
 from chalicelib.core.config import get_settings
-from chalicelib.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.core.errors import BadRequest, Conflict, Forbidden, NotFound, retry_stale
 from chalicelib.escalation import repository
 from chalicelib.escalation.models import EscalationRecord, UnitMemberRecord, UnitRecord
 from chalicelib.escalation.schemas import EscalationIn, EscalationOut, EscalationPage, EscalationQuery
@@ -229,6 +229,7 @@ def _new_id() -> str:
 
 
 # --- use cases ---------------------------------------------------------------------------------------
+@retry_stale  # a concurrent write to the request (a reply, the worker) re-reads and re-validates
 def escalate(p: Principal, request_id: str, body: EscalationIn) -> EscalationOut:
     from chalicelib.requests import lifecycle as lc
     from chalicelib.requests.service import RequestService

@@ -23,6 +23,9 @@ _S3 = {"GetObject": "GetObject", "HeadObject": "GetObject", "PutObject": "PutObj
        "CreateMultipartUpload": "PutObject", "UploadPart": "PutObject", "CompleteMultipartUpload": "PutObject",
        "AbortMultipartUpload": "AbortMultipartUpload", "DeleteObjects": "DeleteObject",
        "GetObjectAttributes": "GetObject", "CopyObject": "PutObject"}
+#: ... and those of a call that names one object version (`VersionId`): S3 authorises it by another action
+#: (Amazon S3 actions reference: DeleteObject/GetObject/HeadObject with versionId)
+_S3_VERSIONED = {"DeleteObject": "DeleteObjectVersion", "GetObject": "GetObjectVersion"}
 _S3_BUCKET = {"ListObjectsV2": "ListBucket", "ListObjects": "ListBucket", "HeadBucket": "ListBucket",
               "ListObjectVersions": "ListBucketVersions"}
 _SERVICE_PREFIX = {"stepfunctions": "states", "sfn": "states", "dynamodb": "dynamodb", "s3": "s3", "sqs": "sqs",
@@ -110,9 +113,13 @@ def needs_of(operation: str, service: str, p: dict[str, Any]) -> list[tuple[str,
         if operation in _S3_BUCKET:
             out.append((f"s3:{_S3_BUCKET[operation]}", _arn("s3", bucket)))
         elif operation == "DeleteObjects":
-            out += [("s3:DeleteObject", _arn("s3", f"{bucket}/{o['Key']}")) for o in p["Delete"]["Objects"]]
+            out += [("s3:DeleteObjectVersion" if o.get("VersionId") else "s3:DeleteObject",
+                     _arn("s3", f"{bucket}/{o['Key']}")) for o in p["Delete"]["Objects"]]
         else:
-            out.append((f"s3:{_S3.get(operation, operation)}", _arn("s3", f"{bucket}/{p.get('Key', '')}")))
+            action = _S3.get(operation, operation)
+            if p.get("VersionId") and action in _S3_VERSIONED:
+                action = _S3_VERSIONED[action]  # a call naming one version needs the version's own action
+            out.append((f"s3:{action}", _arn("s3", f"{bucket}/{p.get('Key', '')}")))
             if operation == "CopyObject":
                 src = p["CopySource"]
                 src = f"{src['Bucket']}/{src['Key']}" if isinstance(src, dict) else src.split("?", 1)[0]

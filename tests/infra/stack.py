@@ -57,6 +57,8 @@ def recorded_stack(prefix: str) -> Iterator[inv_mod.Inventory]:
             os.environ["SEARCH_LOCAL_ROOT"] = os.path.join(tmp.name, "search")
             # the abuse limits on, as deployed (high enough for the scenario): their calls are part of the inventory
             os.environ["MAX_OPEN_REQUESTS"] = "1000"
+            # the daily reconciliation report runs at every tick below whatever the time of day (one per day)
+            os.environ["RECONCILIATION_REPORT_AFTER_MIN"] = "0"
             os.environ["RATE_LIMITS"] = ("create_consultation=1000/3600,create_data_order=1000/3600,"
                                          "create_complaint=1000/3600,post_message=1000/600")
             conftest._reset_caches()
@@ -111,6 +113,7 @@ def recorded_stack(prefix: str) -> Iterator[inv_mod.Inventory]:
                     st, out = api.call(method, path, "admin1", body=body)
                     assert st == want, (method, path, st, out)
                 worker.drain()
+                real_deletes(api, worker)
                 # an unpaid billing for the tick's reconciliation (asks the provider: the API key) and reminders
                 from bench.aws_calls import PAID_ORDER
 
@@ -136,3 +139,58 @@ def recorded_stack(prefix: str) -> Iterator[inv_mod.Inventory]:
         sso.stop()
         sim.stop()
         tmp.cleanup()
+
+
+def real_deletes(api: Any, worker: Any) -> None:
+    """Every delete the code makes on a real uploaded object (issue 18: the roles must allow them): staff withdraw
+    an uploaded deliverable (every version), the uploads worker rejects a deliverable and a catalog file that do not
+    match their declaration and removes an object no upload was issued for, a consumer's document that fails its
+    verification is deleted by the API."""
+    import hashlib
+
+    import boto3
+    import requests as http
+
+    from bench.aws_calls import CSV, FREE_ORDER, World
+    from chalicelib.delivery import s3
+
+    w = World(api, worker)
+    rid = w.submit(FREE_ORDER)
+    w.wait({rid: "assigned"})
+    w.ok(*api.post(f"/ops/requests/{rid}/start", "operator1"))
+    did = w.upload_ready(rid)
+    w.ok(*api.call("DELETE", f"/ops/requests/{rid}/deliverables/{did}", "operator1"), expect=204)
+    bad = CSV.replace(b"ACEH", b"ACEX")  # same size, another SHA-256
+    decl = {"filename": "salah.csv", "content_type": "text/csv", "size_bytes": len(CSV),
+            "sha256": hashlib.sha256(CSV).hexdigest()}
+
+    def upload_bad(path: str, user: str) -> str:
+        out = w.ok(*api.post(path, user, decl), expect=201)
+        resp = http.post(out["upload"]["url"], data=out["upload"]["fields"], files={"file": ("f", bad)}, timeout=10)
+        assert resp.status_code in (200, 201, 204), resp.text
+        return str(out["deliverable_id"])
+
+    def rejected(path: str, key: str, fid: str, user: str) -> bool:
+        st, items = api.get(path, user)
+        assert st == 200, items
+        return any(d[key] == fid and d["status"] == "rejected" for d in items)
+
+    rejected_did = upload_bad(f"/ops/requests/{rid}/deliverables", "operator1")
+    item = "PB-FILE1"  # the benchmark's open file-backed publication
+    rejected_fid = upload_bad(f"/ops/catalog/items/{item}/files", "admin1")
+    boto3.client("s3", region_name=REGION).put_object(Bucket=s3.bucket(), Key=f"deliverables/{rid}/DORPHAN/x.csv",
+                                                      Body=CSV, ContentType="text/csv")
+    assert worker.run_until(lambda: rejected(f"/ops/requests/{rid}/deliverables", "deliverable_id", rejected_did,
+                                             "operator1")
+                            and rejected(f"/ops/catalog/items/{item}/files", "file_id", rejected_fid, "admin1"))
+    worker.drain()
+    assign = w.submit({"kind": "consultation", "topic": "data", "subject": "Upah", "question": "Data upah?"})
+    w.wait({assign: "assigned"})
+    data = b"%PDF-1.7\n%%EOF\n"
+    out = w.ok(*api.post(f"/requests/{assign}/attachments", "consumer1", {
+        "filename": "surat.pdf", "content_type": "application/pdf", "size_bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest()}), expect=201)
+    http.post(out["upload"]["url"], data=out["upload"]["fields"], files={"file": ("surat.pdf", b"%PDF-1.7\n%%EOX\n")},
+              timeout=10)
+    st, body = api.post(f"/requests/{assign}/attachments/{out['attachment_id']}/verify", "consumer1")
+    assert st == 200 and body["status"] == "rejected", (st, body)

@@ -167,7 +167,7 @@ def test_alarms_dashboard_and_api_logging(template):
     metrics = {(a["Namespace"], a["MetricName"]) for a in alarms.values()}
     assert {("AWS/States", "ExecutionsFailed"), ("AWS/States", "ExecutionsTimedOut"), ("AWS/ApiGateway", "5XXError"),
             ("AWS/ApiGateway", "Latency"), (obs.NAMESPACE, obs.STUCK_PAID),
-            (obs.NAMESPACE, obs.RECONCILIATION_ERRORS)} <= metrics
+            (obs.NAMESPACE, obs.RECONCILIATION_ERRORS), (obs.NAMESPACE, obs.RECONCILIATION_DISCREPANCIES)} <= metrics
     assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
     assert res["AlarmEmailSubscription"]["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
     body = res["ServiceDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"][0]
