@@ -28,6 +28,7 @@ EVENTS: tuple[str, ...] = (
     "billing_issued",
     "billing_expiring",
     "payment_received",
+    "payment_after_close",
     "assigned",
     "new_message",
     "escalation",
@@ -126,6 +127,20 @@ TEMPLATES: dict[str, dict[str, Any]] = {
             "diteruskan kepada petugas layanan.",
         ),
         "link_label": "Lihat permintaan dan unduh kuitansi",
+        "required": ("ntpn", "paid_at", "amount_idr"),
+    },
+    # issue 16: a payment that arrived after the request was cancelled or expired (fulfilment.payment)
+    "payment_after_close": {
+        "subject": "Pembayaran permintaan {request_id} diterima setelah permintaan ditutup",
+        "paragraphs": (
+            "Pembayaran untuk permintaan {request_id} telah kami terima, tetapi permintaan tersebut sudah ditutup "
+            "(dibatalkan atau kedaluwarsa) sebelum pembayaran masuk. Uang Anda tercatat dan tidak hilang.",
+            "NTPN: {ntpn}\nJumlah: {amount_text}\nTanggal pembayaran: {paid_at_text}",
+            "Kode billing: {billing_code}",
+            "Petugas kami akan melanjutkan layanan permintaan Anda atau memproses pengembalian pembayaran, dan "
+            "memberi tahu Anda hasilnya melalui halaman permintaan.",
+        ),
+        "link_label": "Lihat permintaan",
         "required": ("ntpn", "paid_at", "amount_idr"),
     },
     "assigned": {

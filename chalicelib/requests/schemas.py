@@ -250,6 +250,8 @@ class RequestOut(BaseModel):
     closed_reason: str | None = None
     merged_into: str | None = None  # desk: closed as a duplicate of this request (show that one instead)
     merged: list[str] = Field(default_factory=list)  # desk: the duplicates merged into this request
+    billing_delayed: bool = Field(default=False, description="a paid order whose billing the state billing system "
+                                  "(SIMPONI) could not issue yet; it is retried automatically, nothing to resend")
     rating: dict[str, Any] | None = None
     abstract: str | None = None
     agreement_version: str | None = None

@@ -77,7 +77,12 @@ def _common(rec: RequestRecord) -> dict[str, Any]:
                 if rec.review else None),
         timeline=[{"at": t.at, "status": t.status, "actor": t.actor, "note": t.note or ""} for t in rec.timeline or []],
         awaiting=_awaiting(rec), quote=_quote(rec),
+        billing_delayed=rec.status == lc.SUBMITTED and rec.problem in BILLING_DELAYED,
     )
+
+
+#: the request's `problem` while the billing provider could not issue its billing (fulfilment.payment)
+BILLING_DELAYED = frozenset({"billing_unavailable", "BillingUnavailable"})
 
 
 def _awaiting(rec: RequestRecord) -> dict[str, Any] | None:

@@ -199,6 +199,10 @@ function billingSummary(r, billing) {
     if (r.kind === "data_order" && r.status === "awaiting_approval") {
       return alertBox("info", "Tagihan terbit setelah petugas menyetujui permintaan Anda.");
     }
+    if (r.billing_delayed) {
+      return alertBox("warn", "Sistem tagihan negara (SIMPONI) sedang tidak dapat dihubungi. Tagihan Anda dibuat "
+        + "otomatis begitu layanan pulih; Anda tidak perlu mengirim ulang pesanan.");
+    }
     if (r.kind === "data_order" && r.transaction_type === "paid" && r.status === "submitted") {
       return card("Tagihan", h("p", { class: "muted", id: "billing-pending" }, "Tagihan sedang dibuat. Halaman ini diperbarui otomatis."));
     }

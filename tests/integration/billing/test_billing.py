@@ -161,8 +161,11 @@ def test_provider_down_then_recovers(api, worker, billing_sim):
 
     assert worker.run_until(lambda: RequestRecord.get(rid).problem == "billing_unavailable", timeout_s=20)
     assert status_of(api, rid) == "submitted"  # nothing lost, clearly flagged
+    st, seen = api.call("GET", f"/requests/{rid}", "consumer1")
+    assert st == 200 and seen["billing_delayed"] is True  # the consumer is told, not left waiting silently
     assert worker.run_until(lambda: status_of(api, rid) == "awaiting_payment", timeout_s=30), status_of(api, rid)
     assert RequestRecord.get(rid).problem is None
+    assert api.call("GET", f"/requests/{rid}", "consumer1")[1]["billing_delayed"] is False
 
 
 def test_invoice_pdf(api, paid_order):

@@ -69,6 +69,9 @@ def test_payment_after_cancel_is_recorded_and_flagged_for_a_supervisor(api, work
     assert api.get(f"/requests/{rid}/billing", "consumer1")[1]["status"] == "paid"
     st, req = api.get(f"/ops/requests/{rid}", "supervisor1")
     assert req["status"] == "cancelled" and req["problem"] == "paid_after_close"
+    # the consumer is told the money is recorded and a supervisor decides — not "passed on to the desk"
+    events = [n["event"] for n in api.get("/me/notifications", "consumer1")[1]["items"] if n["request_id"] == rid]
+    assert "payment_after_close" in events and "payment_received" not in events
     items = open_items("paid_after_close")
     assert [w.for_request for w in items] == [rid]
     assert items[0].evidence["ntpn"] == paid["ntpn"] and items[0].evidence["request_status"] == "cancelled"
