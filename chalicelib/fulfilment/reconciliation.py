@@ -39,17 +39,9 @@ def due_day() -> str | None:
 
 def finance() -> list[tuple[str | None, str | None]]:
     """(user_id, email) of whoever receives the discrepancies: `finance_recipients`, else the supervisors."""
-    from chalicelib.fulfilment.reminders import supervisors
-    from chalicelib.users.models import UserRecord
+    from chalicelib.fulfilment.reminders import recipients
 
-    out: list[tuple[str | None, str | None]] = []
-    for entry in [e.strip() for e in (get_settings().finance_recipients or "").split(",") if e.strip()]:
-        if "@" in entry:
-            uid = next((u.user_id for u in UserRecord.by_email.query(entry.lower(), limit=1)), None)
-            out.append((uid, entry.lower()))
-        else:
-            out.append((entry, None))
-    return out or supervisors()
+    return recipients(get_settings().finance_recipients)
 
 
 def run() -> dict[str, Any] | str:

@@ -115,10 +115,16 @@ def supervisor_notices(event: str, key: str, ctx: dict[str, Any]) -> list[Any]:
 
 def service_heads() -> list[tuple[str | None, str | None]]:
     """The head(s) of the service unit (``settings.service_head``: user ids or e-mails), else the supervisors."""
+    return recipients(get_settings().service_head)
+
+
+def recipients(setting: str | None) -> list[tuple[str | None, str | None]]:
+    """(user_id, email) of a setting's comma-separated user ids or e-mails (an e-mail's user looked up), else the
+    supervisors."""
     from chalicelib.users.models import UserRecord
 
     out: list[tuple[str | None, str | None]] = []
-    for entry in [e.strip() for e in (get_settings().service_head or "").split(",") if e.strip()]:
+    for entry in [e.strip() for e in (setting or "").split(",") if e.strip()]:
         if "@" in entry:
             uid = next((u.user_id for u in UserRecord.by_email.query(entry.lower(), limit=1)), None)
             out.append((uid, entry.lower()))
