@@ -55,8 +55,9 @@ def on_duty_within(operator_id: str, hours: float, now_iso: str | None = None) -
     """On duty now, or a shift of theirs starts within `hours` (a shift lasts at most 24 hours: the local days
     from yesterday to the day `hours` ahead cover every such shift)."""
     now = clock.parse_iso(now_iso) if now_iso else clock.now()
-    now_s, until = clock.iso(now), clock.iso(now + timedelta(hours=hours))
-    first, last = (now - timedelta(days=1)).astimezone(JAKARTA).date(), clock.parse_iso(until).astimezone(JAKARTA).date()
+    end = now + timedelta(hours=hours)
+    now_s, until = clock.iso(now), clock.iso(end)
+    first, last = (now - timedelta(days=1)).astimezone(JAKARTA).date(), end.astimezone(JAKARTA).date()
     days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
     return any(s.operator_id == operator_id and s.end > now_s and s.start < until for s in shifts_for_days(days))
 

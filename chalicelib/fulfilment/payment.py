@@ -149,7 +149,9 @@ def apply_payment(code: str, amount: int, ntpn: str, paid_at: str, event_key: st
     rec = repo.find(b.request_id)
     parts = billing.paid_parts(b, billing.ledger_entry(b, rec, amount, ntpn, paid_iso, actor), ntpn, paid_iso,
                                event_key)
-    received = notices.to_consumer("payment_received", rec, f"payment_received#{code}", billing_code=code,
+    # after close the consumer is told the money is recorded and what happens next (not "passed on to the desk")
+    event = "payment_after_close" if rec is not None and rec.status in lc.TERMINAL else "payment_received"
+    received = notices.to_consumer(event, rec, f"payment_received#{code}", billing_code=code,
                                    amount_idr=int(amount), ntpn=ntpn, paid_at=paid_iso) if rec else None
     audit = {"billing_code": code, "amount_idr": int(amount), "ntpn": ntpn}
     result = "applied"
@@ -165,9 +167,6 @@ def apply_payment(code: str, amount: int, ntpn: str, paid_at: str, event_key: st
             billing.commit(lambda tx: (parts(tx), billings.work_item_in(item)(tx)))
             result = LATE
         elif rec.status in lc.TERMINAL:
-            # the consumer is told the money is recorded and what happens next (not "passed on to the desk")
-            received = notices.to_consumer("payment_after_close", rec, f"payment_received#{code}", billing_code=code,
-                                           amount_idr=int(amount), ntpn=ntpn, paid_at=paid_iso)
             item = billings.new_work_item(LATE, code, code=code, request_id=rec.request_id, amount_idr=amount,
                                           evidence={**ev, "request_status": rec.status,
                                                     "closed_reason": rec.closed_reason})
