@@ -122,8 +122,9 @@ def recorded_stack(prefix: str) -> Iterator[inv_mod.Inventory]:
                 rid = body["request_id"]
                 assert worker.run_until(lambda: api.get(f"/requests/{rid}", "consumer1")[1]["status"]
                                         == "awaiting_payment", timeout_s=30)
-                # the scheduled tick now and later (reminders, expiry, auto-completion, retention)
-                base = clock.now()
+                # the scheduled tick from the next office morning on (reminders, expiry, auto-completion, retention):
+                # the same time of day whenever the suite runs
+                base = office_morning(clock.now() + timedelta(minutes=2))
                 for days in (0, 1, 3, 8, 40, 800):
                     clock.set_clock(lambda d=days: base + timedelta(days=d))
                     invoke("tick", schedule_event("tick"))
@@ -139,6 +140,22 @@ def recorded_stack(prefix: str) -> Iterator[inv_mod.Inventory]:
         sso.stop()
         sim.stop()
         tmp.cleanup()
+
+
+def office_morning(now: Any) -> Any:
+    """The first 10:00 Asia/Jakarta of a working day from `now` on: the scenario's ticks start inside office hours
+    whatever the time the suite runs at (the tick's steps that depend on the time of day are then all reached)."""
+    from datetime import datetime, time
+
+    from chalicelib.delegation.service import JAKARTA
+    from chalicelib.requests.sla import calendar
+
+    cal, day = calendar(), now.astimezone(JAKARTA).date()
+    while True:
+        at = datetime.combine(day, time(10), tzinfo=JAKARTA)
+        if at >= now and cal.is_working_day(day):
+            return at
+        day += timedelta(days=1)
 
 
 def real_deletes(api: Any, worker: Any) -> None:

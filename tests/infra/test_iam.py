@@ -46,6 +46,18 @@ DECLARED_NEEDS = {
         "the daily retention run removes closed requests' attachments (chalicelib/attachments/service.py, purge)",
     ("Tick", "s3:DeleteObject", "DeliverablesBucket/attachments/*"):
         "... every version of each (delivery/s3.py, delete_all_versions)",
+    # the tick's steps that run only when the world they find asks for them (a row the stream has not relayed
+    # yet, a queued request, an abstract waiting for an approval): whether the scenario leaves one depends on timing
+    ("Tick", "dynamodb:BatchGetItem", "OperatorsTable"):
+        "the on-duty operators' entries (delegation.candidates) when a request is queued, a microdata abstract "
+        "waits for an approval or an away operator's requests move (fulfilment/assign.py drain, redistribute; "
+        "fulfilment/reminders.py approvers)",
+    ("Tick", "dynamodb:DeleteItem", "OutboxTable"):
+        "the outbox sweep relays a row its stream did not, then deletes it (core/outbox.py, sweep -> relay)",
+    ("Tick", "sqs:SendMessage", "JobsQueue"):
+        "... to the row's queue: jobs (drain, cancel_billing, escalation notices) ...",
+    ("Tick", "sqs:SendMessage", "NotifyQueue"):
+        "... or notify (core/outbox.py, relay)",
 }
 MUTATING = {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLUpdate",
             "dynamodb:PartiQLDelete"}
