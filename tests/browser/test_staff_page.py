@@ -64,15 +64,17 @@ def test_admin_manages_staff_and_units(browser_session: Any, http: Any) -> None:
     out = _staff(http, "kc-browser-op")
     assert out["roles"] == ["operator", "supervisor"], out
 
-    # deactivate: roles revoked, the operator record inactive
+    # a unit's new name being typed, then a staff member deactivated (roles revoked, the operator record
+    # inactive): the lists reload, the typed name stays
+    page.fill("#unit-name-ipdsweb", "IPDS")
     page.wait_for_selector("#toggle-kc-browser-op >> text=Nonaktifkan")
     page.click("#toggle-kc-browser-op")
     wait_for(lambda: not _staff(http, "kc-browser-op")["active"], what="deactivated")
     assert _staff(http, "kc-browser-op")["operator"]["active"] is False
     page.wait_for_selector("#toggle-kc-browser-op >> text=Aktifkan")
+    assert page.input_value("#unit-name-ipdsweb") == "IPDS"
 
     # the unit renamed, then deactivated
-    page.fill("#unit-name-ipdsweb", "IPDS")
     page.click("#unit-save-ipdsweb")
     wait_for(lambda: http.call("GET", "/ops/units/ipdsweb", "admin1")[1]["name"] == "IPDS", what="unit renamed")
     page.wait_for_selector("#unit-toggle-ipdsweb >> text=Nonaktifkan")

@@ -76,17 +76,24 @@ export async function render(view, _params, ctx) {
   view.append(card("Petugas", staffBody, editSlot), card("Tambah petugas", createSlot),
     card("Unit produsen data", unitBody, unitCreate));
   let units = [];
+  // a unit's name being typed survives a reload of the lists (after any change on the page); only the newest
+  // reload renders: an older one answering late must not put back what the page showed before a change
+  const drafts = new Map();
+  let loads = 0;
 
   async function load() {
-    let staff;
+    const mine = ++loads;
+    let staff, fresh;
     try {
-      [staff, units] = await Promise.all([get("/ops/staff"), get("/ops/units")]);
+      [staff, fresh] = await Promise.all([get("/ops/staff"), get("/ops/units")]);
     } catch (err) {
+      if (mine !== loads) return;
       replace(staffBody, errorBox(err, { retry: load }));
       clear(unitBody);
       return;
     }
-    if (!ctx.isCurrent()) return;
+    if (!ctx.isCurrent() || mine !== loads) return;
+    units = fresh;
     renderStaff(staff);
     renderUnits();
     renderCreate();
@@ -171,13 +178,16 @@ export async function render(view, _params, ctx) {
 
   function renderUnits() {
     const rows = units.map((u) => {
-      const name = input({ name: "name", id: `unit-name-${u.code}`, value: u.name, maxlength: "200" });
+      const name = input({ name: "name", id: `unit-name-${u.code}`, value: drafts.get(u.code) ?? u.name,
+        maxlength: "200" });
+      name.addEventListener("input", () => drafts.set(u.code, name.value));
       const save = h("button", { type: "button", class: "btn btn-secondary btn-small", id: `unit-save-${u.code}` }, "Simpan");
       const toggle = h("button", { type: "button", class: "btn btn-ghost btn-small", id: `unit-toggle-${u.code}` },
         u.active ? "Nonaktifkan" : "Aktifkan");
       const change = async (button, changes, done) => {
         try {
           await busy(button, () => patch(`/ops/units/${encodeURIComponent(u.code)}`, changes), "Menyimpan…");
+          if ("name" in changes) drafts.delete(u.code);
           toast(done);
           await load();
         } catch (err) {
