@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from chalicelib.attachments.models import EXTENSIONS
+from chalicelib.core.schema import Schema
 
 _FILENAME = re.compile(r"^[A-Za-z0-9_(][A-Za-z0-9 ._()-]{0,119}$")
 Sha256 = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9a-fA-F]{64}$")]
 
 
-class AttachmentIn(BaseModel):
+class AttachmentIn(Schema):
     """The consumer's declaration of the document they are about to upload."""
 
     model_config = ConfigDict(extra="forbid")
@@ -36,7 +37,7 @@ class AttachmentIn(BaseModel):
         return v
 
 
-class AttachmentOut(BaseModel):
+class AttachmentOut(Schema):
     attachment_id: str
     filename: str
     content_type: str
@@ -53,7 +54,7 @@ class AttachmentOut(BaseModel):
     expires_at: str | None = None
 
 
-class AttachmentUploadOut(BaseModel):
+class AttachmentUploadOut(Schema):
     attachment_id: str
     filename: str
     status: str

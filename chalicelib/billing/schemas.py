@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from chalicelib.core.schema import Schema
 from chalicelib.core.types import Timestamp
 
 
-class WebhookIn(BaseModel):
+class WebhookIn(Schema):
     model_config = ConfigDict(extra="ignore")
     event_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
     billing_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{15}$")]
@@ -22,7 +23,7 @@ class WebhookIn(BaseModel):
     ntb: Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9]*$")] | None = None
 
 
-class AfterCloseOut(BaseModel):
+class AfterCloseOut(Schema):
     """A payment received after its request was cancelled or expired, as the payer sees it (issue 16): what the
     supervisors decide (resume the order, or refund), by when, and what they decided. No staff-only fields."""
     state: Literal["pending", "resumed", "refunded"] = Field(
@@ -37,7 +38,7 @@ class AfterCloseOut(BaseModel):
     refunded_at: str | None = None
 
 
-class BillingOut(BaseModel):
+class BillingOut(Schema):
     billing_code: str
     amount_idr: int
     expires_at: str
@@ -52,30 +53,30 @@ class BillingOut(BaseModel):
 
 
 # --- payment work items and reconciliation (supervisors; chalicelib.fulfilment.payment_ops) -----------------
-class WorkItemsQuery(BaseModel):
+class WorkItemsQuery(Schema):
     model_config = ConfigDict(extra="ignore")
     status: Literal["open", "done"] = "open"
     limit: int = Field(default=50, ge=1, le=200)
     cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
 
 
-class ResumeIn(BaseModel):
+class ResumeIn(Schema):
     model_config = ConfigDict(extra="forbid")
     note: Annotated[str, StringConstraints(max_length=500)] = ""
 
 
-class RefundIn(BaseModel):
+class RefundIn(Schema):
     model_config = ConfigDict(extra="forbid")
     reference: Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True)]
     refunded_at: Timestamp | None = None
     note: Annotated[str, StringConstraints(max_length=500)] = ""
 
 
-class ResolveIn(BaseModel):
+class ResolveIn(Schema):
     model_config = ConfigDict(extra="forbid")
     note: Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
 
 
-class ReconciliationQuery(BaseModel):
+class ReconciliationQuery(Schema):
     model_config = ConfigDict(extra="ignore")
     day: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]

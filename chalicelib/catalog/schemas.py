@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from chalicelib.core.schema import Schema
 from chalicelib.core.types import Day
 
 ItemType = Literal["table_static", "table_dynamic", "publication", "microdata", "map"]
@@ -14,7 +15,7 @@ Access = Literal["open", "paid", "restricted"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 
-class CatalogItemIn(BaseModel):
+class CatalogItemIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
@@ -46,7 +47,7 @@ class CatalogItemIn(BaseModel):
         return self
 
 
-class CatalogItemOut(BaseModel):
+class CatalogItemOut(Schema):
     id: str
     type: str
     title: str
@@ -76,7 +77,7 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-class SearchQuery(BaseModel):
+class SearchQuery(Schema):
     model_config = ConfigDict(extra="ignore")
 
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
@@ -115,7 +116,7 @@ class SearchQuery(BaseModel):
         return out
 
 
-class SearchHit(BaseModel):
+class SearchHit(Schema):
     id: str
     type: str
     title: str
@@ -130,7 +131,7 @@ class SearchHit(BaseModel):
     score: float | None = None
 
 
-class FaqHit(BaseModel):
+class FaqHit(Schema):
     """An approved FAQ entry matching the search words (issue 12): consumers see the answer before asking."""
 
     faq_id: str
@@ -140,7 +141,7 @@ class FaqHit(BaseModel):
     score: float | None = None
 
 
-class SearchResult(BaseModel):
+class SearchResult(Schema):
     total: int
     page: int
     page_size: int
@@ -154,7 +155,7 @@ class SearchResult(BaseModel):
 
 
 # --- release calendar (issue 12) ------------------------------------------------------------------------------
-class ReleasesQuery(BaseModel):
+class ReleasesQuery(Schema):
     """`from`/`to`: local (Asia/Jakarta) dates YYYY-MM-DD, both inclusive; at most RELEASES_MAX_MONTHS months.
     Without both: this month and the next two."""
 
@@ -166,7 +167,7 @@ class ReleasesQuery(BaseModel):
     subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
 
 
-class ReleaseOut(BaseModel):
+class ReleaseOut(Schema):
     id: str
     type: str
     title: str
@@ -184,7 +185,7 @@ class ReleaseOut(BaseModel):
     format: str
 
 
-class ReleaseCalendar(BaseModel):
+class ReleaseCalendar(Schema):
     from_: str = Field(serialization_alias="from", validation_alias="from")
     to: str
     total: int

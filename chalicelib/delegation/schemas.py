@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
+from chalicelib.core.schema import Schema
 from chalicelib.core.types import Day, DayOrTimestamp, parse_timestamp
 
 OperatorId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
@@ -21,7 +22,7 @@ def _aware(value: str) -> datetime:
     return parse_timestamp(value)
 
 
-class ShiftIn(BaseModel):
+class ShiftIn(Schema):
     model_config = ConfigDict(extra="forbid")
     operator_id: OperatorId
     start: Annotated[str, StringConstraints(max_length=40)]
@@ -42,7 +43,7 @@ class ShiftIn(BaseModel):
         return _aware(self.end)
 
 
-class RosterIn(BaseModel):
+class RosterIn(Schema):
     """PUT /ops/roster: the shifts replace every shift of the local (Asia/Jakarta) days they start on, plus
     the days listed in `days` (so a day can be cleared by listing it with no shifts)."""
 
@@ -51,7 +52,7 @@ class RosterIn(BaseModel):
     days: list[Day] = Field(default_factory=list, max_length=62)
 
 
-class RosterQuery(BaseModel):
+class RosterQuery(Schema):
     """`from`/`to`: a local date (YYYY-MM-DD, `to` inclusive) or an ISO timestamp with offset.
     Defaults: today and the next 6 days."""
 
@@ -60,7 +61,7 @@ class RosterQuery(BaseModel):
     to: DayOrTimestamp | None = None
 
 
-class ShiftOut(BaseModel):
+class ShiftOut(Schema):
     operator_id: str
     name: str = ""
     day: str
@@ -70,14 +71,14 @@ class ShiftOut(BaseModel):
     updated_by: str = ""
 
 
-class RosterOut(BaseModel):
+class RosterOut(Schema):
     from_: str = Field(serialization_alias="from")
     to: str
     shifts: list[ShiftOut]
     on_duty: list[str] = Field(default_factory=list, description="operators on duty right now")
 
 
-class OperatorOut(BaseModel):
+class OperatorOut(Schema):
     operator_id: str
     name: str = ""
     email: str | None = None
@@ -92,7 +93,7 @@ class OperatorOut(BaseModel):
     updated_at: str | None = None
 
 
-class OperatorPatchIn(BaseModel):
+class OperatorPatchIn(Schema):
     model_config = ConfigDict(extra="forbid")
     quota: int | None = Field(default=None, ge=0, le=100)
     active: bool | None = None

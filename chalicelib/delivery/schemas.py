@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from chalicelib.core.schema import Schema
 
 #: data file types an operator may deliver: extension -> accepted content types (first = canonical)
 ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
@@ -52,7 +54,7 @@ def check_filename(value: str) -> str:
     return value
 
 
-class Strict(BaseModel):
+class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -80,12 +82,12 @@ class DeliverableIn(Strict):
         return self
 
 
-class UploadForm(BaseModel):
+class UploadForm(Schema):
     url: str
     fields: dict[str, str]
 
 
-class UploadOut(BaseModel):
+class UploadOut(Schema):
     deliverable_id: str
     filename: str
     status: str
@@ -93,7 +95,7 @@ class UploadOut(BaseModel):
     expires_at: str
 
 
-class StoredFileOut(BaseModel):
+class StoredFileOut(Schema):
     """An uploaded file as staff see it: a request's deliverable or a catalog item's data file."""
 
     filename: str
@@ -120,7 +122,7 @@ class DeliverableOut(StoredFileOut):
                                                          'delivered automatically')
 
 
-class DownloadLinkOut(BaseModel):
+class DownloadLinkOut(Schema):
     """A consumer's short-lived download link (SPEC §4)."""
 
     deliverable_id: str
@@ -139,7 +141,7 @@ class CatalogFileOut(StoredFileOut):
     item_id: str
 
 
-class PublicFileOut(BaseModel):
+class PublicFileOut(Schema):
     """A verified data file of a published catalog item; `downloadable`: open data, a link for anyone."""
 
     file_id: str
@@ -151,7 +153,7 @@ class PublicFileOut(BaseModel):
     downloadable: bool
 
 
-class DownloadLogOut(BaseModel):
+class DownloadLogOut(Schema):
     at: str
     deliverable_id: str
     filename: str | None = None

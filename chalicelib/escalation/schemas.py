@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from chalicelib.core.schema import Schema
 from chalicelib.core.types import DayOrTimestamp
 
 #: a unit code: the built-in units (produksi, sosial, distribusi, neraca, metodologi) or one an admin created
@@ -14,18 +15,18 @@ Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 
-class EscalationIn(BaseModel):
+class EscalationIn(Schema):
     model_config = ConfigDict(extra="forbid")
     unit: Unit
     question: Text
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(Schema):
     model_config = ConfigDict(extra="forbid")
     answer: Text
 
 
-class EscalationQuery(BaseModel):
+class EscalationQuery(Schema):
     model_config = ConfigDict(extra="ignore")
     unit: Unit | None = None
     status: Literal["open", "answered"] | None = None
@@ -34,7 +35,7 @@ class EscalationQuery(BaseModel):
     cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
 
 
-class EscalationOut(BaseModel):
+class EscalationOut(Schema):
     escalation_id: str
     request_id: str
     request_kind: str = ""
@@ -54,12 +55,12 @@ class EscalationOut(BaseModel):
     answered_at: str | None = None
 
 
-class EscalationPage(BaseModel):
+class EscalationPage(Schema):
     items: list[EscalationOut]
     next_cursor: str | None = None
 
 
-class ProducerUnitRow(BaseModel):
+class ProducerUnitRow(Schema):
     """One unit's response times over a period (working days, Asia/Jakarta calendar)."""
 
     unit: str
@@ -76,7 +77,7 @@ class ProducerUnitRow(BaseModel):
     mean_days: float | None = None
 
 
-class ProducerReportQuery(BaseModel):
+class ProducerReportQuery(Schema):
     """`from`/`to`: local (Asia/Jakarta) dates YYYY-MM-DD (both inclusive) or ISO-8601 timestamps; left out, the
     last 30 days (`to` = today)."""
 
@@ -85,7 +86,7 @@ class ProducerReportQuery(BaseModel):
     to: DayOrTimestamp | None = None
 
 
-class ProducerReport(BaseModel):
+class ProducerReport(Schema):
     # the API dumps models without by_alias: serialize by alias here so the answer says "from", as documented
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
     from_: str = Field(serialization_alias="from")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from chalicelib.core.schema import Schema
 
 Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=1000)]
 Answer = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=5000)]
 
 
-class FaqProposeIn(BaseModel):
+class FaqProposeIn(Schema):
     """Both fields are optional: left out, they are prefilled from the consultation (its question, and the
     latest answer staff gave in the conversation or the producer's escalation answer)."""
 
@@ -19,7 +21,7 @@ class FaqProposeIn(BaseModel):
     answer: Answer | None = None
 
 
-class FaqReviewIn(BaseModel):
+class FaqReviewIn(Schema):
     """A supervisor approves (optionally polishing the text) or rejects (with a reason) a proposal."""
 
     model_config = ConfigDict(extra="forbid")
@@ -29,20 +31,20 @@ class FaqReviewIn(BaseModel):
     answer: Answer | None = None
 
 
-class FaqOpsQuery(BaseModel):
+class FaqOpsQuery(Schema):
     model_config = ConfigDict(extra="ignore")
     status: Literal["proposed", "approved", "rejected"] = "proposed"
     page_size: int = Field(default=50, ge=1, le=100)
     cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
 
 
-class FaqPublicQuery(BaseModel):
+class FaqPublicQuery(Schema):
     model_config = ConfigDict(extra="ignore")
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     limit: int = Field(default=20, ge=1, le=100)
 
 
-class FaqOut(BaseModel):
+class FaqOut(Schema):
     """The public shape: no staff names, no request link."""
 
     faq_id: str
@@ -65,17 +67,17 @@ class FaqOpsOut(FaqOut):
     review_reason: str | None = None
 
 
-class FaqPage(BaseModel):
+class FaqPage(Schema):
     items: list[FaqOpsOut]
     next_cursor: str | None = None
 
 
-class FaqPublicList(BaseModel):
+class FaqPublicList(Schema):
     total: int
     items: list[FaqOut]
 
 
-class FaqDraft(BaseModel):
+class FaqDraft(Schema):
     """What the operator's form starts from: the consultation's question and latest answer, and whether the
     consultation can be promoted (resolved, no live entry yet)."""
 

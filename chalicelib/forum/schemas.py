@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from chalicelib.core.schema import Schema
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -12,26 +14,26 @@ RequestId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
                                              pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-class ThreadIn(BaseModel):
+class ThreadIn(Schema):
     model_config = ConfigDict(extra="forbid")
     title: Title
     body: Body
     request_id: RequestId | None = None
 
 
-class PostIn(BaseModel):
+class PostIn(Schema):
     model_config = ConfigDict(extra="forbid")
     body: Body
 
 
-class ThreadQuery(BaseModel):
+class ThreadQuery(Schema):
     model_config = ConfigDict(extra="ignore")
     request_id: RequestId | None = None
     page_size: int = Field(default=20, ge=1, le=100)
     cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
 
 
-class PostOut(BaseModel):
+class PostOut(Schema):
     post_id: str
     thread_id: str
     author: str
@@ -42,7 +44,7 @@ class PostOut(BaseModel):
     mentions: list[str] = Field(default_factory=list)
 
 
-class ThreadOut(BaseModel):
+class ThreadOut(Schema):
     thread_id: str
     title: str
     request_id: str | None = None
@@ -58,6 +60,6 @@ class ThreadDetail(ThreadOut):
     posts: list[PostOut] = Field(default_factory=list)
 
 
-class ThreadPage(BaseModel):
+class ThreadPage(Schema):
     items: list[ThreadOut]
     next_cursor: str | None = None

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from chalicelib.core.schema import Schema
 
 
-class NotificationQuery(BaseModel):
+class NotificationQuery(Schema):
     model_config = ConfigDict(extra="ignore")
     cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
     page_size: int = Field(default=20, ge=1, le=100)
 
 
-class NotificationOut(BaseModel):
+class NotificationOut(Schema):
     notif_id: str
     event: str
     channel: str
@@ -27,6 +29,6 @@ class NotificationOut(BaseModel):
     read: bool
 
 
-class NotificationPage(BaseModel):
+class NotificationPage(Schema):
     items: list[NotificationOut]
     next_cursor: str | None = None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from chalicelib.core.schema import Schema
 
 
-class PrivacyExport(BaseModel):
+class PrivacyExport(Schema):
     exported_at: str
     user_id: str
     profile: dict[str, Any] | None = None
@@ -19,7 +19,7 @@ class PrivacyExport(BaseModel):
     retention: dict[str, int]
 
 
-class AnonymizedOut(BaseModel):
+class AnonymizedOut(Schema):
     user_id: str
     pseudonym: str
     anonymized_at: str

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import ConfigDict, StringConstraints, field_validator
+
+from chalicelib.core.schema import Schema
 
 #: variable -> what it is filled with (shown to supervisors writing a template)
 VARIABLES: dict[str, str] = {
@@ -32,7 +34,7 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, ma
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=5000)]
 
 
-class ReplyIn(BaseModel):
+class ReplyIn(Schema):
     """`body` is plain text; `{{variable}}` placeholders (VARIABLES) are filled per request."""
 
     model_config = ConfigDict(extra="forbid")
@@ -50,13 +52,13 @@ class ReplyIn(BaseModel):
         return v
 
 
-class ReplyQuery(BaseModel):
+class ReplyQuery(Schema):
     model_config = ConfigDict(extra="ignore")
     topic: Topic | None = None
     include_inactive: bool = False
 
 
-class ReplyOut(BaseModel):
+class ReplyOut(Schema):
     reply_id: str
     title: str
     topic: str
@@ -67,17 +69,17 @@ class ReplyOut(BaseModel):
     version: int
 
 
-class VariableOut(BaseModel):
+class VariableOut(Schema):
     name: str
     description: str
 
 
-class ReplyList(BaseModel):
+class ReplyList(Schema):
     items: list[ReplyOut]
     variables: list[VariableOut]
 
 
-class RenderedReply(BaseModel):
+class RenderedReply(Schema):
     reply_id: str
     title: str
     body: str  # plain text with the variables filled: put in a textarea, never as HTML

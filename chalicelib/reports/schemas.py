@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from chalicelib.core.schema import Schema
 from chalicelib.core.types import DayOrTimestamp
 
 Bound = DayOrTimestamp
 
 
-class PeriodQuery(BaseModel):
+class PeriodQuery(Schema):
     """`from`/`to`: local (Asia/Jakarta) dates YYYY-MM-DD, both inclusive, or ISO-8601 timestamps. Left out:
     the last 30 days (`from` = 29 days before `to`, `to` = today)."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     EmailStr,
     Field,
@@ -15,6 +14,7 @@ from pydantic import (
     model_validator,
 )
 
+from chalicelib.core.schema import Schema
 from chalicelib.core.types import PlainName, Timestamp
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -23,7 +23,7 @@ CatalogId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 RequestId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-class Strict(BaseModel):
+class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -82,8 +82,11 @@ class ComplaintIn(Strict):
 NewRequest = Annotated[ConsultationIn | DataOrderIn | ComplaintIn, Field(discriminator="kind")]
 
 
-class NewRequestBody(RootModel[NewRequest]):
+class NewRequestBody(RootModel):  # the root's type: the field below
     """The body of POST /requests: one of the three kinds, discriminated by `kind`."""
+
+    model_config = ConfigDict(defer_build=True)  # as every Schema (core/schema.py)
+    root: NewRequest
 
 
 class ContactIn(Strict):
@@ -107,7 +110,7 @@ class ContactIn(Strict):
         return self
 
 
-class IntakeIn(BaseModel):
+class IntakeIn(Schema):
     """Operator intake: a request body plus channel and the consumer's contact."""
 
     model_config = ConfigDict(extra="forbid")
@@ -174,7 +177,7 @@ class ApplicationIn(Strict):
     agreement_version: AgreementVersion
 
 
-class AgreementOut(BaseModel):
+class AgreementOut(Schema):
     version: str
     effective_from: str
     title: str
@@ -199,7 +202,7 @@ class PatchRequestIn(Strict):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
-class ListQuery(BaseModel):
+class ListQuery(Schema):
     model_config = ConfigDict(extra="ignore")
     cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
     page_size: int = Field(default=20, ge=1, le=100)
@@ -216,14 +219,14 @@ class OpsListQuery(ListQuery):
     page: int = Field(default=1, ge=1, le=1000)
 
 
-class TimelineOut(BaseModel):
+class TimelineOut(Schema):
     at: str
     status: str
     actor: str
     note: str = ""
 
 
-class RequestOut(BaseModel):
+class RequestOut(Schema):
     request_id: str
     kind: str
     status: str
@@ -283,17 +286,17 @@ class OpsRequestOut(RequestOut):
     legacy_id: str | None = None  # the old system's id of a migrated request (scripts/migrate_legacy.py)
 
 
-class RequestPage(BaseModel):
+class RequestPage(Schema):
     items: list[RequestOut]
     next_cursor: str | None = None
 
 
-class OpsRequestPage(BaseModel):
+class OpsRequestPage(Schema):
     items: list[OpsRequestOut]
     next_cursor: str | None = None
 
 
-class MessageOut(BaseModel):
+class MessageOut(Schema):
     msg_id: str
     at: str
     author: str
@@ -323,7 +326,7 @@ class QuoteDecisionIn(Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
-class TariffItemOut(BaseModel):
+class TariffItemOut(Schema):
     code: str
     service: str
     unit: str
@@ -331,7 +334,7 @@ class TariffItemOut(BaseModel):
     description: str = ""
 
 
-class TariffOut(BaseModel):
+class TariffOut(Schema):
     version: str
     basis: str = ""
     items: list[TariffItemOut]

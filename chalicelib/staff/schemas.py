@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+from chalicelib.core.schema import Schema
 
 StaffRole = Literal["operator", "supervisor", "producer", "admin"]
 #: the identity provider's `sub` (Keycloak and Cognito: a UUID; other IdPs: e.g. "auth0|abc")
@@ -40,7 +42,7 @@ def _unique(v: list[str] | None) -> list[str] | None:
     return None if v is None else list(dict.fromkeys(v))
 
 
-class StaffIn(BaseModel):
+class StaffIn(Schema):
     """POST /ops/staff: register a user of the identity provider (by `sub`) as staff."""
 
     model_config = ConfigDict(extra="forbid")
@@ -59,7 +61,7 @@ class StaffIn(BaseModel):
     _uniq = field_validator("roles", "units")(classmethod(lambda cls, v: _unique(v)))
 
 
-class StaffPatchIn(BaseModel):
+class StaffPatchIn(Schema):
     """PATCH /ops/staff/{user_id}: change what is given; `active: false` deactivates (roles revoked at once)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -76,14 +78,14 @@ class StaffPatchIn(BaseModel):
     _uniq = field_validator("roles", "units")(classmethod(lambda cls, v: _unique(v)))
 
 
-class OperatorOut(BaseModel):
+class OperatorOut(Schema):
     quota: int
     load: int
     services: list[str] = Field(default_factory=list)
     active: bool
 
 
-class StaffOut(BaseModel):
+class StaffOut(Schema):
     user_id: str
     name: str
     email: str | None = None
@@ -97,7 +99,7 @@ class StaffOut(BaseModel):
     version: int
 
 
-class UnitIn(BaseModel):
+class UnitIn(Schema):
     model_config = ConfigDict(extra="forbid")
     code: UnitCode
     name: Name
@@ -108,7 +110,7 @@ class UnitIn(BaseModel):
     _name = field_validator("name")(classmethod(lambda cls, v: _plain_name(v)))
 
 
-class UnitPatchIn(BaseModel):
+class UnitPatchIn(Schema):
     model_config = ConfigDict(extra="forbid")
     name: Name | None = None
     active: bool | None = None
@@ -118,12 +120,12 @@ class UnitPatchIn(BaseModel):
     _name = field_validator("name")(classmethod(lambda cls, v: _plain_name(v)))
 
 
-class MemberOut(BaseModel):
+class MemberOut(Schema):
     user_id: str
     name: str
 
 
-class UnitOut(BaseModel):
+class UnitOut(Schema):
     code: str
     name: str
     active: bool
@@ -133,7 +135,7 @@ class UnitOut(BaseModel):
     members: list[MemberOut] = Field(default_factory=list)
 
 
-class MyRolesOut(BaseModel):
+class MyRolesOut(Schema):
     """GET /me/roles: the caller's effective roles (the IdP's, combined with the staff directory)."""
 
     user_id: str

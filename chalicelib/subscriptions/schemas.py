@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import ConfigDict, StringConstraints, model_validator
+
+from chalicelib.core.schema import Schema
 
 Word = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 
 
-class SavedQuery(BaseModel):
+class SavedQuery(Schema):
     """A saved search: the same criteria as `GET /catalog/search` (equal fields, words contained in the text)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -25,7 +27,7 @@ class SavedQuery(BaseModel):
         return self
 
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(Schema):
     """Exactly one of `series_id` (a catalog series) and `query` (a saved search). `auto_order` (series of paid
     items only) places a data order for each new release automatically; billing follows the normal workflow."""
 
@@ -43,7 +45,7 @@ class SubscriptionIn(BaseModel):
         return self
 
 
-class SubscriptionOut(BaseModel):
+class SubscriptionOut(Schema):
     subscription_id: str
     kind: Literal["series", "search"]
     series_id: str | None = None

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import ConfigDict, EmailStr, StringConstraints
 
+from chalicelib.core.schema import Schema
 from chalicelib.core.types import PlainName
 
 Category = Literal["student", "academic", "business", "government", "citizen", "international", "other"]
 
 
-class ProfileIn(BaseModel):
+class ProfileIn(Schema):
     model_config = ConfigDict(extra="forbid")
     name: PlainName | None = None
     email: EmailStr | None = None
@@ -20,12 +21,12 @@ class ProfileIn(BaseModel):
     category: Category | None = None
 
 
-class EmailCodeIn(BaseModel):
+class EmailCodeIn(Schema):
     model_config = ConfigDict(extra="forbid")
     code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
 
 
-class ProfileOut(BaseModel):
+class ProfileOut(Schema):
     user_id: str
     name: str
     email: str | None = None  # verified

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,3 +38,30 @@ def test_route_models_resolve_on_use():
             "assert 'chalicelib.requests.schemas' in sys.modules; print('OK')")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "OK", out.stderr
+
+
+def test_every_api_schema_builds_on_first_use():
+    """A schema module holds every model of a capability and a cold request uses one or two: each model's
+    validator is built on its first use (`core.schema.Schema`, pydantic `defer_build`), not when the module loads.
+    Checked in a fresh interpreter: right after the imports, no model of ours is built."""
+    code = textwrap.dedent("""
+        import importlib, pkgutil, sys
+        import chalicelib
+        from pydantic import BaseModel
+        names = [m.name for m in pkgutil.walk_packages(chalicelib.__path__, "chalicelib.")
+                 if m.name.endswith(".schemas")]
+        models = []
+        for name in names:
+            mod = importlib.import_module(name)
+            models += [v for v in vars(mod).values()
+                       if isinstance(v, type) and issubclass(v, BaseModel) and v.__module__ == name]
+        built = sorted(f"{m.__module__}.{m.__qualname__}" for m in models if m.__pydantic_complete__)
+        print(len(names), len(models))
+        print("\\n".join(built))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    counts, *built = out.stdout.strip().splitlines()
+    n_modules, n_models = map(int, counts.split())
+    assert n_modules >= 15 and n_models >= 100, counts
+    assert built == [], built
