@@ -23,7 +23,55 @@ def botocore_session() -> Any:
     from botocore.session import get_session
 
     with creation_lock:
-        return get_session()
+        session = get_session()
+        session.register_component("data_loader", quick_loader(session.get_config_variable("data_path")))
+        return session
+
+
+class _Services:
+    """The services that have data of one type, as botocore's loader answers `list_available_services`: here
+    `name in services` looks in that service's own directory only. botocore lists every one of its ~450
+    service directories (~2,700 stat calls) to check the one name a client is created for, once per data type:
+    ~30 ms of a cold request's first client (``bench/bench_first_request.py``). Iterating lists them all."""
+
+    def __init__(self, loader: Any, type_name: str) -> None:
+        self._loader, self._type = loader, type_name
+
+    def __contains__(self, name: object) -> bool:
+        from botocore.exceptions import DataNotFoundError
+
+        if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+            return False
+        try:
+            return bool(self._loader.list_api_versions(name, self._type))
+        except DataNotFoundError:
+            return False
+
+    def _all(self) -> list[str]:
+        from botocore.loaders import Loader
+
+        return list(Loader.list_available_services(self._loader, self._type))
+
+    def __iter__(self) -> Any:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def quick_loader(data_path: str | None) -> Any:
+    """botocore's data loader (`botocore.loaders.create_loader`, the same search paths: AWS_DATA_PATH first),
+    with :class:`_Services` as the answer to `list_available_services`."""
+    import os
+
+    from botocore.loaders import Loader
+
+    class QuickLoader(Loader):  # type: ignore[misc]
+        def list_available_services(self, type_name: str) -> Any:
+            return _Services(self, type_name)
+
+    extra = [os.path.expanduser(os.path.expandvars(p)) for p in data_path.split(os.pathsep)] if data_path else None
+    return QuickLoader(extra_search_paths=extra)
 
 
 @cache
