@@ -19,14 +19,27 @@ from typing import Any
 
 from chalicelib.core.config import get_settings
 
+_provider: Any = None
+
+
+def _secrets_provider() -> Any:
+    """Powertools' Secrets Manager provider on the container's shared client (`core.aws`): its default provider
+    creates a boto3 session of its own, and the first webhook of a container loaded the endpoint data twice."""
+    global _provider
+    if _provider is None:
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+        from chalicelib.core import aws
+
+        _provider = SecretsProvider(boto3_client=aws.client("secretsmanager"))
+    return _provider
+
 
 def _secret() -> dict[str, Any] | None:
     s = get_settings()
     if not s.billing_secret_id:
         return None
-    from aws_lambda_powertools.utilities import parameters
-
-    value = parameters.get_secret(s.billing_secret_id, transform="json", max_age=s.secrets_max_age_s)
+    value = _secrets_provider().get(s.billing_secret_id, transform="json", max_age=s.secrets_max_age_s)
     if not isinstance(value, dict):
         raise ValueError("the billing secret must be a JSON object")
     return value
@@ -53,6 +66,8 @@ def billing_api_key() -> str:
 
 def reset() -> None:
     """Forget cached secret values (tests; a container picks up a rotation after SECRETS_MAX_AGE_S anyway)."""
+    global _provider
     from aws_lambda_powertools.utilities import parameters
 
     parameters.clear_caches()
+    _provider = None
