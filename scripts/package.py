@@ -7,11 +7,14 @@ Steps:
 1. `chalice package --merge-template` with infra/resources.json (tables, queues, buckets, state machine, sites)
    deep-merged with infra/operations.json (alarms, dashboard, log groups of the state machine and the API, bucket
    policies, the portal's site and distribution);
-2. post-processing chalice has no setting for: the stage's API Gateway throttling from `.chalice/config.json`
+2. the bytecode of every module compiled into the zip (`precompile`: `__pycache__/*.cpython-311.pyc`, unchecked
+   hash), since Lambda's /var/task is read-only and a package of plain sources is compiled at every cold start;
+3. post-processing chalice has no setting for: the stage's API Gateway throttling from `.chalice/config.json`
    (`stages.<stage>.api_gateway_throttling`); for EVERY function chalice generated: a name from the `Prefix`
    parameter, its own log group with retention, Errors/Throttles alarms, and its own least-privilege role policy
    from infra/iam.json (packaging fails for a function without one); copies statemachines/ beside the template;
-3. checks (unless --no-checks): every shipped wheel is built for the Lambda platform; the package size; the SAM
+4. checks (unless --no-checks): every shipped wheel is built for the Lambda platform; every module has its
+   bytecode; the package size; the SAM
    transform (aws-sam-translator, with s3:// code URIs) and cfn-lint on the TRANSFORMED template (0 errors,
    0 warnings); checkov on it, where every failed check must be accepted, with its reason, in
    docs/checkov-accepted.yaml.
@@ -24,12 +27,15 @@ from __future__ import annotations
 import argparse
 import copy
 import fnmatch
+import importlib.util
 import json
 import os
+import py_compile
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -308,10 +314,68 @@ def package(stage: str, out: Path) -> dict[str, Any]:
     finally:
         merged.unlink(missing_ok=True)
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    template = post_process(json.loads((out / "sam.json").read_text()), config, stage)
+    template = json.loads((out / "sam.json").read_text())
+    compiled, failed = precompile(out / "deployment.zip", runtimes(template))
+    print(f"bytecode: {compiled} modules compiled into deployment.zip"
+          + (f"; {len(failed)} do not compile (kept as sources): {', '.join(failed[:5])}" if failed else ""))
+    template = post_process(template, config, stage)
     (out / "sam.json").write_text(json.dumps(template, indent=2) + "\n")
     shutil.copytree(ROOT / "statemachines", out / "statemachines")
     return template
+
+
+# --- bytecode -------------------------------------------------------------------------------------------------
+def runtimes(template: dict[str, Any]) -> set[str]:
+    return {fn["Properties"].get("Runtime", "") for fn in functions(template).values()}
+
+
+def precompile(zip_path: Path, runtime: set[str]) -> tuple[int, list[str]]:
+    """Add the bytecode of every module to the package, as `__pycache__/<name>.cpython-3XX.pyc` beside it.
+
+    Lambda's /var/task is read-only: Python cannot cache what it compiles, so a package of plain sources compiles
+    every module it imports again at every cold start (``bench/bench_first_request.py`` prints the difference).
+    The bytecode is compiled by this interpreter, which must be the functions' runtime's version (the magic
+    number), with an unchecked hash (``py_compile``'s UNCHECKED_HASH): valid whatever mtime the extracted files
+    get. Returns (modules compiled, sources that do not compile: shipped as they are)."""
+    here = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    if runtime != {here}:
+        raise SystemExit(f"bytecode for {sorted(runtime)} cannot be compiled by {here}: package with that Python")
+    compiled, failed = 0, []
+    tmp = zip_path.with_name(zip_path.name + ".tmp")
+    with zipfile.ZipFile(zip_path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst, \
+            tempfile.TemporaryDirectory(prefix="silastik-pyc-") as work:
+        names = set(src.namelist())
+        source, cfile = Path(work) / "m.py", Path(work) / "m.pyc"
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, data)
+            if not info.filename.endswith(".py"):
+                continue
+            pyc = importlib.util.cache_from_source(info.filename)
+            if pyc in names:
+                continue
+            source.write_bytes(data)
+            try:
+                py_compile.compile(str(source), cfile=str(cfile), dfile=info.filename, doraise=True,
+                                   invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+            except py_compile.PyCompileError:
+                failed.append(info.filename)
+                continue
+            entry = zipfile.ZipInfo(pyc, date_time=info.date_time)
+            entry.external_attr, entry.compress_type = info.external_attr, zipfile.ZIP_DEFLATED
+            dst.writestr(entry, cfile.read_bytes())
+            compiled += 1
+    tmp.replace(zip_path)
+    return compiled, failed
+
+
+def bytecode_problems(zip_path: Path) -> tuple[list[str], int]:
+    """Modules of the package without their bytecode; and how many have it."""
+    with zipfile.ZipFile(zip_path) as z:
+        names = set(z.namelist())
+    sources = [n for n in names if n.endswith(".py")]
+    missing = sorted(n for n in sources if importlib.util.cache_from_source(n) not in names)
+    return missing, len(sources) - len(missing)
 
 
 # --- checks ---------------------------------------------------------------------------------------------------
@@ -411,6 +475,9 @@ def check(out: Path, arch: str = "x86_64") -> list[str]:
     bad, n = wheel_problems(zip_path, arch)
     print(f"wheels: {n} distributions, {len(bad)} not built for Lambda ({arch})")
     problems += [f"not a Lambda wheel: {b}" for b in bad]
+    missing, with_pyc = bytecode_problems(zip_path)
+    print(f"bytecode: {with_pyc} modules with it, {len(missing)} without")
+    problems += [f"no bytecode: {m}" for m in missing]
     zipped, unzipped = package_size(zip_path)
     print(f"deployment package: {zipped / 2**20:.1f} MiB zipped, {unzipped / 2**20:.1f} MiB unzipped "
           f"(Lambda limit {LAMBDA_UNZIPPED_LIMIT / 2**20:.0f} MiB unzipped)")

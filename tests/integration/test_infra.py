@@ -266,6 +266,47 @@ def test_wheel_check_refuses_a_wheel_built_here(tmp_path):
     assert n == 3 and problems == ["pillow-13.0.0: cp311-cp311-linux_x86_64"]
 
 
+def test_the_package_carries_bytecode_python_loads_from_a_read_only_task_root(tmp_path):
+    """Every module's bytecode is in the zip (Lambda cannot write a cache: /var/task is read-only), and Python
+    loads it from there without compiling; a source that does not compile is shipped as it is and reported."""
+    import os
+    import stat
+    import zipfile
+
+    from scripts.package import bytecode_problems, precompile
+
+    z = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(z, "w") as f:
+        f.writestr("pkg/__init__.py", "")
+        f.writestr("pkg/mod.py", "def where():\n    return where.__code__.co_filename\n")
+        f.writestr("pkg/broken.py", "def (:\n")
+        f.writestr("pkg/data.json", "{}")
+    assert bytecode_problems(z) == (["pkg/__init__.py", "pkg/broken.py", "pkg/mod.py"], 0)
+    with pytest.raises(SystemExit):
+        precompile(z, {"python3.9"})  # another runtime's magic number: refused, not shipped wrong
+    compiled, failed = precompile(z, {f"python{sys.version_info.major}.{sys.version_info.minor}"})
+    assert (compiled, failed) == (2, ["pkg/broken.py"])
+    assert bytecode_problems(z) == (["pkg/broken.py"], 2)
+    root = tmp_path / "task"
+    with zipfile.ZipFile(z) as f:
+        assert f.read("pkg/data.json") == b"{}"
+        f.extractall(root)
+    for d, _, files in os.walk(root):
+        for name in files:
+            os.chmod(os.path.join(d, name), stat.S_IRUSR)
+        os.chmod(d, stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        out = subprocess.run([sys.executable, "-v", "-c", "import pkg.mod; print(pkg.mod.where())"], cwd=root,
+                             env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, capture_output=True, text=True, check=True)
+    finally:
+        for d, _, _ in os.walk(root):
+            os.chmod(d, stat.S_IRWXU)
+    assert out.stdout.strip() == str(root / "pkg" / "mod.py")
+    loaded = [line for line in out.stderr.splitlines() if "pkg" in line and "code object from" in line]
+    assert any("__pycache__/mod." in line for line in loaded), out.stderr[-2000:]
+
+
 # --- the transformed stack, deployed into moto's CloudFormation ---------------------------------------------------
 #: resource types moto's CloudFormation cannot create (checked from the template instead, by the tests above);
 #: references to them are replaced by placeholders so the rest of the stack deploys
