@@ -23,7 +23,9 @@ connection (default 90: roughly what one Lambda connection gets from S3 in-regio
 connections, so the snapshot's ranged GETs each get that much, as in AWS) and holds every request
 ``--rtt-ms`` (default 2: an in-region round trip; moto's own processing time comes on top). Each child is a
 new ``python -c`` (interpreter start-up, which Lambda's runtime init also pays before the handler, is not
-counted; the timer starts at the child's first statement) with a bytecode cache warmed by an untimed run,
+counted; the timer starts at the child's first statement) with the environment every deployed function has
+(``.chalice/config.json``, e.g. ``PYDANTIC_DISABLE_PLUGINS``), a bytecode cache warmed by an untimed run (the
+package ships every module's bytecode: ``scripts/package.py``, ``precompile``; one more run without any is INFO),
 an empty ``SEARCH_LOCAL_ROOT`` (so the snapshot is downloaded again), and calls the Chalice app with an API
 Gateway proxy event, as Lambda does. Not modelled: Lambda's CPU share (at 1,769 MB one vCPU; this machine's
 cores are shared with other jobs: the load average is printed) and the network beyond the relay.
@@ -211,13 +213,24 @@ def index_dir_for(items: int, seed: int, data_dir: str) -> str:
     return path
 
 
-def run_child(mode: str, env: dict[str, str], pycache: str) -> dict[str, Any]:
+def deployed_env() -> dict[str, str]:
+    """The environment every deployed function has (`.chalice/config.json`, top level)."""
+    with open(os.path.join(ROOT, ".chalice", "config.json"), encoding="utf-8") as fh:
+        return dict(json.load(fh).get("environment_variables", {}))
+
+
+def run_child(mode: str, env: dict[str, str], pycache: str | None) -> dict[str, Any]:
+    """One fresh interpreter serving one request; `pycache=None`: no bytecode at all (every module compiled, as
+    from a package of plain sources on Lambda's read-only /var/task)."""
     code = CHILD.replace("__MODE__", repr(mode)).replace("__ITEM__", ITEM_ID).replace("__QUERY__", QUERY)
     with tempfile.TemporaryDirectory(prefix="silastik-cold-") as scratch:
         child_env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AWS_"))}
+        child_env.update(deployed_env())
         child_env.update(env)
-        child_env.update({"PYTHONPYCACHEPREFIX": pycache, "SEARCH_LOCAL_ROOT": os.path.join(scratch, "search"),
-                          "POWERTOOLS_LOG_LEVEL": "ERROR"})
+        child_env.update({"PYTHONPYCACHEPREFIX": pycache or os.path.join(scratch, "no-pyc"),
+                          "SEARCH_LOCAL_ROOT": os.path.join(scratch, "search"), "POWERTOOLS_LOG_LEVEL": "ERROR"})
+        if pycache is None:
+            child_env["PYTHONDONTWRITEBYTECODE"] = "1"
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=child_env, capture_output=True, text=True,
                              timeout=300)
     if out.returncode != 0:
@@ -264,6 +277,7 @@ def main() -> None:
                 search.append(run_child("search", env, pycache))
                 phases.append(run_child("phases", env, pycache))
                 item.append(run_child("item", env, pycache))
+            plain = run_child("item", env, None)
         relay.close()
 
     med = statistics.median
@@ -284,6 +298,9 @@ def main() -> None:
           f"first query through the route {med(r['route_s'] for r in phases):.3f} s")
     print("INFO first DynamoDB route runs_ms=" + str([round(1000 * r["s"], 1) for r in item])
           + f"; of which import app {1000 * med(r['import_s'] for r in item):.1f} ms")
+    print(f"INFO first DynamoDB route without any bytecode (a package of plain sources: every module compiled at "
+          f"the cold start; scripts/package.py ships the bytecode): {1000 * plain['s']:.1f} ms, "
+          f"CPU {1000 * plain['cpu_s']:.1f} ms (one run)")
     for name, value in figures.items():
         print(f"BENCH {name}={value}")
     merge_results(args.results, figures)
