@@ -800,9 +800,11 @@ class SearchIndex:
         """(scoring clauses for ``q`` or None when it has no word, relaxed flag, flat flag).
 
         Flat: one query word, so every clause is an alternative way to match that word (its stem, a title
-        word it is a prefix of) and the clauses are all SHOULD: a pure union,
-        which Tantivy ranks with block-max WAND (skips blocks that cannot reach the top k) — 2-10x
-        faster for a common word than the same union under a MUST.
+        word it is a prefix of) and the clauses are all SHOULD: a pure union, 2-10x faster for a common
+        word than the same union under a MUST. (Every match is scored either way: tantivy-py's
+        ``Searcher.search`` collects through a ``MultiCollector``, so Tantivy's block-max WAND pruning,
+        which would skip blocks that cannot reach the top k, is never used — what keeps the broad
+        queries' p95 above 5 ms at 1M items.)
 
         Terms that occur nowhere in the index (typos, words the catalog does not use) are dropped
         when other terms remain, so one misspelt word does not empty the result; the result is then
