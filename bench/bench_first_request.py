@@ -24,7 +24,8 @@ connections, so the snapshot's ranged GETs each get that much, as in AWS) and ho
 ``--rtt-ms`` (default 2: an in-region round trip; moto's own processing time comes on top). Each child is a
 new ``python -c`` (interpreter start-up, which Lambda's runtime init also pays before the handler, is not
 counted; the timer starts at the child's first statement) with the environment every deployed function has
-(``.chalice/config.json``, e.g. ``PYDANTIC_DISABLE_PLUGINS``), a bytecode cache warmed by an untimed run (the
+(``.chalice/config.json``, e.g. ``PYDANTIC_DISABLE_PLUGINS``) and botocore's endpoint data as the package ships
+it (``AWS_DATA_PATH``: only the services the code uses, ``scripts/package.py``), a bytecode cache warmed by an untimed run (the
 package ships every module's bytecode: ``scripts/package.py``, ``precompile``; one more run without any is INFO),
 an empty ``SEARCH_LOCAL_ROOT`` (so the snapshot is downloaded again), and calls the Chalice app with an API
 Gateway proxy event, as Lambda does. Not modelled: Lambda's CPU share (at 1,769 MB one vCPU; this machine's
@@ -213,6 +214,21 @@ def index_dir_for(items: int, seed: int, data_dir: str) -> str:
     return path
 
 
+def endpoint_data_dir(parent: str) -> str:
+    """botocore's endpoint data pruned as the package ships it (scripts/package.py; the functions' AWS_DATA_PATH)."""
+    from pathlib import Path
+
+    import botocore
+
+    from scripts.package import DirData, write_endpoint_data
+
+    path = os.path.join(parent, "botocore-data")
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, "endpoints.json"), "wb") as fh:
+        fh.write(write_endpoint_data(DirData(Path(os.path.dirname(botocore.__file__)) / "data")))
+    return path
+
+
 def deployed_env() -> dict[str, str]:
     """The environment every deployed function has (`.chalice/config.json`, top level)."""
     with open(os.path.join(ROOT, ".chalice", "config.json"), encoding="utf-8") as fh:
@@ -270,6 +286,7 @@ def main() -> None:
         relay = Relay(target, args.bandwidth_mbps * 1e6, args.rtt_ms / 1000)
         env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{relay.port}"}
         with tempfile.TemporaryDirectory(prefix="silastik-pyc-") as pycache:
+            env["AWS_DATA_PATH"] = endpoint_data_dir(pycache)
             run_child("item", env, pycache)  # untimed: warm the bytecode cache and the OS page cache
             run_child("search", env, pycache)
             search, phases, item = [], [], []

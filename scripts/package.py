@@ -318,6 +318,8 @@ def package(stage: str, out: Path) -> dict[str, Any]:
     compiled, failed = precompile(out / "deployment.zip", runtimes(template))
     print(f"bytecode: {compiled} modules compiled into deployment.zip"
           + (f"; {len(failed)} do not compile (kept as sources): {', '.join(failed[:5])}" if failed else ""))
+    kept = add_endpoint_data(out / "deployment.zip")
+    print(f"botocore endpoint data: {ENDPOINT_DATA_DIR}/endpoints.json with the {kept} services the code uses")
     template = post_process(template, config, stage)
     (out / "sam.json").write_text(json.dumps(template, indent=2) + "\n")
     shutil.copytree(ROOT / "statemachines", out / "statemachines")
@@ -367,6 +369,79 @@ def precompile(zip_path: Path, runtime: set[str]) -> tuple[int, list[str]]:
             compiled += 1
     tmp.replace(zip_path)
     return compiled, failed
+
+
+# --- botocore's endpoint data ---------------------------------------------------------------------------------
+#: the AWS services the functions create clients for (botocore names; tests/integration/test_infra.py holds the
+#: list against the code)
+AWS_SERVICES = ("dynamodb", "s3", "secretsmanager", "ses", "sqs", "stepfunctions")
+#: in the package; the functions' AWS_DATA_PATH (`.chalice/config.json`, stage prod) is /var/task/<this>
+ENDPOINT_DATA_DIR = "botocore-data"
+
+
+def endpoint_data(endpoints: dict[str, Any], prefixes: set[str]) -> dict[str, Any]:
+    """botocore's endpoint data (`endpoints.json`, 1.25 MB) with only the services of `prefixes` (endpoint
+    prefixes) in every partition, the partitions' own data unchanged."""
+    return {**endpoints, "partitions": [
+        {**p, "services": {k: v for k, v in p["services"].items() if k in prefixes}} for p in endpoints["partitions"]]}
+
+
+def write_endpoint_data(read: Any, services: tuple[str, ...] = AWS_SERVICES) -> bytes:
+    """The pruned `endpoints.json` from botocore's data files; `read(relative path)` -> bytes or None.
+
+    Every botocore session parses endpoints.json (~22 ms of a cold process's first client, for ~300 services in 8
+    partitions); a directory on AWS_DATA_PATH is searched before botocore's own data, so the functions load this
+    one. The endpoint prefix of each service comes from its model (SES: `email`, Step Functions: `states`)."""
+    import gzip
+
+    def model(name: str) -> dict[str, Any]:
+        versions = sorted({p.split("/")[1] for p in read.names(f"{name}/") if p.endswith("/service-2.json.gz")
+                           or p.endswith("/service-2.json")})
+        raw = read(f"{name}/{versions[-1]}/service-2.json.gz")
+        data = gzip.decompress(raw) if raw is not None else read(f"{name}/{versions[-1]}/service-2.json")
+        return dict(json.loads(data))
+
+    prefixes = {model(s)["metadata"]["endpointPrefix"] for s in services}
+    return json.dumps(endpoint_data(json.loads(read("endpoints.json")), prefixes), separators=(",", ":")).encode()
+
+
+class _ZipData:
+    """botocore's data files inside a deployment package."""
+
+    def __init__(self, z: zipfile.ZipFile) -> None:
+        self._z, self._all = z, set(z.namelist())
+
+    def __call__(self, rel: str) -> bytes | None:
+        name = f"botocore/data/{rel}"
+        return self._z.read(name) if name in self._all else None
+
+    def names(self, prefix: str) -> list[str]:
+        start = f"botocore/data/{prefix}"
+        return [n[len("botocore/data/"):] for n in self._all if n.startswith(start)]
+
+
+class DirData:
+    """botocore's data files of an installed botocore (the bench's children get what the package ships)."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+
+    def __call__(self, rel: str) -> bytes | None:
+        path = self._root / rel
+        return path.read_bytes() if path.exists() else None
+
+    def names(self, prefix: str) -> list[str]:
+        base = self._root / prefix
+        return [str(p.relative_to(self._root)) for p in base.rglob("*") if p.is_file()] if base.exists() else []
+
+
+def add_endpoint_data(zip_path: Path) -> int:
+    """Write `<ENDPOINT_DATA_DIR>/endpoints.json` (pruned from the shipped botocore's) into the package."""
+    with zipfile.ZipFile(zip_path) as z:
+        data = write_endpoint_data(_ZipData(z))
+    with zipfile.ZipFile(zip_path, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(f"{ENDPOINT_DATA_DIR}/endpoints.json", data)
+    return len(AWS_SERVICES)
 
 
 def bytecode_problems(zip_path: Path) -> tuple[list[str], int]:

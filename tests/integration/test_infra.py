@@ -307,6 +307,57 @@ def test_the_package_carries_bytecode_python_loads_from_a_read_only_task_root(tm
     assert any("__pycache__/mod." in line for line in loaded), out.stderr[-2000:]
 
 
+def test_the_package_ships_the_endpoint_data_of_the_services_the_code_uses(built):
+    """`botocore-data/endpoints.json` in the zip (the functions' AWS_DATA_PATH), with every service a function
+    creates a client for and no other."""
+    import re
+    import zipfile
+
+    from scripts.package import AWS_SERVICES, ENDPOINT_DATA_DIR
+
+    out, tpl, _ = built
+    with zipfile.ZipFile(out / "deployment.zip") as z:
+        data = json.loads(z.read(f"{ENDPOINT_DATA_DIR}/endpoints.json"))
+    assert sorted(data["partitions"][0]["services"]) == ["dynamodb", "email", "s3", "secretsmanager", "sqs", "states"]
+    for name, fn in tpl["Resources"].items():
+        if fn["Type"] == "AWS::Serverless::Function":
+            assert fn["Properties"]["Environment"]["Variables"]["AWS_DATA_PATH"] == f"/var/task/{ENDPOINT_DATA_DIR}", name
+    used = {"dynamodb", "secretsmanager"}  # PynamoDB's client; Powertools' Secrets Manager provider (core/secrets.py)
+    for path in [*(ROOT / "chalicelib").rglob("*.py"), ROOT / "app.py"]:
+        used |= set(re.findall(r"""\.client\(\s*["']([a-z0-9-]+)["']""", path.read_text()))
+    assert used == set(AWS_SERVICES), used
+
+
+@pytest.mark.parametrize("region", ["ap-southeast-3", "us-east-1", "cn-north-1", "us-gov-west-1", "eu-central-1"])
+def test_the_pruned_endpoint_data_resolves_as_botocores_own(tmp_path, region):
+    """Every service the code uses gets the same endpoint, signing name and region from the pruned data as from
+    botocore's complete data, in every kind of partition."""
+    import os
+
+    import botocore
+    import botocore.session
+
+    from scripts.package import AWS_SERVICES, DirData, write_endpoint_data
+
+    (tmp_path / "endpoints.json").write_bytes(
+        write_endpoint_data(DirData(Path(os.path.dirname(botocore.__file__)) / "data")))
+
+    def resolved(data_path: str | None) -> dict[str, tuple[str, str, str]]:
+        session = botocore.session.get_session()
+        if data_path:
+            session.set_config_variable("data_path", data_path)
+            assert session.get_component("data_loader").load_data_with_path("endpoints")[1].startswith(data_path)
+        out = {}
+        for service in AWS_SERVICES:
+            c = session.create_client(service, region_name=region, aws_access_key_id="x", aws_secret_access_key="y")
+            out[service] = (c.meta.endpoint_url, c._request_signer.signing_name, c._request_signer.region_name)
+        return out
+
+    pruned, full = resolved(str(tmp_path)), resolved(None)
+    assert pruned == full
+    assert len(json.loads((tmp_path / "endpoints.json").read_bytes())["partitions"]) >= 4
+
+
 # --- the transformed stack, deployed into moto's CloudFormation ---------------------------------------------------
 #: resource types moto's CloudFormation cannot create (checked from the template instead, by the tests above);
 #: references to them are replaced by placeholders so the rest of the stack deploys
