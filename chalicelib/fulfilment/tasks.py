@@ -87,7 +87,11 @@ def triage(rec: RequestRecord, token: str) -> None:
     })
 
 
-def await_approval(rec: RequestRecord, token: str) -> None:
+#: how often a wait's token store is tried again at once on a concurrent write before SQS redelivers the task
+TOKEN_STORE_ATTEMPTS = 3
+
+
+def await_approval(rec: RequestRecord, token: str, attempts: int = TOKEN_STORE_ATTEMPTS) -> None:
     if rec.approval is not None:
         if rec.approval.decision == "approve":
             succeed_task(token, {"approved": True})
@@ -99,9 +103,18 @@ def await_approval(rec: RequestRecord, token: str) -> None:
         return
     # (a microdata application returned for revision still waits on this token: awaiting_consumer)
     cond = RequestRecord.status.is_in(lc.AWAITING_APPROVAL, lc.AWAITING_CONSUMER) & RequestRecord.approval.does_not_exist()
-    if not _store_token(rec, "approval", token, cond):
-        fresh = RequestRepository().get(rec.request_id)
-        await_approval(fresh, token) if fresh.approval is not None or fresh.status in lc.TERMINAL else None
+    if _store_token(rec, "approval", token, cond):
+        return
+    # the request changed since it was read: decided or closed meanwhile (answer now), or still waiting — a
+    # reviewer returned the application, the consumer resubmitted it — and the token must still be stored, or
+    # the decision that comes next finds nothing to answer and the workflow waits until its timeout
+    fresh = RequestRepository().get(rec.request_id)
+    if fresh.approval is not None or fresh.status in lc.TERMINAL:
+        await_approval(fresh, token, attempts)
+    elif attempts > 1:
+        await_approval(fresh, token, attempts - 1)
+    else:
+        raise RuntimeError("token store raced; retry")  # redelivered by SQS
 
 
 def create_billing(rec: RequestRecord, token: str) -> None:

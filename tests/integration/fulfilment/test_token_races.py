@@ -107,3 +107,35 @@ def test_a_real_conflict_is_still_refused(api, worker):
     assert api.post(f"/ops/requests/{rid}/complete", "operator1", {"note": "a"})[0] == 200
     st, body = api.post(f"/ops/requests/{rid}/complete", "operator1", {"note": "b"})
     assert st == 409 and body["error"]["code"] == "illegal_transition", body
+
+
+def test_the_approval_token_is_kept_when_the_application_is_returned_and_resubmitted_meanwhile(
+        api, worker, monkeypatch):
+    """The workflow's approval wait read the request, then a reviewer returned the application and the consumer
+    resubmitted it before the token was stored: the store meets a newer version. The token must still be stored
+    (it was dropped: the approval that came next had nothing to answer, and the workflow waited until its
+    timeout — seen in the e2e microdata walk about one run in ten), so the approval bills the order."""
+    from chalicelib.fulfilment import tasks as workflow
+    from chalicelib.requests import agreement
+    from chalicelib.requests.models import RequestRecord
+
+    standard_catalog()
+    put_operator("operator1", quota=10)
+    stash: dict[str, Any] = {}
+    monkeypatch.setitem(workflow.TOKEN_TASKS, "await_approval", lambda rec, token: stash.update(rec=rec, token=token))
+    version = agreement.current().version
+    project = {"title": "Pesisir", "institution": "Universitas Padjadjaran", "purpose": "Tesis", "outputs": "Tesis"}
+    rid = submit(api, order(["MD-SUS1"], abstract="Analisis kemiskinan", agreement_version=version, project=project))
+    assert worker.run_until(lambda: "token" in stash and status_of(api, rid) == "awaiting_approval")
+    stale = stash["rec"]  # what the wait task read
+    st, r = api.post(f"/ops/requests/{rid}/approval", "operator1", {"decision": "return", "reason": "Lengkapi"})
+    assert st == 200 and r["status"] == "awaiting_consumer", r
+    st, r = api.put(f"/requests/{rid}/application", "consumer1", {
+        "abstract": "Analisis kemiskinan rumah tangga nelayan", "project": project, "agreement_version": version})
+    assert st == 200 and r["status"] == "awaiting_approval", r
+    monkeypatch.undo()
+    workflow.await_approval(stale, stash["token"])  # the wait task goes on, with the request it read
+    assert RequestRecord.get(rid).waiting_task("approval") is not None
+    st, r = api.post(f"/ops/requests/{rid}/approval", "operator1", {"decision": "approve", "reason": "lengkap"})
+    assert st == 200, r
+    assert worker.run_until(lambda: status_of(api, rid) == "awaiting_payment", timeout_s=20), status_of(api, rid)
