@@ -60,18 +60,13 @@ class _Services:
 
 
 def quick_loader(data_path: str | None) -> Any:
-    """botocore's data loader (`botocore.loaders.create_loader`, the same search paths: AWS_DATA_PATH first),
-    with :class:`_Services` as the answer to `list_available_services`."""
-    import os
+    """botocore's own data loader for the session's data path (`botocore.loaders.create_loader`: AWS_DATA_PATH
+    first), answering `list_available_services` with :class:`_Services`."""
+    from botocore.loaders import create_loader
 
-    from botocore.loaders import Loader
-
-    class QuickLoader(Loader):  # type: ignore[misc]
-        def list_available_services(self, type_name: str) -> Any:
-            return _Services(self, type_name)
-
-    extra = [os.path.expanduser(os.path.expandvars(p)) for p in data_path.split(os.pathsep)] if data_path else None
-    return QuickLoader(extra_search_paths=extra)
+    loader = create_loader(data_path)
+    loader.list_available_services = lambda type_name: _Services(loader, type_name)
+    return loader
 
 
 @cache
