@@ -216,16 +216,12 @@ def index_dir_for(items: int, seed: int, data_dir: str) -> str:
 
 def endpoint_data_dir(parent: str) -> str:
     """botocore's endpoint data pruned as the package ships it (scripts/package.py; the functions' AWS_DATA_PATH)."""
-    from pathlib import Path
-
-    import botocore
-
-    from scripts.package import DirData, write_endpoint_data
+    from scripts.package import write_endpoint_data
 
     path = os.path.join(parent, "botocore-data")
     os.makedirs(path, exist_ok=True)
     with open(os.path.join(path, "endpoints.json"), "wb") as fh:
-        fh.write(write_endpoint_data(DirData(Path(os.path.dirname(botocore.__file__)) / "data")))
+        fh.write(write_endpoint_data())
     return path
 
 

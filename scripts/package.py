@@ -386,61 +386,30 @@ def endpoint_data(endpoints: dict[str, Any], prefixes: set[str]) -> dict[str, An
         {**p, "services": {k: v for k, v in p["services"].items() if k in prefixes}} for p in endpoints["partitions"]]}
 
 
-def write_endpoint_data(read: Any, services: tuple[str, ...] = AWS_SERVICES) -> bytes:
-    """The pruned `endpoints.json` from botocore's data files; `read(relative path)` -> bytes or None.
+def write_endpoint_data(services: tuple[str, ...] = AWS_SERVICES) -> bytes:
+    """The pruned `endpoints.json`, from this interpreter's botocore (its loader: the latest model of each
+    service; `add_endpoint_data` checks that the package ships the same botocore).
 
     Every botocore session parses endpoints.json (~22 ms of a cold process's first client, for ~300 services in 8
     partitions); a directory on AWS_DATA_PATH is searched before botocore's own data, so the functions load this
     one. The endpoint prefix of each service comes from its model (SES: `email`, Step Functions: `states`)."""
-    import gzip
+    from botocore.loaders import Loader
 
-    def model(name: str) -> dict[str, Any]:
-        versions = sorted({p.split("/")[1] for p in read.names(f"{name}/") if p.endswith("/service-2.json.gz")
-                           or p.endswith("/service-2.json")})
-        raw = read(f"{name}/{versions[-1]}/service-2.json.gz")
-        data = gzip.decompress(raw) if raw is not None else read(f"{name}/{versions[-1]}/service-2.json")
-        return dict(json.loads(data))
-
-    prefixes = {model(s)["metadata"]["endpointPrefix"] for s in services}
-    return json.dumps(endpoint_data(json.loads(read("endpoints.json")), prefixes), separators=(",", ":")).encode()
-
-
-class _ZipData:
-    """botocore's data files inside a deployment package."""
-
-    def __init__(self, z: zipfile.ZipFile) -> None:
-        self._z, self._all = z, set(z.namelist())
-
-    def __call__(self, rel: str) -> bytes | None:
-        name = f"botocore/data/{rel}"
-        return self._z.read(name) if name in self._all else None
-
-    def names(self, prefix: str) -> list[str]:
-        start = f"botocore/data/{prefix}"
-        return [n[len("botocore/data/"):] for n in self._all if n.startswith(start)]
-
-
-class DirData:
-    """botocore's data files of an installed botocore (the bench's children get what the package ships)."""
-
-    def __init__(self, root: Path) -> None:
-        self._root = root
-
-    def __call__(self, rel: str) -> bytes | None:
-        path = self._root / rel
-        return path.read_bytes() if path.exists() else None
-
-    def names(self, prefix: str) -> list[str]:
-        base = self._root / prefix
-        return [str(p.relative_to(self._root)) for p in base.rglob("*") if p.is_file()] if base.exists() else []
+    loader = Loader(include_default_search_paths=False, extra_search_paths=[Loader.BUILTIN_DATA_PATH])
+    prefixes = {loader.load_service_model(s, "service-2")["metadata"]["endpointPrefix"] for s in services}
+    return json.dumps(endpoint_data(loader.load_data("endpoints"), prefixes), separators=(",", ":")).encode()
 
 
 def add_endpoint_data(zip_path: Path) -> int:
-    """Write `<ENDPOINT_DATA_DIR>/endpoints.json` (pruned from the shipped botocore's) into the package."""
-    with zipfile.ZipFile(zip_path) as z:
-        data = write_endpoint_data(_ZipData(z))
+    """Write `<ENDPOINT_DATA_DIR>/endpoints.json` (pruned from botocore's) into the package."""
+    import botocore
+
     with zipfile.ZipFile(zip_path, "a", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(f"{ENDPOINT_DATA_DIR}/endpoints.json", data)
+        shipped = {n.split("/", 1)[0] for n in z.namelist() if re.fullmatch(r"botocore-[^/]+\.dist-info/METADATA", n)}
+        if shipped != {f"botocore-{botocore.__version__}.dist-info"}:
+            raise SystemExit(f"the package ships {sorted(shipped)}, this interpreter has botocore "
+                             f"{botocore.__version__}: package with the pinned requirements installed")
+        z.writestr(f"{ENDPOINT_DATA_DIR}/endpoints.json", write_endpoint_data())
     return len(AWS_SERVICES)
 
 

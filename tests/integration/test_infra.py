@@ -332,15 +332,11 @@ def test_the_package_ships_the_endpoint_data_of_the_services_the_code_uses(built
 def test_the_pruned_endpoint_data_resolves_as_botocores_own(tmp_path, region):
     """Every service the code uses gets the same endpoint, signing name and region from the pruned data as from
     botocore's complete data, in every kind of partition."""
-    import os
-
-    import botocore
     import botocore.session
 
-    from scripts.package import AWS_SERVICES, DirData, write_endpoint_data
+    from scripts.package import AWS_SERVICES, write_endpoint_data
 
-    (tmp_path / "endpoints.json").write_bytes(
-        write_endpoint_data(DirData(Path(os.path.dirname(botocore.__file__)) / "data")))
+    (tmp_path / "endpoints.json").write_bytes(write_endpoint_data())
 
     def resolved(data_path: str | None) -> dict[str, tuple[str, str, str]]:
         session = botocore.session.get_session()
