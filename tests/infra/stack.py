@@ -151,11 +151,9 @@ def office_morning(now: Any) -> Any:
     from chalicelib.requests.sla import calendar
 
     cal, day = calendar(), now.astimezone(JAKARTA).date()
-    while True:
-        at = datetime.combine(day, time(10), tzinfo=JAKARTA)
-        if at >= now and cal.is_working_day(day):
-            return at
-        day += timedelta(days=1)
+    if not (cal.is_working_day(day) and datetime.combine(day, time(10), tzinfo=JAKARTA) >= now):
+        day = cal.next_working_day(day)
+    return datetime.combine(day, time(10), tzinfo=JAKARTA)
 
 
 def real_deletes(api: Any, worker: Any) -> None:
