@@ -1,7 +1,7 @@
 // SILASTIK operator page: boot (config, SSO login), the shell (menu by role), hash routing.
 import { loadConfig } from "./config.js";
 import * as auth from "./auth.js";
-import { configure, get } from "./api.js";
+import { configure, get, errorSummary, errorText } from "./api.js";
 import { h, clear, replace } from "./dom.js";
 import { ROLE, label } from "./fmt.js";
 import { announce, toast, alertBox } from "./ui.js";
@@ -222,7 +222,7 @@ async function render() {
   try {
     await route.view.render(view, params, ctx);
   } catch (err) {
-    view.append(alertBox("error", String(err && err.message ? err.message : err), "Gagal menampilkan halaman"));
+    view.append(alertBox("error", errorText(err), "Gagal menampilkan halaman"));
   }
   if (token === state.navToken) focusTitle();
 }
@@ -291,7 +291,7 @@ function showBootError(err) {
   bootMessage(h("div", { class: "card card-narrow" },
     h("h1", { tabindex: "-1", id: "page-title" }, "Tidak dapat masuk"),
     h("div", { class: "alert alert-error", role: "alert" },
-      h("p", { class: "alert-title" }, `Gagal: ${err && err.message ? err.message : String(err)}`)),
+      h("p", { class: "alert-title" }, errorSummary(err))),
     btn));
 }
 
@@ -300,7 +300,7 @@ async function boot() {
   try {
     cfg = await loadConfig();
   } catch (err) {
-    showBootError(new Error(`konfigurasi halaman tidak dapat dimuat (${err.message})`));
+    showBootError(new Error(`Konfigurasi halaman tidak dapat dimuat (${errorText(err)})`));
     return;
   }
   state.config = cfg;

@@ -2,10 +2,10 @@
 
 export async function loadConfig() {
   const res = await fetch("/config.json", { cache: "no-store" });
-  if (!res.ok) throw new Error(`config.json: HTTP ${res.status}`);
+  if (!res.ok) throw new Error(`config.json menjawab HTTP ${res.status}`);
   const cfg = await res.json();
   for (const key of ["apiUrl", "ssoIssuer", "clientId"]) {
-    if (!cfg[key] || typeof cfg[key] !== "string") throw new Error(`config.json: "${key}" is missing`);
+    if (!cfg[key] || typeof cfg[key] !== "string") throw new Error(`config.json tidak memuat "${key}"`);
   }
   return cfg;
 }

@@ -1,6 +1,6 @@
 // Shared UI pieces: messages (aria-live), error boxes, badges, form fields, busy buttons.
 import { h, newId, clear, append } from "./dom.js";
-import { errorSummary, errorDetails, invalidFields, getBlob } from "./api.js";
+import { errorSummary, errorText, errorDetails, invalidFields, getBlob } from "./api.js";
 import { STATUS, label } from "./fmt.js";
 
 /** Polite announcement for screen readers (route changes, refreshes). */
@@ -107,7 +107,7 @@ export async function downloadFile(button, path, query, filename, failText = "Ga
       window.setTimeout(() => URL.revokeObjectURL(a.href), 10000);
     }, "Mengunduh…");
   } catch (err) {
-    toast(`${failText}: ${err.message}`, "error");
+    toast(`${failText}: ${errorText(err)}`, "error");
   }
 }
 

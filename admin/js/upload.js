@@ -186,7 +186,7 @@ export function uploadForm(o) {
       }
     } catch (err) {
       box.classList.add("is-error");
-      status.textContent = err && err.status !== undefined ? errorSummary(err) : `Gagal: ${err.message}`;
+      status.textContent = errorSummary(err);
       if (err && err.status !== undefined) showFormError(slot, form, err);
     } finally {
       start.disabled = false; fileInput.disabled = false;

@@ -96,14 +96,14 @@ def _validate(body: RosterIn) -> list[ShiftRecord]:
     for i, s in enumerate(body.shifts):
         a, b = s.start_dt, s.end_dt
         if b <= a:
-            errors.append({"loc": ["shifts", str(i)], "msg": "end must be after start"})
+            errors.append({"loc": ["shifts", str(i)], "msg": "end must be after start", "type": "end_before_start"})
         elif b - a > MAX_SHIFT:
-            errors.append({"loc": ["shifts", str(i)], "msg": "a shift lasts at most 24 hours"})
+            errors.append({"loc": ["shifts", str(i)], "msg": "a shift lasts at most 24 hours", "type": "shift_too_long"})
         parsed.append((i, s.operator_id, a, b))
     known = delegation.get_operators({s.operator_id for s in body.shifts})
     for i, op, _, _ in parsed:
         if op not in known:
-            errors.append({"loc": ["shifts", str(i), "operator_id"], "msg": f"unknown operator {op}"})
+            errors.append({"loc": ["shifts", str(i), "operator_id"], "msg": f"unknown operator {op}", "type": "unknown_operator"})
     by_op: dict[str, list[tuple[int, datetime, datetime]]] = {}
     for i, op, a, b in parsed:
         by_op.setdefault(op, []).append((i, a, b))
@@ -111,7 +111,8 @@ def _validate(body: RosterIn) -> list[ShiftRecord]:
         items.sort(key=lambda x: x[1])
         for (_, _, b1), (j, a2, _) in zip(items, items[1:], strict=False):
             if a2 < b1:
-                errors.append({"loc": ["shifts", str(j)], "msg": f"overlaps another shift of {op}"})
+                errors.append({"loc": ["shifts", str(j)], "msg": f"overlaps another shift of {op}",
+                               "type": "shift_overlap"})
     if errors:
         raise BadRequest("invalid roster", details=errors)
     recs = []

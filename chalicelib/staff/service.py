@@ -145,12 +145,12 @@ class StaffService:
             units = self.repo.units()
             unknown = [u for u in m.units if u not in units]
             if unknown:
-                errors.append({"loc": ["units"], "msg": f"unknown unit(s) {unknown}"})
+                errors.append({"loc": ["units"], "msg": f"unknown unit(s) {unknown}", "type": "unknown_unit"})
             if "producer" not in m.roles:
-                errors.append({"loc": ["units"], "msg": "units are for the producer role"})
+                errors.append({"loc": ["units"], "msg": "units are for the producer role", "type": "producer_only"})
         for k in ("quota", "services"):
             if given.get(k) is not None and "operator" not in m.roles:
-                errors.append({"loc": [k], "msg": f"{k} is for the operator role"})
+                errors.append({"loc": [k], "msg": f"{k} is for the operator role", "type": "operator_only"})
         if errors:
             raise BadRequest("invalid staff member", details=errors)
         if _sub(actor) == m.user_id:  # four eyes: nobody widens their own access (admin is not a supervisor)
@@ -219,7 +219,8 @@ class StaffService:
             return
         m = self.repo.get(head)
         if m is None or not m.active:
-            raise BadRequest("invalid unit", details=[{"loc": ["head"], "msg": f"{head} is not an active staff member"}])
+            raise BadRequest("invalid unit", details=[{"loc": ["head"], "msg": f"{head} is not an active staff member",
+                                                      "type": "not_active_staff"}])
 
     def update_unit(self, actor: Principal | str, code: str, body: UnitPatchIn) -> UnitOut:
         given = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}

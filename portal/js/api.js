@@ -101,7 +101,8 @@ export function saveBlob(blob, filename) {
   window.setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-/** Plain-Indonesian text for every API error of SPEC §4. */
+/** Plain-Indonesian text for every API error of SPEC §4 a member of the public can meet (tests/unit/test_error_texts.py
+ * holds it against the codes raised in chalicelib; the staff-only ones are listed there). */
 const CODE_TEXT = {
   network: "Server tidak dapat dihubungi. Periksa koneksi internet Anda lalu coba lagi.",
   login_required: "Silakan masuk terlebih dahulu untuk melanjutkan.",
@@ -116,6 +117,48 @@ const CODE_TEXT = {
   conflict: "Data telah berubah. Muat ulang halaman lalu coba lagi.",
   duplicate: "Data yang sama sudah ada.",
   payload_too_large: "Isian terlalu besar. Persingkat teks lalu kirim lagi.",
+  not_found: "Data yang Anda cari tidak ditemukan. Mungkin alamatnya salah atau data sudah tidak tersedia.",
+  forbidden: "Anda tidak berwenang melakukan tindakan ini.",
+  unauthorized: "Silakan masuk kembali untuk melanjutkan.",
+  invalid_claims: "Sesi masuk Anda tidak valid. Silakan masuk kembali.",
+  token_expired: "Sesi Anda telah berakhir. Silakan masuk kembali — isian Anda tetap tersimpan.",
+  issuer_unavailable: "Layanan masuk (SSO) sedang tidak dapat dihubungi. Coba lagi beberapa saat lagi.",
+  auth_misconfigured: "Layanan masuk sedang bermasalah. Coba lagi nanti atau hubungi petugas.",
+  directory_unavailable: "Layanan sedang sibuk. Coba lagi beberapa saat lagi.",
+  internal_error: "Terjadi gangguan pada server. Silakan coba beberapa saat lagi.",
+  service_unavailable: "Layanan sedang tidak tersedia. Silakan coba beberapa saat lagi.",
+  too_many_requests: "Terlalu banyak permintaan dalam waktu singkat.",
+  // ordering and requests
+  agreement_outdated: "Persetujuan penggunaan data telah diperbarui. Baca dan setujui versi terbaru, lalu kirim lagi.",
+  unknown_agreement_version: "Versi persetujuan penggunaan data tidak dikenal. Muat ulang halaman lalu setujui kembali.",
+  unknown_tariff: "Jenis layanan yang dipilih tidak dikenal. Muat ulang halaman lalu coba lagi.",
+  too_many_open_requests: "Anda sudah memiliki banyak permintaan yang masih diproses. Tunggu hingga salah satunya "
+    + "selesai, lalu ajukan lagi.",
+  not_quotable: "Penawaran harga untuk permintaan ini tidak dapat diproses pada tahap sekarang.",
+  no_open_quote: "Tidak ada penawaran harga yang menunggu keputusan Anda.",
+  not_returned: "Permohonan Anda tidak sedang menunggu perbaikan.",
+  requests_in_progress: "Masih ada permintaan Anda yang sedang diproses dan memerlukan data kontak Anda. Batalkan "
+    + "permintaan tersebut atau tunggu hingga selesai.",
+  amount_mismatch: "Jumlah pembayaran tidak sesuai dengan tagihan. Petugas akan memeriksanya dan menghubungi Anda.",
+  invalid_receipt: "Bukti pembayaran tidak valid.",
+  // files
+  too_many_attachments: "Jumlah lampiran sudah mencapai batas. Hapus salah satu lampiran terlebih dahulu.",
+  file_too_large: "Ukuran berkas melebihi batas unggah.",
+  too_large: "Ukuran berkas melebihi batas unggah.",
+  file_type_not_allowed: "Jenis berkas ini tidak diterima. Periksa jenis berkas yang diizinkan pada formulir.",
+  content_type_mismatch: "Ekstensi nama berkas tidak sesuai dengan isinya. Periksa berkas lalu unggah lagi.",
+  not_uploaded: "Berkas belum selesai terunggah. Tunggu sebentar lalu coba lagi.",
+  attachment_not_ready: "Lampiran belum siap: hanya lampiran yang sudah diperiksa dari permintaan ini yang dapat dipakai.",
+  request_closed: "Permintaan ini sudah ditutup.",
+  not_open: "Item ini bukan data terbuka. Pesan item ini untuk menerima berkasnya.",
+  download_window_closed: "Masa unduh untuk permintaan ini sudah berakhir. Ajukan permintaan baru bila Anda masih "
+    + "memerlukan datanya.",
+  // subscriptions and account
+  too_many_subscriptions: "Jumlah langganan Anda sudah mencapai batas. Hapus salah satu langganan terlebih dahulu.",
+  not_orderable: "Pemesanan otomatis hanya tersedia untuk seri data berbayar.",
+  wrong_code: "Kode verifikasi salah. Periksa kembali kode pada e-mail Anda.",
+  code_expired: "Kode verifikasi sudah kedaluwarsa. Ubah alamat e-mail sekali lagi untuk menerima kode baru.",
+  nothing_to_verify: "Tidak ada alamat e-mail yang menunggu verifikasi.",
 };
 const STATUS_TEXT = {
   400: "Ada isian yang belum benar. Periksa kembali lalu kirim lagi.",
@@ -134,6 +177,7 @@ export function errorText(err) {
     if (err && err.name === "Error" && err.message) return err.message;
     return err instanceof TypeError ? CODE_TEXT.network : "Terjadi kesalahan pada halaman. Muat ulang lalu coba lagi.";
   }
+  if (err.code === "too_many_open_requests") return CODE_TEXT.too_many_open_requests;  // a cap, not a rate
   if (err.status === 429) return `${STATUS_TEXT[429]} Coba lagi dalam ${err.retryAfter} detik.`;
   if (err.status === 404) return STATUS_TEXT[404];
   if (CODE_TEXT[err.code]) return CODE_TEXT[err.code];

@@ -107,7 +107,7 @@ async function tokenRequest(form) {
   let data = {};
   try { data = await res.json(); } catch { /* not JSON */ }
   if (!res.ok || !data.access_token) {
-    throw new AuthError(data.error_description || data.error || `token endpoint answered ${res.status}`,
+    throw new AuthError(`Layanan SSO menolak permintaan token (${data.error || `HTTP ${res.status}`}). Silakan masuk kembali.`,
       data.error || "token_error");
   }
   return data;
@@ -171,7 +171,7 @@ async function handleCallback() {
 }
 
 async function refresh() {
-  if (!session || !session.refreshToken) throw new AuthError("no refresh token", "no_refresh");
+  if (!session || !session.refreshToken) throw new AuthError("Sesi telah berakhir. Silakan masuk kembali.", "no_refresh");
   if (!refreshing) {
     refreshing = tokenRequest({ grant_type: "refresh_token", refresh_token: session.refreshToken,
       client_id: config.clientId })

@@ -124,6 +124,8 @@ def test_errors_follow_the_spec_shape(api):
     assert st == 400 and err["error"]["code"] == "invalid_input" and len(err["error"]["details"]) == 3
     st, err = api.post("/ops/staff", "admin1", {"user_id": "kc-s", "name": "S", "roles": ["supervisor"], "quota": 3})
     assert st == 400 and err["error"]["details"][0]["loc"] == ["quota"]
+    # each field error names its kind, as pydantic's do: the admin page words it in Indonesian (admin/js/api.js)
+    assert err["error"]["details"][0]["type"] == "operator_only", err
     assert api.post("/ops/units", "admin1", {"code": "produksi", "name": "lagi"})[0] == 409
     # admin only: a supervisor is not an admin, and admin is not needed to read units
     assert api.get("/ops/staff", "supervisor1")[0] == 403

@@ -1,6 +1,6 @@
 // Intake: an operator logs a request received by phone, letter, walk-in or email on behalf of a consumer.
 import { h, replace, clear, link } from "../dom.js";
-import { get, post } from "../api.js";
+import { get, post, errorText } from "../api.js";
 import * as fmt from "../fmt.js";
 import { pageHeader, field, input, textarea, select, busy, showFormError, toast, announce, alertBox, card } from "../ui.js";
 
@@ -70,7 +70,7 @@ export async function render(view) {
             + `${it.price_idr ? fmt.rupiah(it.price_idr) : "gratis"}`)), add);
       })));
     } catch (err) {
-      replace(results, alertBox("error", err.message, "Gagal mencari katalog"));
+      replace(results, alertBox("error", errorText(err), "Gagal mencari katalog"));
     }
   }
   qBtn.addEventListener("click", searchCatalog);

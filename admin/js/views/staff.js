@@ -1,7 +1,7 @@
 // Admin: the staff directory (roles of SSO users, operators' quota and services, producers' units) and the
 // producer units. API: GET/POST /ops/staff, PATCH /ops/staff/{user_id}, GET/POST /ops/units, PATCH /ops/units/{code}.
 import { h, replace, clear } from "../dom.js";
-import { get, post, patch } from "../api.js";
+import { get, post, patch, errorSummary } from "../api.js";
 import * as fmt from "../fmt.js";
 import { pageHeader, errorBox, loading, busy, toast, showFormError, card, emptyState, field, input, pill } from "../ui.js";
 
@@ -118,7 +118,7 @@ export async function render(view, _params, ctx) {
         toast(`${s.name} ${s.active ? "dinonaktifkan" : "diaktifkan"}.`);
         await load();
       } catch (err) {
-        toast(`Gagal: ${err.message}`, "error");
+        toast(errorSummary(err), "error");
       }
     });
     const op = s.operator;
@@ -191,7 +191,7 @@ export async function render(view, _params, ctx) {
           toast(done);
           await load();
         } catch (err) {
-          toast(`Gagal: ${err.message}`, "error");
+          toast(errorSummary(err), "error");
         }
       };
       save.addEventListener("click", () => change(save, { name: name.value.trim() }, `Unit ${u.code} tersimpan.`));

@@ -482,7 +482,7 @@ async function simPay(button, sim, b, slot) {
       if (!res.ok) throw new Error(`simulator HTTP ${res.status}`);
       toast("Pembayaran terkirim ke simulator. Menunggu konfirmasi…");
     } catch (err) {
-      slot.append(alertBox("error", `Simulator gagal: ${err.message}`));
+      slot.append(alertBox("error", `Simulator gagal: ${errorText(err)}`));
     }
   }, "Membayar…");
 }

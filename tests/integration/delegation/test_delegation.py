@@ -218,18 +218,24 @@ def test_roster_put_validates_and_shift_start_assigns(api, worker, frozen):
     settle(worker, [r1], "queued")  # nobody on duty
 
     now = frozen()
+    # (body, status, the kind of the field error: named so that the admin page can word it, admin/js/api.js)
     bad = [
-        ({"shifts": [{"operator_id": "operator1", "start": _wib(now), "end": _wib(now)}]}, 400),
-        ({"shifts": [{"operator_id": "operator1", "start": _wib(now), "end": _wib(now + timedelta(hours=25))}]}, 400),
-        ({"shifts": [{"operator_id": "ghost", "start": _wib(now), "end": _wib(now + timedelta(hours=1))}]}, 400),
-        ({"shifts": [{"operator_id": "operator1", "start": "2026-03-02T08:00:00", "end": "2026-03-02T16:00:00"}]}, 400),
+        ({"shifts": [{"operator_id": "operator1", "start": _wib(now), "end": _wib(now)}]}, 400, "end_before_start"),
+        ({"shifts": [{"operator_id": "operator1", "start": _wib(now), "end": _wib(now + timedelta(hours=25))}]}, 400,
+         "shift_too_long"),
+        ({"shifts": [{"operator_id": "ghost", "start": _wib(now), "end": _wib(now + timedelta(hours=1))}]}, 400,
+         "unknown_operator"),
+        ({"shifts": [{"operator_id": "operator1", "start": "2026-03-02T08:00:00", "end": "2026-03-02T16:00:00"}]}, 400,
+         None),
         ({"shifts": [{"operator_id": "operator1", "start": _wib(now), "end": _wib(now + timedelta(hours=4))},
                      {"operator_id": "operator1", "start": _wib(now + timedelta(hours=3)),
-                      "end": _wib(now + timedelta(hours=6))}]}, 400),
+                      "end": _wib(now + timedelta(hours=6))}]}, 400, "shift_overlap"),
     ]
-    for body, code in bad:
+    for body, code, kind in bad:
         st, err = api.put("/ops/roster", "supervisor1", body)
         assert st == code, (body, err)
+        if kind is not None:
+            assert [d["type"] for d in err["error"]["details"]] == [kind], err
     good = {"shifts": [
         {"operator_id": "operator1", "start": _wib(now - timedelta(minutes=5)), "end": _wib(now + timedelta(hours=7))},
         {"operator_id": "operator2", "start": _wib(now + timedelta(hours=1)), "end": _wib(now + timedelta(hours=8))},
