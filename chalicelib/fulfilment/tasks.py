@@ -34,22 +34,30 @@ def _closed(token: str | None, rec: RequestRecord) -> None:
 
 
 def _wait(rec: RequestRecord, token: str, stage: str, condition: Any, done: Callable[[RequestRecord], bool],
-          output: dict[str, Any]) -> None:
-    """Store the token of a wait, unless what it waits for happened already (then answer at once)."""
+          output: dict[str, Any], again: Callable[[RequestRecord, int], None], attempts: int) -> None:
+    """Store the token of a wait, unless what it waits for happened already (then answer at once).
+
+    A store that meets a newer version (an assignment, a note, a reply written meanwhile) is tried again at once
+    on the fresh request, through ``again`` (the wait task itself, which looks at everything again), up to
+    ``attempts`` times; only then is the task left to SQS' redelivery, a visibility timeout later — during which
+    an action finds no token to answer."""
     if done(rec):
         succeed_task(token, output)
         return
     if rec.status in lc.TERMINAL:
         _closed(token, rec)
         return
-    if not _store_token(rec, stage, token, condition):
-        fresh = RequestRepository().get(rec.request_id)
-        if done(fresh):
-            succeed_task(token, output)
-        elif fresh.status in lc.TERMINAL:
-            _closed(token, fresh)
-        else:
-            raise RuntimeError("token store raced; retry")  # redelivered by SQS
+    if _store_token(rec, stage, token, condition):
+        return
+    fresh = RequestRepository().get(rec.request_id)
+    if attempts > 1:
+        again(fresh, attempts - 1)
+    elif done(fresh):
+        succeed_task(token, output)
+    elif fresh.status in lc.TERMINAL:
+        _closed(token, fresh)
+    else:
+        raise RuntimeError("token store raced; retry")  # redelivered by SQS
 
 
 # --- the approval's SLA (issue 20) -------------------------------------------------------------------
@@ -132,19 +140,20 @@ def create_billing(rec: RequestRecord, token: str) -> None:
     succeed_task(token, {"payment_timeout_s": max(1, int(timeout_s))})
 
 
-def await_payment(rec: RequestRecord, token: str) -> None:
+def await_payment(rec: RequestRecord, token: str, attempts: int = TOKEN_STORE_ATTEMPTS) -> None:
     cond = (RequestRecord.status == lc.AWAITING_PAYMENT) & RequestRecord.paid_at.does_not_exist()
-    _wait(rec, token, "payment", cond, lambda r: bool(r.paid_at), {"paid": True})
+    _wait(rec, token, "payment", cond, lambda r: bool(r.paid_at), {"paid": True},
+          lambda fresh, left: await_payment(fresh, token, left), attempts)
 
 
-def await_fulfilment(rec: RequestRecord, token: str) -> None:
+def await_fulfilment(rec: RequestRecord, token: str, attempts: int = TOKEN_STORE_ATTEMPTS) -> None:
     if rec.status == lc.AWAITING_PAYMENT and rec.quote is not None and rec.quote.status == "accepted" \
             and not rec.paid_at:
         succeed_task(token, {"quote": True})  # consumer loop: an accepted quote goes back to billing
         return
     cond = RequestRecord.status.is_in(*sorted(lc.IN_PROCESS | {lc.QUEUED}))
     _wait(rec, token, "fulfilment", cond, lambda r: r.status in (lc.DELIVERED, lc.COMPLETED),
-          {"delivered": True, "quote": False})
+          {"delivered": True, "quote": False}, lambda fresh, left: await_fulfilment(fresh, token, left), attempts)
 
 
 def approval_expired(rec: RequestRecord) -> None:

@@ -139,3 +139,82 @@ def test_the_approval_token_is_kept_when_the_application_is_returned_and_resubmi
     st, r = api.post(f"/ops/requests/{rid}/approval", "operator1", {"decision": "approve", "reason": "lengkap"})
     assert st == 200, r
     assert worker.run_until(lambda: status_of(api, rid) == "awaiting_payment", timeout_s=20), status_of(api, rid)
+
+
+def hold_with_record(monkeypatch: pytest.MonkeyPatch, task: str) -> dict[str, Any]:
+    """Hold one wait task: the worker records the request as the task read it, and its token."""
+    from chalicelib.fulfilment import tasks as workflow
+
+    stash: dict[str, Any] = {}
+    monkeypatch.setitem(workflow.TOKEN_TASKS, task, lambda rec, token: stash.update(rec=rec, token=token))
+    return stash
+
+
+def test_the_fulfilment_token_is_stored_when_the_operator_starts_meanwhile(api, worker, monkeypatch):
+    """The fulfilment wait read the request, then the operator started it (a newer version, still in process)
+    before the token was stored. The wait stores it on the fresh request at once (it used to give the task back
+    to SQS, a visibility timeout during which "complete" found no token to answer)."""
+    from chalicelib.fulfilment import tasks as workflow
+    from chalicelib.requests.models import RequestRecord
+
+    put_operator("operator1")
+    stash = hold_with_record(monkeypatch, "await_fulfilment")
+    rid = submit(api, {"kind": "consultation", "topic": "data", "subject": "Upah", "question": "UMR 2025?"})
+    assert worker.run_until(lambda: "token" in stash and status_of(api, rid) == "assigned")
+    stale = stash["rec"]
+    assert api.post(f"/ops/requests/{rid}/start", "operator1")[0] == 200
+    monkeypatch.undo()
+    assert RequestRecord.get(rid).version != stale.version
+    workflow.await_fulfilment(stale, stash["token"])  # must not raise "token store raced"
+    assert RequestRecord.get(rid).waiting_task("fulfilment") is not None
+    assert api.post(f"/ops/requests/{rid}/complete", "operator1", {"note": "terjawab"})[0] == 200
+    assert worker.run_until(lambda: execution_status(rid) == "SUCCEEDED", timeout_s=20), execution_status(rid)
+
+
+def test_the_payment_token_is_stored_when_a_supervisor_edits_the_request_meanwhile(api, worker, monkeypatch):
+    """The payment wait read the request, then a supervisor moved its due date: the token is stored on the fresh
+    request at once, so the payment that comes next moves the execution on without a redelivery."""
+    from chalicelib.fulfilment import tasks as workflow
+    from chalicelib.requests.models import RequestRecord
+
+    standard_catalog()
+    put_operator("operator1")
+    stash = hold_with_record(monkeypatch, "await_payment")
+    rid = submit(api, order(["TS-PAID1"]))
+    assert worker.run_until(lambda: "token" in stash and status_of(api, rid) == "awaiting_payment")
+    stale = stash["rec"]
+    st, body = api.patch(f"/ops/requests/{rid}", "supervisor1", {"due_at": "2030-01-02T16:00:00+07:00",
+                                                                  "note": "tenggat disesuaikan"})
+    assert st == 200, body
+    monkeypatch.undo()
+    assert RequestRecord.get(rid).version != stale.version
+    workflow.await_payment(stale, stash["token"])
+    assert RequestRecord.get(rid).waiting_task("payment") is not None
+    st, billing = api.get(f"/requests/{rid}/billing", "consumer1")
+    assert st == 200, billing
+    st, body = signed_webhook(api, paid_event(billing))
+    assert (st, body.get("result")) == (200, "applied"), body
+    assert worker.run_until(lambda: status_of(api, rid) == "assigned", timeout_s=20), status_of(api, rid)
+
+
+def test_a_wait_gives_the_task_back_after_its_attempts(api, worker, monkeypatch):
+    """Every store meets a newer version: after TOKEN_STORE_ATTEMPTS the task goes back to SQS (raises), rather
+    than looping on a request that keeps changing."""
+    from chalicelib.fulfilment import tasks as workflow
+    from chalicelib.requests.repository import RequestRepository
+
+    put_operator("operator1")
+    stash = hold_with_record(monkeypatch, "await_fulfilment")
+    rid = submit(api, {"kind": "consultation", "topic": "data", "subject": "Upah", "question": "UMR 2025?"})
+    assert worker.run_until(lambda: "token" in stash and status_of(api, rid) == "assigned")
+    monkeypatch.undo()
+    tries = {"n": 0}
+
+    def always_stale(rec: Any, stage: str, token: str, condition: Any) -> bool:
+        tries["n"] += 1
+        return False
+
+    monkeypatch.setattr(workflow, "_store_token", always_stale)
+    with pytest.raises(RuntimeError, match="token store raced"):
+        workflow.await_fulfilment(RequestRepository().get(rid), stash["token"])
+    assert tries["n"] == workflow.TOKEN_STORE_ATTEMPTS
