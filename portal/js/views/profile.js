@@ -1,7 +1,9 @@
-// Profil: GET/PUT /me (name, email, phone, institution, category).
+// Profil: GET/PUT /me (name, email, phone, institution, category). A new e-mail address counts only once the
+// code sent to it is entered here (POST /me/email/verify, SPEC §8 "Identity"): until then it waits as
+// `pending_email` and the notices keep going to the verified address.
 import { h, replace } from "../dom.js";
-import { get, put } from "../api.js";
-import { pageHeader, loading, errorBox, field, select, busy, showFormError, toast } from "../ui.js";
+import { get, put, post } from "../api.js";
+import { pageHeader, loading, errorBox, field, select, busy, showFormError, toast, card } from "../ui.js";
 import { CATEGORY } from "../fmt.js";
 import { keepDraft } from "../store.js";
 import { logout } from "../auth.js";
@@ -20,14 +22,16 @@ export async function render(main, ctx) {
   const form = h("form", { id: "profile-form", class: "card" },
     field("Nama lengkap", h("input", { name: "name", value: me.name || "", maxlength: 200, autocomplete: "name" }), { required: true }),
     field("Email", h("input", { type: "email", name: "email", value: me.email || "", autocomplete: "email" }),
-      { hint: "Pemberitahuan status permintaan dikirim ke alamat ini." }),
+      { hint: me.email
+        ? "Pemberitahuan status permintaan dikirim ke alamat ini. Alamat baru berlaku setelah diverifikasi dengan kode."
+        : "Alamat ini dipakai untuk pemberitahuan status permintaan setelah diverifikasi dengan kode." }),
     field("Nomor telepon", h("input", { type: "tel", name: "phone", value: me.phone || "", autocomplete: "tel", maxlength: 32 })),
     field("Instansi", h("input", { name: "institution", value: me.institution || "", maxlength: 200, autocomplete: "organization" })),
     field("Kategori pengguna", select([["", "Pilih kategori"], ...Object.entries(CATEGORY)], { name: "category" }, me.category || "")),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "btn", id: "profile-save" }, "Simpan profil")));
   const slot = h("div");
   form.prepend(slot);
-  replace(main, pageHeader("Profil saya", `ID pengguna: ${me.user_id}`), form,
+  replace(main, pageHeader("Profil saya", `ID pengguna: ${me.user_id}`), verifyCard(main, ctx, me), form,
     h("nav", { class: "card", "aria-label": "Akun" }, h("ul", {},
       h("li", {}, h("a", { href: "#/permintaan" }, "Permintaan saya")),
       h("li", {}, h("a", { href: "#/notifikasi" }, "Notifikasi")),
@@ -48,11 +52,61 @@ export async function render(main, ctx) {
       if (v) body[k] = v;
     }
     await busy(form.querySelector("[type=submit]"), async () => {
+      let saved;
       try {
-        await put("/me", body);
-        draft.clear();
-        toast("Profil disimpan.");
-      } catch (err) { showFormError(slot, form, err); }
+        saved = await put("/me", body);
+      } catch (err) { showFormError(slot, form, err); return; }
+      draft.clear();
+      // a code went out when the address sent differs from the verified one: it now waits as pending_email
+      if (body.email && saved.pending_email && body.email.toLowerCase() === saved.pending_email) {
+        toast(`Profil disimpan. Kode verifikasi dikirim ke ${saved.pending_email}.`);
+        await render(main, ctx);  // the code's card, first on the page
+        const code = document.getElementById("verify-code");
+        if (code) code.focus();
+        return;
+      }
+      toast("Profil disimpan.");
     }, "Menyimpan…");
   });
+}
+
+/** The card that takes the code sent to a new address (none when no address waits). */
+function verifyCard(main, ctx, me) {
+  if (!me.pending_email) return null;
+  const code = h("input", { id: "verify-code", name: "code", inputmode: "numeric", autocomplete: "one-time-code",
+    pattern: "[0-9]{6}", maxlength: 6, required: true, class: "input-code" });
+  const slot = h("div");
+  // novalidate: the page words the check itself (the browser's bubble would be in its own language and style)
+  const form = h("form", { id: "verify-form", novalidate: true }, slot,
+    h("p", {}, "Kami mengirim kode 6 angka ke ", h("strong", { id: "pending-email" }, me.pending_email),
+      ". Masukkan kode itu dalam 30 menit untuk memakai alamat ini. ",
+      me.email ? `Sampai saat itu pemberitahuan tetap dikirim ke ${me.email}.`
+        : "Sampai saat itu kami belum mengirim pemberitahuan ke alamat ini."),
+    field("Kode verifikasi", code, { hint: "Tidak menerima kode? Periksa folder spam, atau simpan alamat email "
+      + "sekali lagi untuk menerima kode baru." }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "btn", id: "verify-submit" }, "Verifikasi email")));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const value = code.value.replace(/\s+/g, "");
+    if (!/^[0-9]{6}$/.test(value)) {
+      showFormError(slot, form, new Error("Kode verifikasi terdiri atas 6 angka."));
+      code.setAttribute("aria-invalid", "true");
+      code.focus();
+      return;
+    }
+    await busy(form.querySelector("[type=submit]"), async () => {
+      let out;
+      try {
+        out = await post("/me/email/verify", { code: value });
+      } catch (err) {
+        showFormError(slot, form, err);
+        code.setAttribute("aria-invalid", "true");
+        code.focus();
+        return;
+      }
+      toast(`Alamat email ${out.email} terverifikasi.`);
+      await render(main, ctx);
+    }, "Memeriksa…");
+  });
+  return h("div", { id: "email-verify" }, card("Verifikasi alamat email baru", form));
 }
