@@ -19,7 +19,10 @@ from chalicelib.core.db import meta
 from chalicelib.core.errors import TooManyRequests
 
 #: per user: new consultations and data orders (each), complaints, messages on requests
-DEFAULT_LIMITS = "create_consultation=10/3600,create_data_order=10/3600,create_complaint=3/3600,post_message=30/600"
+# send_email_code: verification codes one account may have sent (each to an address it typed: without a cap, PUT /me
+# would mail any address over and over)
+DEFAULT_LIMITS = ("create_consultation=10/3600,create_data_order=10/3600,create_complaint=3/3600,post_message=30/600,"
+                  "send_email_code=5/3600")
 
 
 class RateCounter(Model):

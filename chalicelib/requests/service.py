@@ -205,7 +205,11 @@ class RequestService:
 
         rec, code = self.users.update(p, body)
         if code:
-            outbox.enqueue("email_verification", key=f"verify#{p.sub}#{rec.email_code_expires}",
+            import secrets
+
+            # one mail per code: two codes issued within a second (a double submit, a typo corrected at once) share
+            # the expiry, and the notify worker's de-duplication by key would drop the second — the valid — one
+            outbox.enqueue("email_verification", key=f"verify#{p.sub}#{secrets.token_hex(8)}",
                            to_email=rec.pending_email,
                            ctx={"code": code, "portal": True,
                                 "request_url": get_settings().portal_url.rstrip("/") + "/#/profil"})

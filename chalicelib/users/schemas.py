@@ -31,6 +31,9 @@ class ProfileOut(Schema):
     name: str
     email: str | None = None  # verified
     pending_email: str | None = None  # waiting for its code
+    # until when the code sent to pending_email can confirm it (None: no usable code — none was sent, e.g. the
+    # identity provider's unverified address at the first login, or it expired or ran out of attempts)
+    pending_email_code_expires_at: str | None = None
     phone: str | None = None
     institution: str | None = None
     category: str | None = None

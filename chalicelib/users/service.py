@@ -20,9 +20,17 @@ __all__ = ["ProfileIn", "ProfileOut", "UserService", "to_out"]
 
 def to_out(rec: UserRecord) -> ProfileOut:
     return ProfileOut(user_id=rec.user_id, name=rec.name, email=rec.email, pending_email=rec.pending_email,
-                      phone=rec.phone,
+                      pending_email_code_expires_at=_code_valid_until(rec), phone=rec.phone,
                       institution=rec.institution, category=rec.category, roles=list(rec.roles or []),
                       created_at=rec.created_at, updated_at=rec.updated_at)
+
+
+def _code_valid_until(rec: UserRecord) -> str | None:
+    """When the code sent to the pending address stops confirming it; None when there is no usable code."""
+    if not rec.pending_email or not rec.email_code_hash or int(rec.email_code_attempts or 0) >= EMAIL_CODE_ATTEMPTS:
+        return None
+    expires = rec.email_code_expires or ""
+    return expires if expires > clock.iso() else None
 
 
 class UserService:
@@ -63,6 +71,9 @@ class UserService:
         actions = [getattr(UserRecord, k).set(v) for k, v in changes.items() if v is not None]
         code = None
         if new_email and new_email != rec.email:
+            from chalicelib.core import ratelimit
+
+            ratelimit.hit("send_email_code", p.sub)  # 429 before anything is written or sent
             code = f"{secrets.randbelow(10**6):06d}"
             expires = clock.iso(clock.now() + timedelta(seconds=EMAIL_CODE_TTL_S))
             actions += [UserRecord.pending_email.set(new_email), UserRecord.email_code_hash.set(_code_hash(p.sub, code)),

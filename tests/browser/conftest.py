@@ -3,7 +3,9 @@ driven with Playwright's sync API. The tests log in through the real SSO page (a
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -183,3 +185,26 @@ def portal(chromium: Any, stack: Any) -> Iterator[Callable[..., PortalSession]]:
         errors = list(s.errors)
         s.close()
         assert not errors, f"page errors or CSP violations: {errors}"
+
+
+# --- e-mail the stack sent (moto's SES) ------------------------------------------------------------------
+def ses_messages(http: Any) -> list[dict[str, Any]]:
+    """What the stack's SES (moto's server) has sent, oldest first."""
+    st, raw = http.call("GET", "/moto-api/data.json", base="moto")
+    assert st == 200
+    data = raw if isinstance(raw, dict) else json.loads(raw)
+    return list(data.get("ses", {}).get("Message", []))
+
+
+def code_sent_to(http: Any, address: str, after: int) -> tuple[str, int]:
+    """The newest verification code SES (moto) sent to ``address`` among messages after the first ``after``."""
+    def newest() -> tuple[str, int] | None:
+        msgs = ses_messages(http)
+        mine = [m for m in msgs[after:] if address in (m.get("destinations") or {}).get("ToAddresses", [])
+                and "verifikasi" in (m.get("subject") or "").lower()]
+        if not mine:
+            return None
+        found = re.search(r"e-mail Anda: (\d{6})", mine[-1].get("body") or "")
+        return (found.group(1), len(msgs)) if found else None
+
+    return wait_for(newest, timeout_s=30, what=f"a verification code to {address}")

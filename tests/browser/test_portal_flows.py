@@ -15,7 +15,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import wait_assigned, wait_for
+from tests.browser.conftest import code_sent_to, ses_messages, wait_assigned, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -303,6 +303,18 @@ def test_sign_up_at_the_local_sso_then_profile(portal: Any, http: Any) -> None:
     page.fill("#profile-form input[name=institution]", "Universitas Indonesia")
     page.click("#profile-save")
     page.wait_for_selector("#toasts >> text=Profil disimpan")
+    # the address given at the sign-up is not verified: the profile offers to send it a code, then takes it
+    card = page.inner_text("#email-verify")
+    assert "warga.baru@example.id" in card and "belum diverifikasi" in card, card
+    assert page.locator("#verify-code").count() == 0  # no code was sent yet
+    before = len(ses_messages(http))
+    page.click("#verify-send")
+    page.wait_for_selector("#verify-code")
+    code, _ = code_sent_to(http, "warga.baru@example.id", before)
+    page.fill("#verify-code", code)
+    page.click("#verify-submit")
+    page.wait_for_selector("#toasts >> text=Alamat email warga.baru@example.id terverifikasi")
+    assert page.input_value("#profile-form input[name=email]") == "warga.baru@example.id"
     # the new account logs in with its own password (and the name is taken now)
     import requests as rq
 

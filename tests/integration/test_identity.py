@@ -110,3 +110,48 @@ def test_names_with_links_or_markup_are_refused(api, desk, name):
 def test_real_names_are_accepted(api, desk, name):
     st, me = api.put("/me", "consumer1", {"name": name})
     assert st == 200 and me["name"] == name
+
+
+def test_the_profile_says_whether_a_code_can_confirm_the_pending_address(api, worker, desk, tokens, frozen):
+    """`pending_email_code_expires_at`: the portal asks for the code only while one can confirm the address, and
+    otherwise offers to send one — at the first login with the identity provider's unverified address, none was."""
+    import uuid
+
+    user = f"warga-{uuid.uuid4().hex[:8]}"
+    tokens.server.register(user, "demo", {"name": "Warga Baru", "email": f"{user}@example.id", "roles": ["consumer"]})
+    st, me = api.get("/me", user)
+    assert st == 200 and me["email"] is None and me["pending_email"] == f"{user}@example.id", me
+    assert me["pending_email_code_expires_at"] is None  # the SSO's address, no code sent
+    assert api.post("/me/email/verify", user, {"code": "123456"})[1]["error"]["code"] == "nothing_to_verify"
+
+    st, me = api.put("/me", user, {"email": me["pending_email"]})  # "send a code" = save the pending address
+    assert st == 200 and me["pending_email_code_expires_at"] > me["updated_at"], me
+    code = code_sent_to(worker, f"{user}@example.id")
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        assert api.post("/me/email/verify", user, {"code": wrong})[0] == 400
+    assert api.get("/me", user)[1]["pending_email_code_expires_at"] is None  # out of attempts
+
+    api.put("/me", user, {"email": f"{user}@example.id"})
+    frozen.advance(minutes=31)
+    assert api.get("/me", user)[1]["pending_email_code_expires_at"] is None  # expired
+
+    api.put("/me", user, {"email": f"{user}@example.id"})
+    st, me = api.post("/me/email/verify", user, {"code": code_sent_to(worker, f"{user}@example.id")})
+    assert st == 200 and me["email"] == f"{user}@example.id" and me["pending_email_code_expires_at"] is None, me
+
+
+def test_codes_are_capped_per_account(api, worker, desk, monkeypatch):
+    """Each code is an e-mail to an address the caller typed: five an hour per account, then 429 — before any
+    write, so the code already sent still confirms; profile edits without a new address are not counted."""
+    sent_before = len(sent("bom@example.id"))
+    for i in range(5):
+        assert api.put("/me", "consumer2", {"email": f"bom{i}@example.id"})[0] == 200
+    st, err = api.put("/me", "consumer2", {"email": "bom@example.id"})
+    assert st == 429 and err["error"]["code"] == "too_many_requests", err
+    worker.drain()
+    assert len(sent("bom@example.id")) == sent_before  # nothing went to the sixth address
+    st, me = api.put("/me", "consumer2", {"institution": "BPS Kota Bandung"})
+    assert st == 200 and me["pending_email"] == "bom4@example.id", me  # the last accepted one still waits
+    st, me = api.post("/me/email/verify", "consumer2", {"code": code_sent_to(worker, "bom4@example.id")})
+    assert st == 200 and me["email"] == "bom4@example.id", me

@@ -4,7 +4,7 @@
 import { h, replace } from "../dom.js";
 import { get, put, post } from "../api.js";
 import { pageHeader, loading, errorBox, field, select, busy, showFormError, toast, card } from "../ui.js";
-import { CATEGORY } from "../fmt.js";
+import { CATEGORY, dateTime } from "../fmt.js";
 import { keepDraft } from "../store.js";
 import { logout } from "../auth.js";
 
@@ -70,21 +70,48 @@ export async function render(main, ctx) {
   });
 }
 
-/** The card that takes the code sent to a new address (none when no address waits). */
+/** Send (again) a code to the pending address: saving it once more issues a fresh one (PUT /me). */
+async function sendCode(main, ctx, me, button, slot, form) {
+  await busy(button, async () => {
+    try {
+      await put("/me", { email: me.pending_email });
+    } catch (err) { showFormError(slot, form, err); return; }
+    toast(`Kode verifikasi dikirim ke ${me.pending_email}.`);
+    await render(main, ctx);
+    const code = document.getElementById("verify-code");
+    if (code) code.focus();
+  }, "Mengirim…");
+}
+
+/** The card of an address waiting to be verified (none when no address waits): the code's field while a code can
+ * confirm it (`pending_email_code_expires_at`), else the button that sends one — at the first login the identity
+ * provider's unverified address waits with no code sent, and a code expires after 30 minutes or 5 wrong tries. */
 function verifyCard(main, ctx, me) {
   if (!me.pending_email) return null;
+  const slot = h("div");
+  const until = me.email ? `Sampai saat itu pemberitahuan tetap dikirim ke ${me.email}.`
+    : "Sampai saat itu kami belum mengirim pemberitahuan ke alamat ini.";
+  const address = h("strong", { id: "pending-email" }, me.pending_email);
+  const send = h("button", { type: "button", class: me.pending_email_code_expires_at ? "btn btn-secondary" : "btn",
+    id: "verify-send" }, me.pending_email_code_expires_at ? "Kirim kode baru" : "Kirim kode verifikasi");
+  if (!me.pending_email_code_expires_at) {
+    const form = h("div", { id: "verify-form" }, slot,
+      h("p", {}, "Alamat ", address, " belum diverifikasi. Kirim kode ke alamat itu, lalu masukkan kodenya di sini. ",
+        until),
+      h("div", { class: "actions" }, send));
+    send.addEventListener("click", () => sendCode(main, ctx, me, send, slot, form));
+    return h("div", { id: "email-verify" }, card("Verifikasi alamat email", form));
+  }
   const code = h("input", { id: "verify-code", name: "code", inputmode: "numeric", autocomplete: "one-time-code",
     pattern: "[0-9]{6}", maxlength: 6, required: true, class: "input-code" });
-  const slot = h("div");
   // novalidate: the page words the check itself (the browser's bubble would be in its own language and style)
   const form = h("form", { id: "verify-form", novalidate: true }, slot,
-    h("p", {}, "Kami mengirim kode 6 angka ke ", h("strong", { id: "pending-email" }, me.pending_email),
-      ". Masukkan kode itu dalam 30 menit untuk memakai alamat ini. ",
-      me.email ? `Sampai saat itu pemberitahuan tetap dikirim ke ${me.email}.`
-        : "Sampai saat itu kami belum mengirim pemberitahuan ke alamat ini."),
-    field("Kode verifikasi", code, { hint: "Tidak menerima kode? Periksa folder spam, atau simpan alamat email "
-      + "sekali lagi untuk menerima kode baru." }),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "btn", id: "verify-submit" }, "Verifikasi email")));
+    h("p", {}, "Kami mengirim kode 6 angka ke ", address, `. Kode berlaku sampai ${dateTime(
+      me.pending_email_code_expires_at)}. `, until),
+    field("Kode verifikasi", code, { hint: "Tidak menerima kode? Periksa folder spam, atau kirim kode baru." }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "btn", id: "verify-submit" }, "Verifikasi email"),
+      send));
+  send.addEventListener("click", () => sendCode(main, ctx, me, send, slot, form));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const value = code.value.replace(/\s+/g, "");
