@@ -170,6 +170,14 @@ const STATUS_TEXT = {
   429: "Terlalu banyak permintaan dalam waktu singkat.",
 };
 
+/** "45 detik", "40 menit", "2 jam": a wait in the unit a reader would use (hourly limits answer up to 3,600 s). */
+function waitText(seconds) {
+  const s = Math.max(1, Math.ceil(Number(seconds) || 0));
+  if (s < 90) return `${s} detik`;
+  if (s < 90 * 60) return `${Math.ceil(s / 60)} menit`;
+  return `${Math.ceil(s / 3600)} jam`;
+}
+
 export function errorText(err) {
   // the page's own checks throw plain Errors worded for the reader; anything else (a failed upload's fetch, a bug)
   // must not show the browser's English message
@@ -178,7 +186,7 @@ export function errorText(err) {
     return err instanceof TypeError ? CODE_TEXT.network : "Terjadi kesalahan pada halaman. Muat ulang lalu coba lagi.";
   }
   if (err.code === "too_many_open_requests") return CODE_TEXT.too_many_open_requests;  // a cap, not a rate
-  if (err.status === 429) return `${STATUS_TEXT[429]} Coba lagi dalam ${err.retryAfter} detik.`;
+  if (err.status === 429) return `${STATUS_TEXT[429]} Coba lagi dalam ${waitText(err.retryAfter)}.`;
   if (err.status === 404) return STATUS_TEXT[404];
   if (CODE_TEXT[err.code]) return CODE_TEXT[err.code];
   if (STATUS_TEXT[err.status]) return STATUS_TEXT[err.status];

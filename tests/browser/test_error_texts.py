@@ -16,6 +16,7 @@ _PORTAL = """async () => {
   return {
     cap: m.errorText(new m.ApiError(429, "too_many_open_requests", "at most 5 open requests at a time", {}, 30)),
     rate: m.errorText(new m.ApiError(429, "too_many_requests", "slow down", {}, 12)),
+    hourly: m.errorText(new m.ApiError(429, "too_many_requests", "slow down", {}, 2401)),
     window: m.errorText(new m.ApiError(403, "download_window_closed", "the download period for this request has ended")),
     unknown: m.errorText(new m.ApiError(409, "some_new_code", "an English sentence")),
     offline: m.errorText(new TypeError("Failed to fetch")),
@@ -46,6 +47,7 @@ def test_portal_error_texts(portal: Any) -> None:
     # an open-requests cap is not a rate limit: no "try again in 30 seconds"
     assert out["cap"].startswith("Anda sudah memiliki banyak permintaan") and "detik" not in out["cap"], out
     assert out["rate"].endswith("Coba lagi dalam 12 detik."), out
+    assert out["hourly"].endswith("Coba lagi dalam 41 menit."), out  # not "2401 detik"
     assert out["window"].startswith("Masa unduh untuk permintaan ini sudah berakhir"), out
     # a code the page does not know yet: the status' text, never the server's sentence
     assert "English" not in out["unknown"] and out["unknown"].startswith("Tindakan ini tidak dapat dilakukan"), out
