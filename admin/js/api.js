@@ -1,5 +1,6 @@
 // The API client: bearer token, JSON in/out, the API's error shape {"error": {"code","message","details"}}.
 import { accessToken, renewAfter401 } from "./auth.js";
+import { STATUS, label } from "./fmt.js";
 
 let baseUrl = "";
 
@@ -203,6 +204,20 @@ const FIELD_TEXT = {
   unknown_operator: "operator tidak dikenal", shift_overlap: "bertumpang tindih dengan jadwal lain operator yang sama",
 };
 
+/** The keys of the API's error details (chalicelib: `details={...}`) in Indonesian. */
+const DETAIL_LABEL = {
+  status: "status sekarang", from: "dari status", to: "ke status", load: "beban sekarang", quota: "kuota",
+  current_version: "versi yang berlaku", not_ready: "belum siap", closed_at: "ditutup pada",
+  max_upload_bytes: "batas ukuran (byte)", access: "akses", months: "jumlah bulan", max_months: "batas bulan",
+  open_requests: "permintaan terbuka", max_open_requests: "batas permintaan terbuka", missing: "tidak ditemukan",
+  attachment_ids: "lampiran", max_bytes: "batas ukuran (byte)", allowed: "jenis yang diterima", limit: "batas",
+  window_s: "jangka waktu (detik)", faq_id: "FAQ", request_ids: "permintaan", unknown: "tidak dikenal",
+  subscription_id: "langganan",
+};
+const STATUS_KEYS = new Set(["status", "from", "to"]);
+// not for the reader: the 429's own text says the wait; DynamoDB's cancellation reasons are for the logs
+const HIDDEN_DETAILS = new Set(["retry_after_s", "reasons"]);
+
 /** The error in Indonesian, without a prefix: the code's own text, else the status' (toasts, inline notes). */
 export function errorText(err) {
   if (!(err instanceof ApiError)) {
@@ -247,7 +262,10 @@ export function errorDetails(err) {
       }
     } else if (err.details && typeof err.details === "object") {
       for (const [k, v] of Object.entries(err.details).slice(0, 10)) {
-        out.push(`${k}: ${Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : v}`);
+        if (HIDDEN_DETAILS.has(k)) continue;
+        const value = STATUS_KEYS.has(k) ? label(STATUS, v)
+          : Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : v;
+        out.push(`${DETAIL_LABEL[k] || k}: ${value}`);
       }
     }
   }

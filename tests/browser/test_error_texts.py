@@ -30,7 +30,12 @@ _ADMIN = """async () => {
     [{ loc: ["body", "quota"], msg: "Input should be less than or equal to 100", type: "less_than_equal" },
      { loc: ["shifts", "2"], msg: "overlaps another shift of operator1", type: "shift_overlap" }]);
   const unknown = new m.ApiError(409, "some_new_code", "an English sentence");
+  const quota = new m.ApiError(409, "operator_at_quota", "operator operator2 has reached their quota",
+    { load: 5, quota: 5 });
+  const late = new m.ApiError(409, "illegal_transition", "cannot cancel", { from: "delivered", to: "cancelled" });
+  const rate = new m.ApiError(429, "too_many_requests", "slow down", { limit: 10, window_s: 3600, retry_after_s: 40 });
   return {
+    quotaDetails: m.errorDetails(quota), lateDetails: m.errorDetails(late), rateDetails: m.errorDetails(rate),
     last: m.errorSummary(last), lastDetails: m.errorDetails(last),
     badDetails: m.errorDetails(bad),
     unknown: m.errorSummary(unknown), unknownDetails: m.errorDetails(unknown),
@@ -66,6 +71,10 @@ def test_admin_error_texts(browser_session: Any) -> None:
     assert out["unknown"] == "Gagal: Konflik", out
     assert out["unknownDetails"] == ["Keterangan teknis dari server (kode some_new_code): an English sentence"], out
     assert out["offline"].startswith("Gagal: Server API tidak dapat dihubungi"), out
+    # the details' keys and request statuses in Indonesian; the wait is the 429's own text
+    assert out["quotaDetails"] == ["beban sekarang: 5", "kuota: 5"], out
+    assert out["lateDetails"] == ["dari status: Terkirim", "ke status: Dibatalkan"], out
+    assert out["rateDetails"] == ["batas: 10", "jangka waktu (detik): 3600"], out
 
 
 def test_staff_page_explains_a_refusal_in_indonesian(browser_session: Any, http: Any) -> None:

@@ -61,6 +61,31 @@ def api_codes() -> dict[str, set[str]]:
     return out
 
 
+def api_detail_keys() -> dict[str, set[str]]:
+    """key -> where, for every key of a ``details={...}`` dict given to one of the API's exceptions."""
+    classes = _error_classes()
+    out: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "chalicelib").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            for kw in node.keywords if name in classes else ():
+                if kw.arg == "details" and isinstance(kw.value, ast.Dict):
+                    for key in kw.value.keys:
+                        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                            out.setdefault(key.value, set()).add(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return out
+
+
+def js_table_keys(path: str, table: str) -> set[str]:
+    src = (ROOT / path).read_text(encoding="utf-8")
+    start = src.index(f"const {table} = {{")
+    block = src[start:src.index("\n};", start)]
+    return set(re.findall(r"\b([a-z_0-9]+): \"", block))
+
+
 def js_code_text(path: str) -> dict[str, str]:
     """The ``CODE_TEXT`` table of a page's api.js: code -> text."""
     src = (ROOT / path).read_text(encoding="utf-8")
@@ -91,6 +116,17 @@ def test_the_table_parser_reads_both_pages():
 def test_admin_page_explains_every_api_error_code():
     missing = {c: sorted(w) for c, w in api_codes().items() if c not in js_code_text("admin/js/api.js")}
     assert not missing, f"admin/js/api.js CODE_TEXT lacks Indonesian text for {missing}"
+
+
+def test_admin_page_names_every_detail_the_api_gives():
+    keys = api_detail_keys()
+    assert {"status", "quota", "max_open_requests"} <= set(keys)  # the scan reads the dicts
+    src = (ROOT / "admin/js/api.js").read_text(encoding="utf-8")
+    hidden = set(re.findall(r'"([a-z_]+)"', re.search(r"const HIDDEN_DETAILS = new Set\(\[([^\]]*)\]", src).group(1)))
+    assert hidden == {"retry_after_s", "reasons"}, hidden  # technical ones only, each said elsewhere
+    labels = js_table_keys("admin/js/api.js", "DETAIL_LABEL") | hidden
+    missing = {k: sorted(w) for k, w in keys.items() if k not in labels}
+    assert not missing, f"admin/js/api.js DETAIL_LABEL lacks an Indonesian label for {missing}"
 
 
 def test_portal_explains_every_error_code_the_public_can_meet():
