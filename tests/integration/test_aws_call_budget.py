@@ -21,6 +21,7 @@ BUDGETS: dict[str, tuple[int, str]] = {
     # consumer
     "GET /me": (1, ""),
     "PUT /me": (2, ""),
+    "PUT /me [new e-mail]": (3, "the profile, the per-account code counter (one conditional UpdateItem), the update"),
     "POST /me/email/verify": (3, "the profile, its update, and the offline profile of the address (claimed if any)"),
     "GET /ops/payments/work-items": (1, "one Query of the open work items"),
     "POST /ops/payments/work-items/{item_id}/resume": (3, "item, request, then ONE TransactWrite: the follow-up "
