@@ -87,3 +87,21 @@ def test_supervisor_has_no_staff_view(browser_session: Any) -> None:
     page = s.page
     assert "Petugas & unit" not in " ".join(page.locator("#sidebar .nav-link").all_inner_texts())
     page.wait_for_selector("text=Menu ini tidak tersedia untuk peran Anda.")
+
+
+def test_staff_and_unit_tables_fit_a_phone(browser_session: Any) -> None:
+    """On a phone the staff and unit tables become cards (each cell labelled) instead of scrolling sideways."""
+    s = browser_session("admin1", "#/petugas")
+    page = s.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_selector(".staff-table tbody tr")
+    page.wait_for_selector(".units-table tbody tr")
+    for table in (".staff-table", ".units-table"):
+        wide = page.evaluate("""(sel) => {
+            const wrap = document.querySelector(sel).closest(".table-wrap");
+            return { scroll: wrap.scrollWidth, client: wrap.clientWidth,
+                     head: getComputedStyle(document.querySelector(sel + " thead")).display,
+                     label: getComputedStyle(document.querySelector(sel + " tbody [data-label]"), "::before").content };
+        }""", table)
+        assert wide["scroll"] <= wide["client"] + 1, (table, wide)  # nothing hidden to the right
+        assert wide["head"] == "none" and wide["label"] not in ("none", "normal", ""), (table, wide)

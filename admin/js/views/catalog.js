@@ -228,7 +228,7 @@ function filesCard(itemId, ctx) {
       replace(list, emptyState("Belum ada berkas data. Pesanan item ini ditangani petugas."));
       return shown;
     }
-    replace(list, h("div", { class: "table-wrap" }, h("table", { class: "table table-compact", id: "catalog-files-table" },
+    replace(list, h("div", { class: "table-wrap" }, h("table", { class: "table table-compact table-cards", id: "catalog-files-table" },
       h("caption", { class: "visually-hidden" }, "Berkas data item"),
       h("thead", {}, h("tr", {}, ["Berkas", "Ukuran", "Status", "Waktu", "Tindakan"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, shown.map((f) => h("tr", { dataset: { file: f.file_id, status: f.status } },

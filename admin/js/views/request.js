@@ -430,7 +430,7 @@ export async function render(view, params, ctx) {
       replace(list, emptyState(state.kind === "data_order" ? "Belum ada berkas hasil." : "Belum ada lampiran."));
       return;
     }
-    replace(list, h("div", { class: "table-wrap" }, h("table", { class: "table table-compact", id: "deliverables-table" },
+    replace(list, h("div", { class: "table-wrap" }, h("table", { class: "table table-compact table-cards", id: "deliverables-table" },
       h("caption", { class: "visually-hidden" }, "Berkas hasil"),
       h("thead", {}, h("tr", {}, ["Berkas", "Ukuran", "Status", "Waktu", state.canChangeFiles ? "" : null]
         .filter((t) => t !== null).map((t) => h("th", { scope: "col" }, t)))),

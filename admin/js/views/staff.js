@@ -101,7 +101,7 @@ export async function render(view, _params, ctx) {
 
   function renderStaff(staff) {
     if (!staff.length) { replace(staffBody, emptyState("Belum ada petugas terdaftar.")); return; }
-    replace(staffBody, h("div", { class: "table-wrap" }, h("table", { class: "table staff-table" },
+    replace(staffBody, h("div", { class: "table-wrap" }, h("table", { class: "table table-cards staff-table" },
       h("caption", { class: "visually-hidden" }, "Petugas, peran, status, kuota, dan unit"),
       h("thead", {}, h("tr", {}, ["Petugas", "Peran", "Status", "Operator", "Unit", ""].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, staff.map(staffRow)))));
@@ -204,7 +204,7 @@ export async function render(view, _params, ctx) {
           u.builtin ? " " : null, u.builtin ? pill("bawaan", "neutral") : null),
         h("td", {}, save, " ", toggle));
     });
-    replace(unitBody, h("div", { class: "table-wrap" }, h("table", { class: "table units-table" },
+    replace(unitBody, h("div", { class: "table-wrap" }, h("table", { class: "table table-cards units-table" },
       h("caption", { class: "visually-hidden" }, "Unit produsen data"),
       h("thead", {}, h("tr", {}, ["Kode", "Nama", "Status", ""].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, rows))));
