@@ -168,3 +168,19 @@ export function humaniseTimestamps(text) {
 export function initials(name) {
   return String(name || "?").split(/\s+/).filter(Boolean).slice(0, 2).map((p) => p[0].toUpperCase()).join("");
 }
+
+/** A request's `problem` (set by the workflow or the tick) for the reader; unknown codes are named as such. */
+export const PROBLEM = {
+  "States.Timeout": "Alur kerja berhenti: satu langkah otomatis melewati batas waktunya. Lihat butir kerja di menu "
+    + "Pembayaran.",
+  workflow_error: "Alur kerja berhenti karena kesalahan. Lihat butir kerja di menu Pembayaran.",
+  workflow_lost: "Alur kerja permintaan ini tidak lagi berjalan. Lihat butir kerja di menu Pembayaran.",
+  BillingUnavailable: "Billing belum dapat dibuat karena SIMPONI tidak tersedia; sistem mencoba lagi otomatis.",
+  billing_unavailable: "Billing belum dapat dibuat karena SIMPONI tidak tersedia; sistem mencoba lagi otomatis.",
+  stuck_paid: "Sudah dibayar tetapi tidak berlanjut otomatis. Lihat butir kerja di menu Pembayaran.",
+  paid_after_close: "Dibayar setelah permintaan ditutup: supervisor melanjutkan layanan atau mencatat refund.",
+};
+
+export function problemText(code) {
+  return PROBLEM[code] || `Alur kerja melaporkan masalah (kode ${code}). Lihat butir kerja di menu Pembayaran.`;
+}

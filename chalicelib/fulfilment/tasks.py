@@ -186,6 +186,38 @@ def flag_problem(rec: RequestRecord, error: dict[str, Any]) -> None:
     obs.logger().error("workflow flagged a problem", extra={"request_id": rec.request_id, "problem": problem})
 
 
+#: workflow problems with a work item of their own: orders the provider could not bill (payment.retry_stranded)
+#: and paid requests that did not move on (payment.unstick)
+OWN_WORK_ITEM = frozenset({"BillingUnavailable", "billing_unavailable", "stuck_paid"})
+WORKFLOW_PROBLEM = "workflow_problem"
+
+
+def problems_to_supervisors(limit: int = 100) -> dict[str, int]:
+    """The tick's step: a request still waiting (submitted, awaiting approval or payment) whose workflow stopped —
+    FlagProblem (a step timed out after its retries, e.g. the worker was down for hours) or the sweeper's
+    `workflow_lost` — gets one supervisor's work item (the payments desk), so it does not wait unnoticed with
+    only a problem field on the request. Once resolved, the item is not opened again."""
+    from chalicelib.billing import repository as billings
+
+    repo = RequestRepository()
+    out = {"opened": 0}
+    for status in (lc.SUBMITTED, lc.AWAITING_APPROVAL, lc.AWAITING_PAYMENT):
+        items, _ = repo.by_status(status, limit)
+        for rec in items:
+            if not rec.problem or rec.problem in OWN_WORK_ITEM:
+                continue
+            if billings.get_work_item(f"{WORKFLOW_PROBLEM}.{rec.request_id}") is not None:
+                continue
+            item = billings.new_work_item(WORKFLOW_PROBLEM, rec.request_id, code=rec.billing_code,
+                                          request_id=rec.request_id, amount_idr=int(rec.total_idr or 0),
+                                          evidence={"problem": rec.problem, "status": rec.status})
+            if billings.open_work_item(item):
+                out["opened"] += 1
+    if out["opened"]:
+        obs.count("WorkflowProblemItems", out["opened"])
+    return out
+
+
 TOKEN_TASKS: dict[str, Callable[[RequestRecord, str], Any]] = {
     "triage": triage,
     "await_approval": await_approval,

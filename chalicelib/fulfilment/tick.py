@@ -19,7 +19,7 @@ def _step(name: str, fn: Any, out: dict[str, Any]) -> None:
 def tick() -> dict[str, Any]:
     from chalicelib.catalog import releases
     from chalicelib.core import outbox
-    from chalicelib.fulfilment import assign, consumer, payment, reconciliation, reminders
+    from chalicelib.fulfilment import assign, consumer, payment, reconciliation, reminders, tasks
     from chalicelib.privacy import service as privacy
     from chalicelib.requests import sweeper
 
@@ -28,6 +28,7 @@ def tick() -> dict[str, Any]:
     _step("stuck_paid", payment.unstick, out)  # paid requests whose workflow did not move on
     _step("stranded", payment.retry_stranded, out)  # orders the provider could not bill (backoff)
     _step("sweep", sweeper.sweep, out)  # executions never started or lost
+    _step("workflow_problems", tasks.problems_to_supervisors, out)  # stopped workflows: a supervisor's work item
     _step("answers", sweeper.confirm_answers, out)  # workflow answers left unconfirmed
     _step("outbox", outbox.sweep, out)  # outbox rows the stream did not relay
     _step("absences", assign.redistribute_unavailable, out)  # open requests of operators away (issue 20)

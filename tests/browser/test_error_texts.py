@@ -25,6 +25,7 @@ _PORTAL = """async () => {
 
 _ADMIN = """async () => {
   const m = await import("/js/api.js");
+  const f = await import("/js/fmt.js");
   const last = new m.ApiError(409, "last_admin", "the last active admin cannot lose the admin role");
   const bad = new m.ApiError(400, "invalid_input", "invalid request body",
     [{ loc: ["body", "quota"], msg: "Input should be less than or equal to 100", type: "less_than_equal" },
@@ -35,6 +36,7 @@ _ADMIN = """async () => {
   const late = new m.ApiError(409, "illegal_transition", "cannot cancel", { from: "delivered", to: "cancelled" });
   const rate = new m.ApiError(429, "too_many_requests", "slow down", { limit: 10, window_s: 3600, retry_after_s: 40 });
   return {
+    timeout: f.problemText("States.Timeout"), someProblem: f.problemText("States.TaskFailed"),
     quotaDetails: m.errorDetails(quota), lateDetails: m.errorDetails(late), rateDetails: m.errorDetails(rate),
     last: m.errorSummary(last), lastDetails: m.errorDetails(last),
     badDetails: m.errorDetails(bad),
@@ -71,6 +73,9 @@ def test_admin_error_texts(browser_session: Any) -> None:
     assert out["unknown"] == "Gagal: Konflik", out
     assert out["unknownDetails"] == ["Keterangan teknis dari server (kode some_new_code): an English sentence"], out
     assert out["offline"].startswith("Gagal: Server API tidak dapat dihubungi"), out
+    # a request's workflow problem (the request page's banner, the payments desk) in words, unknown ones named
+    assert out["timeout"].startswith("Alur kerja berhenti"), out
+    assert out["someProblem"].startswith("Alur kerja melaporkan masalah (kode States.TaskFailed)"), out
     # the details' keys and request statuses in Indonesian; the wait is the 429's own text
     assert out["quotaDetails"] == ["beban sekarang: 5", "kuota: 5"], out
     assert out["lateDetails"] == ["dari status: Terkirim", "ke status: Dibatalkan"], out

@@ -14,6 +14,7 @@ const KIND = {
   invalid_receipt: "Bukti bayar (NTPN/NTB) tidak sah",
   stuck_paid: "Sudah dibayar, tidak berlanjut",
   billing_unavailable: "Billing gagal dibuat (penyedia tidak tersedia)",
+  workflow_problem: "Alur kerja berhenti, permintaan masih menunggu",
 };
 const ACTION = { resume: "Dilanjutkan", refund: "Dikembalikan (refund)", resolve: "Diselesaikan", billed: "Billing terbit" };
 const STATUS_TEXT = { cancelled: "dibatalkan", expired: "kedaluwarsa" };
@@ -30,6 +31,8 @@ function evidence(w) {
     ["Status permintaan saat dibayar", e.request_status ? (STATUS_TEXT[e.request_status] || e.request_status) : undefined],
     ["Percobaan", e.attempts !== undefined ? String(e.attempts) : undefined],
     ["Alasan", e.reason || e.error || e.last_error || undefined],
+    ["Masalah", e.problem ? fmt.problemText(e.problem) : undefined],
+    ["Status permintaan", e.status ? fmt.label(fmt.STATUS, e.status) : undefined],
     ["Sumber", e.source ? (e.source === "provider" ? "notifikasi penyedia" : "rekonsiliasi") : undefined],
   ]);
 }

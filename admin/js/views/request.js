@@ -59,7 +59,7 @@ export async function render(view, params, ctx) {
       banners.push(alertBox("error", `Tenggat ${fmt.dateTime(rec.due_at)} sudah lewat (${fmt.dueText(rec.due_at)}).`,
         "Permintaan ini terlambat"));
     }
-    if (rec.problem) banners.push(alertBox("warn", rec.problem, "Perlu perhatian"));
+    if (rec.problem) banners.push(alertBox("warn", fmt.problemText(rec.problem), "Perlu perhatian"));
 
     // files are central to a data order; for consultations and complaints they are optional attachments
     const main = rec.kind === "data_order"

@@ -297,13 +297,14 @@ class Money(RuleBasedStateMachine):
     def _tick(self) -> None:
         """The tick's money-related steps (as chalicelib.fulfilment.tick runs them), then the outbox and jobs."""
         from chalicelib.core import outbox
-        from chalicelib.fulfilment import payment, tick
+        from chalicelib.fulfilment import payment, tasks, tick
         from chalicelib.requests import sweeper
 
         self.sfn.fire_timeouts()
         out: dict[str, Any] = {}
         for name, fn in (("reconcile", payment.reconcile), ("stuck_paid", payment.unstick),
                          ("stranded", payment.retry_stranded), ("sweep", sweeper.sweep),
+                         ("workflow_problems", tasks.problems_to_supervisors),
                          ("answers", sweeper.confirm_answers), ("outbox", outbox.sweep)):
             tick._step(name, fn, out)
         self._relay()
