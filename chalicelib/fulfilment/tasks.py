@@ -33,16 +33,16 @@ def _closed(token: str | None, rec: RequestRecord) -> None:
     fail_task(token, CLOSED, f"request is {rec.status}")
 
 
-def _wait(rec: RequestRecord, token: str, stage: str, condition: Any, done: Callable[[RequestRecord], bool],
-          output: dict[str, Any], again: Callable[[RequestRecord, int], None], attempts: int) -> None:
-    """Store the token of a wait, unless what it waits for happened already (then answer at once).
+def _wait(rec: RequestRecord, token: str, stage: str, condition: Any, answered: Callable[[RequestRecord], bool],
+          again: Callable[[RequestRecord, int], None], attempts: int) -> None:
+    """Store the token of a wait, unless what it waits for happened already: ``answered(rec)`` then answers the
+    token and says so.
 
-    A store that meets a newer version (an assignment, a note, a reply written meanwhile) is tried again at once
-    on the fresh request, through ``again`` (the wait task itself, which looks at everything again), up to
-    ``attempts`` times; only then is the task left to SQS' redelivery, a visibility timeout later — during which
-    an action finds no token to answer."""
-    if done(rec):
-        succeed_task(token, output)
+    A store that meets a newer version (an assignment, a note, a reply written meanwhile; a reviewer returning an
+    application, the consumer resubmitting it) is tried again at once on the fresh request, through ``again``
+    (the wait task itself, which looks at everything again), up to ``attempts`` times; only then is the task left
+    to SQS' redelivery, a visibility timeout later — during which an action finds no token to answer."""
+    if answered(rec):
         return
     if rec.status in lc.TERMINAL:
         _closed(token, rec)
@@ -52,12 +52,22 @@ def _wait(rec: RequestRecord, token: str, stage: str, condition: Any, done: Call
     fresh = RequestRepository().get(rec.request_id)
     if attempts > 1:
         again(fresh, attempts - 1)
-    elif done(fresh):
-        succeed_task(token, output)
+    elif answered(fresh):
+        return
     elif fresh.status in lc.TERMINAL:
         _closed(token, fresh)
     else:
         raise RuntimeError("token store raced; retry")  # redelivered by SQS
+
+
+def _succeeds(token: str, output: dict[str, Any], done: Callable[[RequestRecord], bool]) -> Callable[[RequestRecord], bool]:
+    """An `answered` for `_wait`: once `done`, the wait succeeds with `output`."""
+    def answered(rec: RequestRecord) -> bool:
+        if not done(rec):
+            return False
+        succeed_task(token, output)
+        return True
+    return answered
 
 
 # --- the approval's SLA (issue 20) -------------------------------------------------------------------
@@ -100,29 +110,18 @@ TOKEN_STORE_ATTEMPTS = 3
 
 
 def await_approval(rec: RequestRecord, token: str, attempts: int = TOKEN_STORE_ATTEMPTS) -> None:
-    if rec.approval is not None:
-        if rec.approval.decision == "approve":
+    def decided(r: RequestRecord) -> bool:
+        if r.approval is None:
+            return False
+        if r.approval.decision == "approve":
             succeed_task(token, {"approved": True})
         else:
-            fail_task(token, "Rejected", rec.approval.reason or "")
-        return
-    if rec.status in lc.TERMINAL:
-        _closed(token, rec)
-        return
+            fail_task(token, "Rejected", r.approval.reason or "")
+        return True
+
     # (a microdata application returned for revision still waits on this token: awaiting_consumer)
     cond = RequestRecord.status.is_in(lc.AWAITING_APPROVAL, lc.AWAITING_CONSUMER) & RequestRecord.approval.does_not_exist()
-    if _store_token(rec, "approval", token, cond):
-        return
-    # the request changed since it was read: decided or closed meanwhile (answer now), or still waiting — a
-    # reviewer returned the application, the consumer resubmitted it — and the token must still be stored, or
-    # the decision that comes next finds nothing to answer and the workflow waits until its timeout
-    fresh = RequestRepository().get(rec.request_id)
-    if fresh.approval is not None or fresh.status in lc.TERMINAL:
-        await_approval(fresh, token, attempts)
-    elif attempts > 1:
-        await_approval(fresh, token, attempts - 1)
-    else:
-        raise RuntimeError("token store raced; retry")  # redelivered by SQS
+    _wait(rec, token, "approval", cond, decided, lambda fresh, left: await_approval(fresh, token, left), attempts)
 
 
 def create_billing(rec: RequestRecord, token: str) -> None:
@@ -142,7 +141,7 @@ def create_billing(rec: RequestRecord, token: str) -> None:
 
 def await_payment(rec: RequestRecord, token: str, attempts: int = TOKEN_STORE_ATTEMPTS) -> None:
     cond = (RequestRecord.status == lc.AWAITING_PAYMENT) & RequestRecord.paid_at.does_not_exist()
-    _wait(rec, token, "payment", cond, lambda r: bool(r.paid_at), {"paid": True},
+    _wait(rec, token, "payment", cond, _succeeds(token, {"paid": True}, lambda r: bool(r.paid_at)),
           lambda fresh, left: await_payment(fresh, token, left), attempts)
 
 
@@ -152,8 +151,8 @@ def await_fulfilment(rec: RequestRecord, token: str, attempts: int = TOKEN_STORE
         succeed_task(token, {"quote": True})  # consumer loop: an accepted quote goes back to billing
         return
     cond = RequestRecord.status.is_in(*sorted(lc.IN_PROCESS | {lc.QUEUED}))
-    _wait(rec, token, "fulfilment", cond, lambda r: r.status in (lc.DELIVERED, lc.COMPLETED),
-          {"delivered": True, "quote": False}, lambda fresh, left: await_fulfilment(fresh, token, left), attempts)
+    delivered = _succeeds(token, {"delivered": True, "quote": False}, lambda r: r.status in (lc.DELIVERED, lc.COMPLETED))
+    _wait(rec, token, "fulfilment", cond, delivered, lambda fresh, left: await_fulfilment(fresh, token, left), attempts)
 
 
 def approval_expired(rec: RequestRecord) -> None:
