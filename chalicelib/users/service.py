@@ -30,7 +30,7 @@ def _code_valid_until(rec: UserRecord) -> str | None:
     if not rec.pending_email or not rec.email_code_hash or int(rec.email_code_attempts or 0) >= EMAIL_CODE_ATTEMPTS:
         return None
     expires = rec.email_code_expires or ""
-    return expires if expires > clock.iso() else None
+    return expires if expires >= clock.iso() else None
 
 
 class UserService:
@@ -87,7 +87,7 @@ class UserService:
         rec = self.ensure(p)
         if not rec.pending_email or not rec.email_code_hash:
             raise Conflict("no e-mail address is waiting for verification", code="nothing_to_verify")
-        if int(rec.email_code_attempts or 0) >= EMAIL_CODE_ATTEMPTS or (rec.email_code_expires or "") < clock.iso():
+        if _code_valid_until(rec) is None:  # out of attempts, or expired
             raise Conflict("the code has expired; change the e-mail address again for a new one", code="code_expired")
         if not hmac.compare_digest(rec.email_code_hash, _code_hash(p.sub, code)):
             rec.update(actions=[UserRecord.email_code_attempts.add(1)])
