@@ -229,8 +229,10 @@ export function errorText(err) {
   if ([403, 404, 405].includes(err.status) && err.code.startsWith("http_")) {
     return `Layanan ini belum tersedia di server API (HTTP ${err.status}).`;
   }
-  const text = CODE_TEXT[err.code];
-  if (text) return text;
+  return CODE_TEXT[err.code] || statusHead(err);
+}
+
+function statusHead(err) {
   return STATUS_TEXT[err.status] || (err.status >= 500 ? "Kesalahan pada server" : `HTTP ${err.status}`);
 }
 
@@ -239,8 +241,7 @@ export function errorSummary(err) {
   if (!(err instanceof ApiError) || err.code.startsWith("http_") || !CODE_TEXT[err.code]) {
     return `Gagal: ${errorText(err)}`;
   }
-  const head = STATUS_TEXT[err.status] || (err.status >= 500 ? "Kesalahan pada server" : `HTTP ${err.status}`);
-  return `Gagal: ${head} — ${CODE_TEXT[err.code]}`;
+  return `Gagal: ${statusHead(err)} — ${CODE_TEXT[err.code]}`;
 }
 
 /** What the server said beyond the code (shown under the summary), in Indonesian: the invalid fields of a 400 and

@@ -60,9 +60,7 @@ export async function render(main, ctx) {
       // a code went out when the address sent differs from the verified one: it now waits as pending_email
       if (body.email && saved.pending_email && body.email.toLowerCase() === saved.pending_email) {
         toast(`Profil disimpan. Kode verifikasi dikirim ke ${saved.pending_email}.`);
-        await render(main, ctx);  // the code's card, first on the page
-        const code = document.getElementById("verify-code");
-        if (code) code.focus();
+        await showCodeField(main, ctx);
         return;
       }
       toast("Profil disimpan.");
@@ -77,10 +75,15 @@ async function sendCode(main, ctx, me, button, slot, form) {
       await put("/me", { email: me.pending_email });
     } catch (err) { showFormError(slot, form, err); return; }
     toast(`Kode verifikasi dikirim ke ${me.pending_email}.`);
-    await render(main, ctx);
-    const code = document.getElementById("verify-code");
-    if (code) code.focus();
+    await showCodeField(main, ctx);
   }, "Mengirim…");
+}
+
+/** After a code went out: the page again, the code's card first on it, its field focused. */
+async function showCodeField(main, ctx) {
+  await render(main, ctx);
+  const code = document.getElementById("verify-code");
+  if (code) code.focus();
 }
 
 /** The card of an address waiting to be verified (none when no address waits): the code's field while a code can
