@@ -80,6 +80,26 @@ def part(messages: Iterable[Message]) -> Callable[[Any], None] | None:
     return add
 
 
+def commit(parts: Iterable[Callable[[Any], None] | None], messages: Iterable[Message] = ()) -> None:
+    """One TransactWrite of `parts` (each adds its items to it) and the outbox rows of `messages`: a change and the
+    messages that must follow it commit together or not at all. A failed condition raises pynamodb's
+    TransactWriteError (its `cancellation_reasons` say which)."""
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.core.db import connection
+
+    with TransactWrite(connection=connection()) as tx:
+        for add in (*parts, part(messages)):
+            if add is not None:
+                add(tx)
+
+
+def condition_failed(exc: Exception) -> bool:
+    """Whether a TransactWriteError was a failed condition (not a throttle or a conflict with another transaction)."""
+    return any(getattr(r, "code", None) == "ConditionalCheckFailed" for r in (getattr(exc, "cancellation_reasons", None)
+                                                                          or []) if r)
+
+
 # --- relay ---------------------------------------------------------------------------------------------------
 def _send(queue: str, body: dict[str, Any]) -> None:
     from chalicelib.core import queues

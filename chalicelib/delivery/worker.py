@@ -10,11 +10,12 @@ import urllib.parse
 from typing import Any
 
 from chalicelib.core import clock, obs
-from chalicelib.core.errors import NotFound, retrying
+from chalicelib.core.errors import retrying
 from chalicelib.delivery import catalog_files, s3, uploads
-from chalicelib.delivery.models import PENDING, READY, REJECTED, DeliverableRecord
+from chalicelib.delivery.models import PENDING, READY, DeliverableRecord
 from chalicelib.delivery.repository import find
 from chalicelib.delivery.service import WORKER_ACTOR, parse_key
+from chalicelib.requests.effects import Effects
 from chalicelib.requests.repository import RequestRepository
 
 
@@ -74,8 +75,6 @@ def process_upload(key: str, version_id: str | None, event_time: Any = None) -> 
         return uploads.delete_orphan(key, version_id)
     info = s3.head(key, version_id)
     if info is None:
-        if d.status == REJECTED and (version_id is None or version_id == d.version_id):
-            _notify_rejected(d)  # redelivery after a crash between deleting the version and notifying
         return "gone"
     version = info.version_id or version_id
     if d.status != PENDING:
@@ -94,10 +93,8 @@ def _after_final(d: DeliverableRecord, version: str | None) -> str:
         # another upload to the same key after verification: only the verified version is ever served
         s3.delete_version(d.s3_key, version)
         return "extra_version_deleted"
-    # rejected or deleted: nothing under this key is kept
+    # rejected or deleted: nothing under this key is kept (the uploader's notice committed with the verdict)
     s3.delete_version(d.s3_key, version)
-    if d.status == REJECTED and version == d.version_id:
-        _notify_rejected(d)  # redelivery after a crash before the notification (deduplicated by its key)
     return "discarded"
 
 
@@ -118,9 +115,12 @@ def _decide(d: DeliverableRecord, version: str | None, uploaded_at: str, verdict
             raced.append(current)
             return
         rec = repo.get(d.request_id)
+        # a rejection's notice to the uploader is an outbox row of the verdict's own transaction
+        told = [] if to == READY else [_rejected_notice(current, rec, verdict)]
         repo.append_audit(rec, WORKER_ACTOR, f"delivery.{'verified' if to == READY else 'rejected'}", audit,
                           also=lambda tx: tx.update(current, actions=list(actions),
-                                                    condition=DeliverableRecord.status == PENDING))
+                                                    condition=DeliverableRecord.status == PENDING),
+                          effects=Effects.of(messages=told))
 
     retrying(write)
     if raced:
@@ -141,20 +141,13 @@ def _decide(d: DeliverableRecord, version: str | None, uploaded_at: str, verdict
     obs.count("DeliverableRejected")
     log.warning("deliverable rejected", extra={"request_id": d.request_id, "deliverable_id": d.deliverable_id,
                                                "reason_code": d.reject_code})
-    _notify_rejected(d)
     return "rejected"
 
 
-def _notify_rejected(d: DeliverableRecord) -> None:
-    from chalicelib.notify import outbox
+def _rejected_notice(d: DeliverableRecord, rec: Any, verdict: dict[str, Any]) -> Any:
+    from chalicelib.notify.outbox import notice
 
-    try:
-        rec = RequestRepository().get(d.request_id, consistent=False)
-    except NotFound:
-        return
-    outbox.enqueue(
-        "deliverable_rejected", key=f"deliverable_rejected#{d.request_id}#{d.deliverable_id}",
-        to_user=d.uploaded_by,
-        ctx={"request_id": d.request_id, "kind": rec.kind, "due_at": rec.due_at, "audience": "admin",
-             "reason": f'Berkas "{d.filename}": {d.reject_reason or "tidak lolos verifikasi"}'},
-    )
+    return notice("deliverable_rejected", key=f"deliverable_rejected#{d.request_id}#{d.deliverable_id}",
+                  to_user=d.uploaded_by,
+                  ctx={"request_id": d.request_id, "kind": rec.kind, "due_at": rec.due_at, "audience": "admin",
+                       "reason": f'Berkas "{d.filename}": {verdict["reject_reason"] or "tidak lolos verifikasi"}'})

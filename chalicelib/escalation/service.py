@@ -318,6 +318,8 @@ def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
         if not is_member(esc.unit, p.sub):
             raise not_member
         raise Conflict("this escalation is already answered", code="already_answered")
+    from chalicelib.core import outbox
+
     now = clock.iso()
     svc = RequestService()
     body = f"Jawaban eskalasi dari unit {unit_name(esc.unit)} ({p.name or p.sub}):\n{text}"
@@ -333,6 +335,9 @@ def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
         tx.save(message, condition=MessageRecord.msg_id.does_not_exist())
         tx.condition_check(UnitMemberRecord, _member_key(esc.unit, p.sub),
                            condition=UnitMemberRecord.escalation_id.exists())
+        told = outbox.part([_assignee_notice(esc, rec, p, text)] if rec is not None and rec.assignee else [])
+        if told is not None:  # the operator's notice (the request as read for this attempt), relayed after the commit
+            told(tx)
 
     # the answer, its message on the request and the request's return to in_progress: one transaction
     rec = svc.repo.find(esc.request_id)
@@ -359,19 +364,17 @@ def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
     for k, v in answered.items():
         setattr(esc, k, v)
     obs.count("EscalationAnswered")
-    if rec is not None and rec.assignee:
-        _notify_assignee(esc, rec, p, text)
     return to_out(esc)
 
 
-def _notify_assignee(esc: EscalationRecord, rec: Any, p: Principal, text: str) -> None:
-    from chalicelib.notify import outbox
+def _assignee_notice(esc: EscalationRecord, rec: Any, p: Principal, text: str) -> Any:
+    """The answer's notice to the request's operator (the recipient's name is resolved by the notify worker)."""
+    from chalicelib.notify.outbox import notice
 
-    # the recipient's name is resolved by the notify worker (off the request path)
-    outbox.enqueue("new_message", key=f"escalation_answer#{esc.escalation_id}", to_user=rec.assignee,
-                   ctx={"request_id": rec.request_id, "kind": rec.kind,
-                        "operator_name": f"{p.name or p.sub} (unit {unit_name(esc.unit)})", "message_excerpt": text,
-                        "escalation_id": esc.escalation_id, "request_url": _url(f"permintaan/{rec.request_id}")})
+    return notice("new_message", key=f"escalation_answer#{esc.escalation_id}", to_user=rec.assignee,
+                  ctx={"request_id": rec.request_id, "kind": rec.kind,
+                       "operator_name": f"{p.name or p.sub} (unit {unit_name(esc.unit)})", "message_excerpt": text,
+                       "escalation_id": esc.escalation_id, "request_url": _url(f"permintaan/{rec.request_id}")})
 
 
 # --- listing -----------------------------------------------------------------------------------------

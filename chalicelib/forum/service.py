@@ -70,15 +70,27 @@ def _thread_url(thread_id: str) -> str:
     return f"{get_settings().admin_url.rstrip('/')}/#/forum/{thread_id}"
 
 
-def _notify(thread: ForumRecord, post: ForumRecord, p: Principal, ops: dict[str, Any]) -> None:
-    from chalicelib.notify import outbox
+def _notices(thread: ForumRecord, post: ForumRecord, p: Principal, ops: dict[str, Any]) -> list[Any]:
+    """The mentioned operators' notices: outbox rows of the post's own transaction."""
+    from chalicelib.notify.outbox import notice
 
-    for user in post.mentions or []:
-        outbox.enqueue("forum_mention", key=f"forum_mention#{thread.thread_id}#{post.post_id}#{user}", to_user=user,
-                       ctx={"recipient_name": (ops[user].name if user in ops else "") or user,
-                            "thread_title": thread.title, "thread_id": thread.thread_id,
-                            "operator_name": p.name or p.sub, "message_excerpt": post.body,
-                            "request_id": thread.request_id, "request_url": _thread_url(thread.thread_id)})
+    return [notice("forum_mention", key=f"forum_mention#{thread.thread_id}#{post.post_id}#{user}", to_user=user,
+                   ctx={"recipient_name": (ops[user].name if user in ops else "") or user,
+                        "thread_title": thread.title, "thread_id": thread.thread_id,
+                        "operator_name": p.name or p.sub, "message_excerpt": post.body,
+                        "request_id": thread.request_id, "request_url": _thread_url(thread.thread_id)})
+            for user in post.mentions or []]
+
+
+def _in_tx(tx: TransactWrite, messages: list[Any]) -> None:
+    from chalicelib.core import outbox
+
+    add = outbox.part(messages)
+    if add is not None:
+        add(tx)
+
+
+def _mentioned(post: ForumRecord) -> None:
     if post.mentions:
         obs.count("ForumMention", len(post.mentions))
 
@@ -102,7 +114,8 @@ def create_thread(p: Principal, body: ThreadIn) -> ThreadDetail:
     with TransactWrite(connection=connection()) as tx:
         tx.save(thread, condition=ForumRecord.thread_id.does_not_exist())
         tx.save(post, condition=ForumRecord.post_id.does_not_exist())
-    _notify(thread, post, p, ops)
+        _in_tx(tx, _notices(thread, post, p, ops))
+    _mentioned(post)
     return ThreadDetail(**thread_out(thread).model_dump(), posts=[post_out(post)])
 
 
@@ -128,9 +141,10 @@ def add_post(p: Principal, thread_id: str, body: PostIn) -> PostOut:
                       actions=[ForumRecord.last_post_at.set(precise), ForumRecord.last_post_by.set(p.sub),
                                ForumRecord.post_count.add(1)],
                       condition=ForumRecord.post_id.exists())
+            _in_tx(tx, _notices(thread, post, p, ops))
     except TransactWriteError as exc:
         raise NotFound("thread not found") from exc
-    _notify(thread, post, p, ops)
+    _mentioned(post)
     return post_out(post)
 
 

@@ -10,9 +10,10 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.audit.models import make_record
-from chalicelib.core import clock
+from chalicelib.core import clock, outbox
 from chalicelib.core.db import connection, decode_cursor, encode_cursor
 from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.core.outbox import Message
 from chalicelib.requests import kpi, lifecycle
 from chalicelib.requests.effects import Effects
 from chalicelib.requests.models import MessageRecord, RequestRecord, TimelineEntry
@@ -296,11 +297,20 @@ class RequestRepository:
         return list(RequestRecord.by_delivered.query("D", RequestRecord.delivered_at <= before, limit=limit))
 
     # --- messages ----------------------------------------------------------------------------------
-    def add_message(self, msg: MessageRecord) -> MessageRecord:
+    def add_message(self, msg: MessageRecord, messages: Iterable[Message] = ()) -> MessageRecord:
+        """Store a new message; `messages` (its notices) go to the outbox in the same transaction."""
+        notices = list(messages)
         try:
-            msg.save(condition=MessageRecord.msg_id.does_not_exist())
+            if not notices:
+                msg.save(condition=MessageRecord.msg_id.does_not_exist())
+            else:
+                outbox.commit([lambda tx: tx.save(msg, condition=MessageRecord.msg_id.does_not_exist())], notices)
         except PutError as exc:
             raise Conflict("duplicate message") from exc
+        except TransactWriteError as exc:
+            if outbox.condition_failed(exc):
+                raise Conflict("duplicate message") from exc
+            raise
         return msg
 
     def messages(self, request_id: str, include_internal: bool, limit: int = 200) -> list[MessageRecord]:

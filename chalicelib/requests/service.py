@@ -200,20 +200,20 @@ class RequestService:
         return rec
 
     def update_profile(self, p: Principal, body: Any) -> Any:
-        """PUT /me; a new e-mail address gets a code by e-mail, and counts only once confirmed."""
+        """PUT /me; a new e-mail address gets a code by e-mail (outbox, with the code), and counts only once
+        confirmed."""
+        import secrets
+
         from chalicelib.notify import outbox
 
-        rec, code = self.users.update(p, body)
-        if code:
-            import secrets
-
+        def code_mail(address: str, code: str) -> Any:
             # one mail per code: two codes issued within a second (a double submit, a typo corrected at once) share
             # the expiry, and the notify worker's de-duplication by key would drop the second — the valid — one
-            outbox.enqueue("email_verification", key=f"verify#{p.sub}#{secrets.token_hex(8)}",
-                           to_email=rec.pending_email,
-                           ctx={"code": code, "portal": True,
-                                "request_url": get_settings().portal_url.rstrip("/") + "/#/profil"})
-        return rec
+            return outbox.notice("email_verification", key=f"verify#{p.sub}#{secrets.token_hex(8)}", to_email=address,
+                                 ctx={"code": code, "portal": True,
+                                      "request_url": get_settings().portal_url.rstrip("/") + "/#/profil"})
+
+        return self.users.update(p, body, code_mail)[0]
 
     def verify_email(self, p: Principal, code: str) -> Any:
         rec = self.users.verify_email(p, code)
@@ -456,20 +456,22 @@ class RequestService:
         msg = MessageRecord(request_id=rec.request_id, msg_id=f"{stamp}#{secrets.token_hex(4)}", at=now,
                             author=p.sub, author_name=p.name or p.sub, author_role=role, body=body,
                             internal=internal)
-        self.repo.add_message(msg)
-        if staff_view and not internal and not rec.first_response_at:
-            self._first_response(rec, now)
-        if not internal:
+        notices = []
+        if not internal:  # the other side's notice, in the message's own transaction (the outbox relays it)
             excerpt = body[:200]
             if staff_view:
-                outbox.enqueue("new_message", key=f"msg#{msg.msg_id}#{rec.request_id}", to_user=rec.consumer_id,
-                               to_email=rec.consumer.mail_to if rec.consumer else None,
-                               ctx={"recipient_name": rec.consumer.name if rec.consumer else "",
-                                    "request_id": rec.request_id, "kind": rec.kind, "message_excerpt": excerpt,
-                                    "portal": True})
+                notices.append(outbox.notice(
+                    "new_message", key=f"msg#{msg.msg_id}#{rec.request_id}", to_user=rec.consumer_id,
+                    to_email=rec.consumer.mail_to if rec.consumer else None,
+                    ctx={"recipient_name": rec.consumer.name if rec.consumer else "", "request_id": rec.request_id,
+                         "kind": rec.kind, "message_excerpt": excerpt, "portal": True}))
             elif rec.assignee:
-                outbox.enqueue("new_message", key=f"msg#{msg.msg_id}#{rec.request_id}", to_user=rec.assignee,
-                               ctx={"request_id": rec.request_id, "kind": rec.kind, "message_excerpt": excerpt})
+                notices.append(outbox.notice(
+                    "new_message", key=f"msg#{msg.msg_id}#{rec.request_id}", to_user=rec.assignee,
+                    ctx={"request_id": rec.request_id, "kind": rec.kind, "message_excerpt": excerpt}))
+        self.repo.add_message(msg, notices)
+        if staff_view and not internal and not rec.first_response_at:
+            self._first_response(rec, now)
         return MessageOut(msg_id=msg.msg_id, at=msg.at, author=msg.author, author_name=msg.author_name,
                           author_role=role, body=body, internal=internal)
 

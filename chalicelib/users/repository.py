@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from pynamodb.exceptions import DoesNotExist, PutError
 
+from chalicelib.core.outbox import Message
 from chalicelib.users.models import UserRecord
 
 
@@ -20,6 +24,22 @@ class UserRepository:
             rec.save(condition=UserRecord.user_id.does_not_exist())
         except PutError:
             return UserRecord.get(rec.user_id)
+        return rec
+
+    def update(self, rec: UserRecord, values: dict[str, Any], messages: Iterable[Message] = ()) -> UserRecord:
+        """Set `values` on the profile; `messages` (e.g. the verification code's mail) go to the outbox in the same
+        transaction, so a code is never stored without its mail nor mailed without being stored."""
+        attrs = UserRecord.get_attributes()
+        actions = [attrs[k].set(v) for k, v in values.items()]
+        notices = list(messages)
+        if notices:
+            from chalicelib.core import outbox
+
+            outbox.commit([lambda tx: tx.update(rec, actions=actions)], notices)
+            for k, v in values.items():  # a transaction does not refresh the item it updates
+                setattr(rec, k, v)
+        else:
+            rec.update(actions=actions)
         return rec
 
     def by_email(self, email: str) -> UserRecord | None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from chalicelib.core import clock
 from chalicelib.core.auth import Principal
 from chalicelib.core.errors import BadRequest, Conflict
+from chalicelib.core.outbox import Message
 from chalicelib.core.types import plain_or
 from chalicelib.users.models import UserRecord
 from chalicelib.users.repository import UserRepository
@@ -62,25 +64,29 @@ class UserService:
             return rec, verified
         return rec, None
 
-    def update(self, p: Principal, body: ProfileIn) -> tuple[UserRecord, str | None]:
+    def update(self, p: Principal, body: ProfileIn,
+               code_mail: Callable[[str, str], Message] | None = None) -> tuple[UserRecord, str | None]:
         """Apply a profile change. A new e-mail address is not taken as it is: it waits as `pending_email` and a
-        code is issued for it (returned, to be sent to that address); only the code makes it the profile's."""
+        code is issued for it (returned); `code_mail(address, code)` is its mail, written to the outbox in the same
+        transaction as the code. Only the code makes the address the profile's."""
         rec = self.ensure(p)
         changes = body.model_dump(exclude_unset=True)
         new_email = (changes.pop("email", None) or "").strip().lower() or None
-        actions = [getattr(UserRecord, k).set(v) for k, v in changes.items() if v is not None]
+        values = {k: v for k, v in changes.items() if v is not None}
         code = None
+        mails = []
         if new_email and new_email != rec.email:
             from chalicelib.core import ratelimit
 
             ratelimit.hit("send_email_code", p.sub)  # 429 before anything is written or sent
             code = f"{secrets.randbelow(10**6):06d}"
-            expires = clock.iso(clock.now() + timedelta(seconds=EMAIL_CODE_TTL_S))
-            actions += [UserRecord.pending_email.set(new_email), UserRecord.email_code_hash.set(_code_hash(p.sub, code)),
-                        UserRecord.email_code_expires.set(expires), UserRecord.email_code_attempts.set(0)]
-        actions.append(UserRecord.updated_at.set(clock.iso()))
-        rec.update(actions=actions)
-        return rec, code
+            values.update(pending_email=new_email, email_code_hash=_code_hash(p.sub, code),
+                          email_code_expires=clock.iso(clock.now() + timedelta(seconds=EMAIL_CODE_TTL_S)),
+                          email_code_attempts=0)
+            if code_mail is not None:
+                mails.append(code_mail(new_email, code))
+        values["updated_at"] = clock.iso()
+        return self.repo.update(rec, values, mails), code
 
     def verify_email(self, p: Principal, code: str) -> UserRecord:
         """Confirm the pending address with the code sent to it (5 attempts, 30 minutes)."""

@@ -36,3 +36,14 @@ def paid_event(billing: dict[str, Any], **over: Any) -> dict[str, Any]:
           "amount_idr": billing["amount_idr"], "paid_at": "2026-11-29T10:00:00+07:00", "ntpn": "NTPN1234ABCD5678"}
     ev.update(over)
     return ev
+
+
+def relay_outbox() -> int:
+    """Relay the pending outbox rows to their queues, as the outbox table's stream does in AWS (core.outbox.relay),
+    without consuming the queues; returns how many were relayed."""
+    from chalicelib.core.outbox import PENDING, OutboxRecord, relay
+
+    rows = list(OutboxRecord.by_pending.query(PENDING))
+    for row in rows:
+        relay(row.id, row.queue, row.body)
+    return len(rows)

@@ -90,16 +90,17 @@ def audit_actions(rid: str) -> list[str]:
 
 @pytest.fixture
 def notified(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    from chalicelib.notify import outbox
+    """The notify queue's messages the notify worker handled (what reached it, through the outbox or not)."""
+    from chalicelib.notify import worker
 
     calls: list[tuple[str, dict[str, Any]]] = []
-    original = outbox.enqueue
+    original = worker.handle
 
-    def record(event: str, **kw: Any) -> None:
-        calls.append((event, kw))
-        original(event, **kw)
+    def record(message: dict[str, Any]) -> None:
+        original(message)
+        calls.append((message["event"], message))
 
-    monkeypatch.setattr(outbox, "enqueue", record)
+    monkeypatch.setattr(worker, "handle", record)
     return calls
 
 
@@ -235,6 +236,32 @@ def test_rejected_uploads_block_completion_until_replaced(api, worker, notified)
     assert st == 200 and [x["deliverable_id"] for x in links] == [good["deliverable_id"]]
     actions = audit_actions(rid)
     assert actions.count("delivery.rejected") == 2 and actions.count("delivery.deleted") == 2
+
+
+def test_the_rejection_notice_survives_a_queue_outage(api, worker, notified, monkeypatch):
+    """SQS refuses every send while the worker rejects an altered upload: the notice committed with the verdict (an
+    outbox row), so the uploader is told once SQS is back, exactly once."""
+    from chalicelib.core import queues
+    from chalicelib.core.outbox import OutboxRecord
+
+    rid = in_progress(api, worker)
+    worker.drain(settle_s=0.2)  # the assignment's notices are out
+    real_send = queues.send
+
+    def outage(queue: str, body: dict[str, Any]) -> Any:
+        raise RuntimeError("SQS unavailable")
+
+    monkeypatch.setattr(queues, "send", outage)
+    altered = upload(api, worker, rid, CSV, sent=CSV[:-1] + b"X")
+    assert staff_items(api, rid)[altered["deliverable_id"]]["status"] == "rejected"
+    assert [r.id for r in OutboxRecord.scan()] == [f"notify#deliverable_rejected#{rid}#{altered['deliverable_id']}"]
+    assert [e for e, _ in notified if e == "deliverable_rejected"] == []
+
+    monkeypatch.setattr(queues, "send", real_send)
+    worker.drain(settle_s=0.2)
+    rejected = [m for e, m in notified if e == "deliverable_rejected"]
+    assert [m["to_user"] for m in rejected] == ["operator1"] and rejected[0]["ctx"]["reason"].startswith('Berkas "penduduk 2024.csv": ')
+    assert list(OutboxRecord.scan()) == []
 
 
 def test_upload_declaration_is_validated(api, worker, monkeypatch):

@@ -12,8 +12,13 @@ CONSULT = {"kind": "consultation", "topic": "metadata", "subject": "Definisi pen
 
 
 def notifications(aws_env: dict[str, str], event: str | None = None) -> list[dict[str, Any]]:
-    """Every message on the notify queue (left there for the test to read: nobody consumes them here)."""
+    """Every message on the notify queue (left there for the test to read: nobody consumes them here), once the
+    outbox has relayed what the changes wrote to it."""
     import boto3
+
+    from tests.integration.helpers import relay_outbox
+
+    relay_outbox()
 
     sqs = boto3.client("sqs", region_name="ap-southeast-3")
     out: list[dict[str, Any]] = []

@@ -119,3 +119,62 @@ def test_a_failed_relay_leaves_the_row_for_the_next_sweep(api, worker, aws_env, 
         clock.set_clock(None)
     assert outbox_rows() == []
     assert queued(aws_env["NOTIFY_QUEUE_URL"]) == 1
+
+
+def test_notices_of_messages_mentions_answers_and_codes_survive_a_queue_outage(api, worker, aws_env, monkeypatch):
+    """SQS refuses every send while the people act: a staff reply, the consumer's message, a forum mention, a unit's
+    escalation answer and a new e-mail address's code each commit with their notice as an outbox row (no send on
+    the request path), so once SQS is back the relay delivers each notice exactly once."""
+    from chalicelib.core import queues
+    from chalicelib.escalation.service import add_member
+    from chalicelib.notify import worker as notify_worker
+
+    standard_catalog()
+    put_operator("operator1")
+    put_operator("operator2")
+    add_member("sosial", "producer1", "Bambang Prasetyo")
+    st, req = api.post("/requests", "consumer1", {
+        "kind": "consultation", "topic": "metadata", "subject": "Definisi pengangguran",
+        "question": "Apa definisi pengangguran terbuka yang dipakai Sakernas?"})
+    assert st == 201, req
+    rid = req["request_id"]
+    assert worker.run_until(lambda: status_of(api, rid) == "assigned")
+    assert api.post(f"/ops/requests/{rid}/start", "operator1")[0] == 200
+    st, esc = api.post(f"/ops/requests/{rid}/escalations", "operator1", {"unit": "sosial", "question": "Definisi?"})
+    assert st == 201, esc
+    worker.drain(settle_s=0.3)
+
+    handled: list[dict[str, Any]] = []
+    original = notify_worker.handle
+
+    def record(message: dict[str, Any]) -> None:
+        original(message)
+        handled.append(message)
+
+    monkeypatch.setattr(notify_worker, "handle", record)
+    real_send = queues.send
+
+    def outage(queue: str, body: dict[str, Any]) -> Any:
+        raise RuntimeError("SQS unavailable")
+
+    monkeypatch.setattr(queues, "send", outage)
+    st, done = api.post(f"/ops/escalations/{esc['escalation_id']}/answer", "producer1", {"answer": "Lihat pedoman."})
+    assert st == 200, done
+    assert api.post(f"/ops/requests/{rid}/messages", "operator1", {"body": "Berikut penjelasannya."})[0] == 201
+    assert api.post(f"/requests/{rid}/messages", "consumer1", {"body": "Terima kasih, satu lagi."})[0] == 201
+    st, thread = api.post("/ops/forum/threads", "operator1", {"title": "Definisi", "body": "@operator2 tahu?"})
+    assert st == 201, thread
+    st, me = api.put("/me", "consumer1", {"email": "baru@example.id"})
+    assert st == 200 and me["pending_email"] == "baru@example.id", me
+    assert queued(aws_env["NOTIFY_QUEUE_URL"]) == 0  # nothing went out; every notice waits in the outbox
+    assert len(outbox_rows()) == 5
+
+    monkeypatch.setattr(queues, "send", real_send)  # SQS is back: the relay sends, the notify worker delivers
+    worker.drain(settle_s=0.3)
+    got = sorted((m["event"], m.get("to_user") or m.get("to_email")) for m in handled)
+    assert got == [("email_verification", "baru@example.id"), ("forum_mention", "operator2"),
+                   ("new_message", "consumer1"), ("new_message", "operator1"), ("new_message", "operator1")], got
+    assert outbox_rows() == []
+    code_mail = [m for m in handled if m["event"] == "email_verification"][0]
+    st, verified = api.post("/me/email/verify", "consumer1", {"code": code_mail["ctx"]["code"]})
+    assert st == 200 and verified["email"] == "baru@example.id", verified

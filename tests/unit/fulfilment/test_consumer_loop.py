@@ -34,6 +34,7 @@ class TransitionRepo(FakeRequestRepository):
         super().__init__()
         self.effects: list[Any] = []
         self.messages: list[Any] = []
+        self.notices: list[Any] = []  # outbox messages written with a message
 
     def transition(self, rec: Any, to: str, actor: str, note: str = "", *, set_: Any = None, remove: Any = (),
                    action: Any = None, audit_data: Any = None, effects: Any = None, also: Any = None) -> Any:
@@ -52,8 +53,9 @@ class TransitionRepo(FakeRequestRepository):
         self.effects.append(effects)
         return rec
 
-    def add_message(self, msg: Any) -> Any:
+    def add_message(self, msg: Any, messages: Any = ()) -> Any:
         self.messages.append(msg)
+        self.notices.extend(messages)
         return msg
 
 
@@ -119,6 +121,10 @@ def test_a_message_without_a_waiting_question_changes_nothing(frozen):
     loop, repo = loop_with(rec)
     loop.post_message(CONSUMER, rec.request_id, "Halo")
     assert rec.status == lc.IN_PROGRESS and len(repo.messages) == 1 and repo.effects == []
+    # the handler's notice is written with the message (the outbox), not sent on its own
+    [told] = repo.notices
+    assert told.body["to_user"] == "operator1" and told.body["ctx"]["message_excerpt"] == "Halo"
+    assert told.key == f"msg#{repo.messages[0].msg_id}#{rec.request_id}"
 
 
 def test_only_in_progress_requests_are_asked_and_only_by_their_handler(frozen):
