@@ -5,9 +5,9 @@ Access pattern: GSI `by_release_month` (release_month = ``YYYY-MM``, release_dat
 Query per month of the requested range — never a Scan. Release dates are calendar days in Asia/Jakarta.
 
 Publishing is a conditional update (``status = planned`` → ``published``), so a producer's click and the
-tick racing on the same item publish it once; the winner queues the search-index update
-(`service.queue_index_update`) and the release fan-out to subscribers (a ``{"job": "release"}``
-message on the jobs queue, handled by `chalicelib.subscriptions.service.on_release`).
+tick racing on the same item publish it once; the winner's transaction also writes the search-index update and
+the release fan-out to subscribers (a ``{"job": "release"}`` message on the jobs queue, handled by
+`chalicelib.subscriptions.service.on_release`) as outbox rows (`service.announcements`).
 """
 
 from __future__ import annotations
@@ -107,27 +107,28 @@ def calendar(frm: date | None, to: date | None, status: str | None = None, type_
 
 # --- publishing ----------------------------------------------------------------------------------------------
 def _mark_published(rec: CatalogRecord, actor: str, release_date: str) -> CatalogRecord:
-    from pynamodb.exceptions import UpdateError
+    """planned -> published, conditional; its index update and the fan-out to subscribers are outbox rows of the
+    same transaction (`service.announcements`): an item is never published but unindexed or untold."""
+    from pynamodb.exceptions import TransactWriteError
+
+    from chalicelib.catalog import service
+    from chalicelib.core import outbox
 
     now = clock.iso()
+    values = {"status": "published", "release_date": release_date, "release_month": release_date[:7],
+              "updated_at": now, "updated_by": actor}
+    attrs = CatalogRecord.get_attributes()
+    actions = [attrs[k].set(v) for k, v in values.items()]
     try:
-        rec.update(actions=[CatalogRecord.status.set("published"), CatalogRecord.release_date.set(release_date),
-                            CatalogRecord.release_month.set(release_date[:7]), CatalogRecord.updated_at.set(now),
-                            CatalogRecord.updated_by.set(actor)],
-                   condition=CatalogRecord.status == "planned")
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        outbox.commit([lambda tx: tx.update(rec, actions=actions, condition=CatalogRecord.status == "planned")],
+                      service.announcements(rec.id, now, release_date))
+    except TransactWriteError as exc:
+        if outbox.condition_failed(exc):
             raise Conflict("the item is not planned (already published or withdrawn)", code="not_planned") from exc
         raise
+    for k, v in values.items():
+        setattr(rec, k, v)
     return rec
-
-
-def announce(item_id: str) -> None:
-    """After an item became published: re-index it and queue the fan-out to its subscribers."""
-    from chalicelib.catalog import service
-
-    service.queue_index_update([item_id])
-    service.queue_release(item_id)
 
 
 def publish(item_id: str, actor: str) -> CatalogRecord:
@@ -139,7 +140,6 @@ def publish(item_id: str, actor: str) -> CatalogRecord:
     day = today().isoformat()
     release_date = min(rec.release_date, day) if rec.release_date else day
     rec = _mark_published(rec, actor, release_date)
-    announce(item_id)
     obs.count("ReleasePublished")
     return rec
 
@@ -163,7 +163,6 @@ def publish_due(limit: int = 500) -> dict[str, int]:
             except Conflict:
                 out["conflicts"] += 1  # a producer published it a moment ago
                 continue
-            announce(rec.id)
             out["published"] += 1
     if out["published"]:
         obs.count("ReleasePublished", out["published"])

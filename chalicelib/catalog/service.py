@@ -1,5 +1,6 @@
-"""Catalog use cases: search over the S3 index snapshot, item detail, admin edits (which queue an index
-update), and the catalog worker that applies them to a new snapshot."""
+"""Catalog use cases: search over the S3 index snapshot, item detail, admin edits (their index update and
+release fan-out are outbox rows of the edit's own transaction), and the catalog worker that applies them to a new
+snapshot."""
 
 from __future__ import annotations
 
@@ -114,26 +115,9 @@ def to_record(body: CatalogItemIn, item_id: str, actor: str) -> CatalogRecord:
 def create_item(body: CatalogItemIn, actor: str) -> CatalogItemOut:
     item_id = body.id or _new_id(body.type)
     rec = to_record(body, item_id, actor)
-    try:
-        rec.save(condition=CatalogRecord.id.does_not_exist())
-    except Exception as exc:
-        from pynamodb.exceptions import PutError
-
-        if isinstance(exc, PutError) and exc.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("a catalog item with this id exists", code="duplicate") from exc
-        raise
-    queue_index_update([item_id])
-    if rec.status == "published":
-        _released(item_id)
+    _save(rec, CatalogRecord.id.does_not_exist(), published=rec.status == "published",
+          conflict=Conflict("a catalog item with this id exists", code="duplicate"))
     return CatalogItemOut(**rec.to_dict())
-
-
-def _released(item_id: str) -> None:
-    """An item became published: subscribers of its series (and matching saved searches) are told (issue 12)."""
-    try:
-        queue_release(item_id)
-    except Exception:  # noqa: BLE001 - the edit is saved and indexed; a lost fan-out is logged, not fatal
-        obs.logger().exception("release fan-out could not be queued", extra={"item_id": item_id})
 
 
 def update_item(item_id: str, body: CatalogItemIn, actor: str) -> CatalogItemOut:
@@ -141,24 +125,41 @@ def update_item(item_id: str, body: CatalogItemIn, actor: str) -> CatalogItemOut
         raise BadRequest("id in the body differs from the path")
     before = CatalogRepository().get(item_id)
     rec = to_record(body, item_id, actor)
-    rec.save(condition=CatalogRecord.id.exists())
-    queue_index_update([item_id])
-    if rec.status == "published" and before.status != "published":
-        _released(item_id)
+    from chalicelib.core.errors import NotFound
+
+    _save(rec, CatalogRecord.id.exists(), published=rec.status == "published" and before.status != "published",
+          conflict=NotFound("catalog item not found"))
     return CatalogItemOut(**rec.to_dict())
 
 
-def queue_release(item_id: str) -> None:
-    """Tell the subscribers (asynchronously, on the jobs queue; the handler is idempotent per subscriber)."""
+def _save(rec: CatalogRecord, condition: Any, *, published: bool, conflict: Exception) -> None:
+    """Save the item with what must follow it in one transaction (outbox rows): its search-index update, and the
+    fan-out to subscribers when it has just become published (issue 12). A lost send never leaves an item
+    unindexed or its subscribers untold."""
+    from pynamodb.exceptions import TransactWriteError
+
+    from chalicelib.core import outbox
+
+    try:
+        outbox.commit([lambda tx: tx.save(rec, condition=condition)],
+                      announcements(rec.id, rec.updated_at, rec.release_date if published else None))
+    except TransactWriteError as exc:
+        if outbox.condition_failed(exc):
+            raise conflict from exc
+        raise
+
+
+def announcements(item_id: str, updated_at: str, released_on: str | None) -> list[Any]:
+    """The messages that follow a change of the item: its index update (the catalog worker re-reads the item, so a
+    repeat is harmless) and, when it has just been published (`released_on`: its release date), the release fan-out
+    (a jobs message, handled once per subscriber by `chalicelib.subscriptions.service.on_release`)."""
     from chalicelib.core import queues
+    from chalicelib.core.outbox import Message
 
-    queues.send(queues.JOBS, {"job": "release", "item_id": item_id})
-
-
-def queue_index_update(ids: list[str]) -> None:
-    from chalicelib.core import queues
-
-    queues.send(queues.CATALOG, {"upserts": ids})
+    out = [Message(queues.CATALOG, f"upsert#{item_id}#{updated_at}", {"upserts": [item_id]})]
+    if released_on is not None:
+        out.append(Message(queues.JOBS, f"release#{item_id}#{released_on}", {"job": "release", "item_id": item_id}))
+    return out
 
 
 def rebuild_index(items: Any) -> str:

@@ -58,6 +58,8 @@ DECLARED_NEEDS = {
         "... to the row's queue: jobs (drain, cancel_billing, escalation notices) ...",
     ("Tick", "sqs:SendMessage", "NotifyQueue"):
         "... or notify (core/outbox.py, relay)",
+    ("Tick", "sqs:SendMessage", "CatalogQueue"):
+        "... or catalog (a published item's index update: catalog/service.py, announcements)",
 }
 MUTATING = {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLUpdate",
             "dynamodb:PartiQLDelete"}

@@ -181,10 +181,10 @@ def test_release_notifies_subscribers_and_auto_orders_once(api, worker, catalog)
     assert _notifications(api, "staff1") == []
 
     # redelivered release (and a racing tick): still one notification and one order per subscriber
-    from chalicelib.catalog.service import queue_release
+    from chalicelib.core import queues
     from chalicelib.subscriptions import service
 
-    queue_release("IHK-1275-NEXT")
+    queues.send(queues.JOBS, {"job": "release", "item_id": "IHK-1275-NEXT", "key": "release#IHK-1275-NEXT"})
     worker.drain()
     assert service.on_release("IHK-1275-NEXT") == {"matched": 2, "delivered": 0}
     worker.drain()
@@ -232,3 +232,41 @@ def test_failed_delivery_is_retried_without_double_order(api, worker, catalog, m
     worker.drain()
     assert len(api.get("/requests", "consumer1")[1]["items"]) == 1
     assert len(_notifications(api, "consumer1")) == 1
+
+
+def test_releases_during_a_queue_outage_are_indexed_and_announced_once_sqs_is_back(api, worker, catalog, monkeypatch):
+    """SQS refuses every send while a producer publishes, the tick publishes a due item and the admin creates a
+    published one: each change commits with its index update and its release fan-out as outbox rows, so once SQS is
+    back the items are searchable and the series' subscriber is told of each release, once."""
+    from chalicelib.core import queues
+    from chalicelib.core.outbox import OutboxRecord
+    from chalicelib.fulfilment.tick import tick
+
+    assert api.post("/me/subscriptions", "consumer1", {"series_id": SERIES})[0] == 201
+    put_catalog([_ihk("IHK-1275-DUE", "November", _today(), status="planned")])
+    real_send = queues.send
+
+    def outage(queue: str, body: dict[str, Any]) -> Any:
+        raise RuntimeError("SQS unavailable")
+
+    monkeypatch.setattr(queues, "send", outage)
+    assert api.post("/ops/catalog/items/IHK-1275-NEXT/publish", "producer1")[0] == 200
+    assert tick()["releases"] == {"published": 1, "conflicts": 0}
+    body = {k: v for k, v in _ihk("IHK-1275-JAN", "Januari", _today(), type="table_static").items() if k != "status"}
+    st, created = api.post("/ops/catalog/items", "admin1", {**body, "status": "published"})
+    assert st == 201, created
+    rows = sorted(r.id.split("#", 2)[1] + "#" + r.id.split("#", 3)[2] for r in OutboxRecord.scan())
+    assert rows == ["release#IHK-1275-DUE", "release#IHK-1275-JAN", "release#IHK-1275-NEXT",
+                    "upsert#IHK-1275-DUE", "upsert#IHK-1275-JAN", "upsert#IHK-1275-NEXT"], rows
+    assert tick()["releases"] == {"published": 0, "conflicts": 0}  # published: the tick does not take them again
+
+    monkeypatch.setattr(queues, "send", real_send)
+    worker.drain()
+    for q, item in (("medan+desember", "IHK-1275-NEXT"), ("medan+november", "IHK-1275-DUE"),
+                    ("medan+januari", "IHK-1275-JAN")):
+        st, found = api.get(f"/catalog/search?q=indeks+harga+konsumen+{q}")
+        assert st == 200 and item in [h["id"] for h in found["items"]], (q, found)
+    notes = _notifications(api, "consumer1")
+    assert sorted(n["subject"].split("Kota Medan ")[1].split()[0] for n in notes) == ["Desember", "Januari",
+                                                                                      "November"], notes
+    assert list(OutboxRecord.scan()) == []
