@@ -392,6 +392,14 @@ def ops_payment_refund(ctx: Ctx, item_id: str, body: bs.RefundIn):
     return payment_ops.refund(ctx.user, item_id, body.reference, body.note, body.refunded_at)
 
 
+@api.route("/ops/payments/work-items/{item_id}/restart", "POST", roles=SUPERVISOR, body=bs.ResumeIn, tag="billing",
+           summary="Restart the stopped workflow of a request still waiting")
+def ops_payment_restart(ctx: Ctx, item_id: str, body: bs.ResumeIn):
+    from chalicelib.fulfilment import payment_ops
+
+    return payment_ops.restart(ctx.user, item_id, body.note)
+
+
 @api.route("/ops/payments/work-items/{item_id}/resolve", "POST", roles=SUPERVISOR, body=bs.ResolveIn,
            tag="billing", summary="Resolve a payment work item with a note")
 def ops_payment_resolve(ctx: Ctx, item_id: str, body: bs.ResolveIn):

@@ -306,6 +306,26 @@ class World:
         rec.save()
         return self.work_item(i, "paid_after_close", rec.request_id)
 
+    def stopped_workflow(self, i: int) -> str:
+        """A paid order waiting for its payment whose execution is gone (flagged `workflow_lost`), with the
+        `workflow_problem` item the tick opened for it: the restart."""
+        from chalicelib.core import clock
+        from chalicelib.requests.models import RequestRecord
+        from chalicelib.requests.repository import derived
+
+        src = RequestRecord.get(self.ids["paid"])
+        now = clock.iso()
+        rec = RequestRecord(request_id=f"RSTOP{i:04d}", kind="data_order", channel="portal", status="awaiting_payment",
+                            consumer_id=src.consumer_id, consumer=src.consumer, created_by=src.consumer_id,
+                            created_at=now, updated_at=now, sla_days=int(src.sla_days or 5),
+                            total_idr=int(src.total_idr), transaction_type="paid", items=list(src.items or []),
+                            purpose=src.purpose, needs_billing=True, billing_code=f"BSTOP{i:04d}",
+                            problem="workflow_lost")
+        for k, v in derived(rec.status, None, None, now)[0].items():
+            setattr(rec, k, v)
+        rec.save()
+        return self.work_item(i, "workflow_problem", rec.request_id)
+
     def stranded(self, i: int) -> Req:
         """An order the provider could not bill (left submitted, its billing to be created): the retry."""
         from chalicelib.core import clock
@@ -605,6 +625,9 @@ def cases() -> list[Case]:
         C("POST", "/ops/payments/work-items/{item_id}/resolve", "", lambda w, i: Req(
             "POST", f"/ops/payments/work-items/{w.work_item(200 + i, 'amount_mismatch')}/resolve", "supervisor1",
             {"note": "selisih dikembalikan"})),
+        C("POST", "/ops/payments/work-items/{item_id}/restart", "", lambda w, i: Req(
+            "POST", f"/ops/payments/work-items/{w.stopped_workflow(i)}/restart", "supervisor1",
+            {"note": "eksekusi hilang"})),
         C("POST", "/ops/requests/{request_id}/billing/retry", "", lambda w, i: w.stranded(i)),
         C("GET", "/ops/reports/reconciliation", "", lambda w, i: Req(
             "GET", "/ops/reports/reconciliation?day=2026-12-01", "supervisor1")),

@@ -169,6 +169,7 @@ const CODE_TEXT = {
   invalid_receipt: "Bukti pembayaran tidak valid.",
   invalid_signature: "Tanda tangan notifikasi pembayaran tidak valid.",
   already_resolved: "Tugas pembayaran ini sudah diselesaikan.",
+  workflow_running: "Alur kerja permintaan ini masih berjalan; tidak perlu dijalankan ulang.",
   provider_unavailable: "Daftar pembayaran SIMPONI sedang tidak dapat diambil. Coba lagi nanti.",
   // consultations, FAQ, escalations, releases, subscriptions, account
   already_answered: "Eskalasi ini sudah dijawab.",

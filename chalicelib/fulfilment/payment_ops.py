@@ -1,8 +1,8 @@
 """The supervisor's side of money (SPEC §8 "Money"): payment work items (a payment after the request closed, a
 wrong amount, an unknown billing, an invalid receipt, a paid request nobody could advance, an order the provider
-kept refusing) with their actions — resume fulfilment or record a refund for a payment after close, resolve the
-others with a note — the manual billing retry, and the reconciliation reports (work items of a period, and the
-day's provider payments against the PNBP ledger)."""
+kept refusing, a request whose workflow stopped) with their actions — resume fulfilment or record a refund for a
+payment after close, restart a stopped workflow, resolve the others with a note — the manual billing retry, and
+the reconciliation reports (work items of a period, and the day's provider payments against the PNBP ledger)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from chalicelib.requests.repository import RequestRepository
 
 ACTIONS = {"paid_after_close": ("resume", "refund"), "stuck_paid": ("resolve",), "amount_mismatch": ("resolve",),
            "unknown_billing": ("resolve",), "invalid_receipt": ("resolve",),
-           "billing_unavailable": ("retry", "resolve")}
+           "billing_unavailable": ("retry", "resolve"), "workflow_problem": ("restart", "resolve")}
+#: where a stopped workflow may be restarted from: the waits before fulfilment (fulfilment.tasks.problems_to_supervisors)
+RESTARTABLE = (lc.SUBMITTED, lc.AWAITING_APPROVAL, lc.AWAITING_PAYMENT)
 
 
 def _supervisor(p: Principal) -> None:
@@ -56,9 +58,10 @@ def _open_item(item_id: str, kind: str | None = None) -> WorkItemRecord:
 
 
 def _resolve(w: WorkItemRecord, rec: RequestRecord | None, p: Principal, resolution: dict[str, Any],
-             audit_action: str, parts: tuple[Any, ...] = ()) -> dict[str, Any]:
+             audit_action: str, parts: tuple[Any, ...] = (), actions: list[Any] | None = None) -> dict[str, Any]:
     """The work item closes (conditional on it being open) and the request's audit chain records it, with
-    `parts` (a follow-up request): ONE transaction. The answer is the item as written (no second read)."""
+    `parts` (a follow-up request) and `actions` on the request: ONE transaction. The answer is the item as written
+    (no second read)."""
     from pynamodb.exceptions import TransactWriteError
 
     from chalicelib.requests.effects import Effects
@@ -67,7 +70,7 @@ def _resolve(w: WorkItemRecord, rec: RequestRecord | None, p: Principal, resolut
     try:
         if rec is not None:
             RequestRepository().append_audit(rec, p.sub, audit_action, {"work_item": w.item_id, **resolution},
-                                             also=part, effects=Effects.of(parts=parts))
+                                             also=part, actions=actions, effects=Effects.of(parts=parts))
         else:
             billing.commit(part)
     except (TransactWriteError, Conflict) as exc:
@@ -155,6 +158,39 @@ def resolve(p: Principal, item_id: str, note: str) -> dict[str, Any]:
     rec = RequestRepository().find(w.for_request or "") if w.for_request else None
     return _resolve(w, rec, p, {"action": "resolve", "by": p.sub, "at": clock.iso(), "note": note[:500]},
                     "payment.item_resolved")
+
+
+def restart(p: Principal, item_id: str, note: str = "") -> dict[str, Any]:
+    """Restart the stopped workflow of a request still waiting (a `workflow_problem` item): a new execution,
+    `<request id>-r<n>`, runs the workflow from its start; every step answers at once what is already decided
+    (triage, an approval given, the billing issued) and waits where the request is. The item closes, the request's
+    problem clears and the new execution's name is stored (the sweeper then watches that one) in ONE transaction;
+    the execution starts after the commit (should that start fail, the sweeper starts a submitted request again, and
+    flags a waiting one: the tick opens a new item for the new execution)."""
+    from chalicelib.requests import sweeper, workflow
+
+    _supervisor(p)
+    w = _open_item(item_id, "workflow_problem")
+    repo = RequestRepository()
+    rec = repo.find(w.for_request or "")
+    if rec is None or rec.status not in RESTARTABLE:
+        raise Conflict("the request is no longer waiting at the start of its workflow; resolve the item",
+                       code="illegal_action", details={"status": rec.status if rec else None})
+    if rec.consumer_id == p.sub:
+        raise Forbidden("separation of duties: not on your own request", code="separation_of_duties")
+    if sweeper.workflow_running(rec):
+        raise Conflict("the request's workflow is running", code="workflow_running")
+    current = workflow.current_execution(rec)
+    run = int(current.rsplit("-r", 1)[1]) + 1 if current != rec.request_id else 1
+    name = workflow.execution_name(rec.request_id, run)
+    resolution = {"action": "restart", "by": p.sub, "at": clock.iso(), "note": note[:500], "execution": name,
+                  "problem": rec.problem}
+    out = _resolve(w, rec, p, resolution, "request.workflow_restarted",
+                   actions=[RequestRecord.execution_name.set(name), RequestRecord.problem.remove()])
+    rec.execution_name, rec.problem = name, None
+    workflow.start(rec.request_id, name)
+    obs.count("WorkflowRestarted")
+    return out
 
 
 def retry_billing(p: Principal, request_id: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from chalicelib.core.errors import Conflict
 from chalicelib.fulfilment import assign, notices, payment
 from chalicelib.reports import counters as reports
 from chalicelib.requests import lifecycle as lc
+from chalicelib.requests import workflow
 from chalicelib.requests.models import RequestRecord, TaskToken
 from chalicelib.requests.repository import RequestRepository
 from chalicelib.requests.workflow import ANSWER_MARK, CLOSED, fail_task, succeed_task
@@ -195,7 +196,8 @@ def problems_to_supervisors(limit: int = 100) -> dict[str, int]:
     """The tick's step: a request still waiting (submitted, awaiting approval or payment) whose workflow stopped —
     FlagProblem (a step timed out after its retries, e.g. the worker was down for hours) or the sweeper's
     `workflow_lost` — gets one supervisor's work item (the payments desk), so it does not wait unnoticed with
-    only a problem field on the request. Once resolved, the item is not opened again."""
+    only a problem field on the request. Once resolved, the item is not opened again; a supervisor may restart the
+    workflow from it (`payment_ops.restart`), and a restarted execution that stops gets an item of its own."""
     from chalicelib.billing import repository as billings
 
     repo = RequestRepository()
@@ -205,9 +207,10 @@ def problems_to_supervisors(limit: int = 100) -> dict[str, int]:
         for rec in items:
             if not rec.problem or rec.problem in OWN_WORK_ITEM:
                 continue
-            if billings.get_work_item(f"{WORKFLOW_PROBLEM}.{rec.request_id}") is not None:
+            run = workflow.current_execution(rec)  # one item per execution: a restarted one that stops gets its own
+            if billings.get_work_item(f"{WORKFLOW_PROBLEM}.{run}") is not None:
                 continue
-            item = billings.new_work_item(WORKFLOW_PROBLEM, rec.request_id, code=rec.billing_code,
+            item = billings.new_work_item(WORKFLOW_PROBLEM, run, code=rec.billing_code,
                                           request_id=rec.request_id, amount_idr=int(rec.total_idr or 0),
                                           evidence={"problem": rec.problem, "status": rec.status})
             if billings.open_work_item(item):

@@ -22,18 +22,26 @@ from chalicelib.requests.repository import RequestRepository
 WAITING = (lc.AWAITING_APPROVAL, lc.AWAITING_PAYMENT, lc.QUEUED, lc.ASSIGNED, lc.IN_PROGRESS, lc.ESCALATED)
 
 
-def execution_arn(request_id: str) -> str:
+def execution_arn(name: str) -> str:
     sm = get_settings().state_machine_arn
-    return sm.replace(":stateMachine:", ":execution:") + f":{request_id}"
+    return sm.replace(":stateMachine:", ":execution:") + f":{name}"
 
 
-def _execution_status(request_id: str) -> str | None:
+def _execution_status(name: str) -> str | None:
+    """The status of the execution `name` (the request's current one: `workflow.current_execution`); None: none."""
     try:
-        return aws.client("stepfunctions").describe_execution(executionArn=execution_arn(request_id))["status"]
+        return aws.client("stepfunctions").describe_execution(executionArn=execution_arn(name))["status"]
     except Exception as exc:  # noqa: BLE001
         if workflow.error_code(exc) == "ExecutionDoesNotExist":
             return None
         raise
+
+
+def workflow_running(rec: RequestRecord) -> bool:
+    """Whether the request's current execution is running (none is, without a state machine)."""
+    if not get_settings().state_machine_arn:
+        return False
+    return _execution_status(workflow.current_execution(rec)) == "RUNNING"
 
 
 def sweep(grace_s: int = 300, limit: int = 100) -> dict[str, int]:
@@ -46,7 +54,8 @@ def sweep(grace_s: int = 300, limit: int = 100) -> dict[str, int]:
     for rec in submitted:
         if rec.legacy_id:
             continue  # imported from the old system: never started here (scripts/migrate_legacy.py)
-        if rec.created_at <= cutoff and _execution_status(rec.request_id) is None and workflow.start(rec.request_id):
+        if rec.created_at <= cutoff and _execution_status(workflow.current_execution(rec)) is None \
+                and workflow.start(rec.request_id, workflow.current_execution(rec)):
             out["restarted"] += 1
     for status in WAITING:
         items, _ = repo.by_status(status, limit)
@@ -54,7 +63,7 @@ def sweep(grace_s: int = 300, limit: int = 100) -> dict[str, int]:
             task = rec.waiting_task()
             if task is None or rec.problem or (task.at or "") > cutoff:
                 continue
-            st = _execution_status(rec.request_id)
+            st = _execution_status(workflow.current_execution(rec))
             if st != "RUNNING":
                 flag(rec, "workflow_lost", {"execution_status": st})
                 out["flagged"] += 1

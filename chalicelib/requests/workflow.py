@@ -20,19 +20,25 @@ def error_code(exc: Exception) -> str:
     return (resp.get("Error", {}).get("Code") if isinstance(resp, dict) else None) or type(exc).__name__
 
 
-def execution_name(request_id: str) -> str:
-    return request_id
+def execution_name(request_id: str, run: int = 0) -> str:
+    """The name of the request's execution: the request id, and ``-r<n>`` for the n-th restart by a supervisor."""
+    return request_id if run <= 0 else f"{request_id}-r{run}"
 
 
-def start(request_id: str) -> bool:
-    """Start the request's execution, named after the request so a retry cannot start two."""
+def current_execution(rec: RequestRecord) -> str:
+    """The name of the request's current execution (`execution_name` is stored once a supervisor restarted it)."""
+    return rec.execution_name or execution_name(rec.request_id)
+
+
+def start(request_id: str, name: str | None = None) -> bool:
+    """Start the request's execution, named after the request (or `name`: a restart's) so a retry cannot start two."""
     s = get_settings()
     if not s.state_machine_arn:
         obs.logger().warning("no state machine configured; the sweeper will start it")
         return False
     try:
         aws.client("stepfunctions").start_execution(
-            stateMachineArn=s.state_machine_arn, name=execution_name(request_id),
+            stateMachineArn=s.state_machine_arn, name=name or execution_name(request_id),
             input=json.dumps({"request_id": request_id}))
         return True
     except Exception as exc:  # noqa: BLE001

@@ -29,6 +29,9 @@ BUDGETS: dict[str, tuple[int, str]] = {
                                                          "+ the item closed (conditional); workflow started after"),
     "POST /ops/payments/work-items/{item_id}/refund": (3, "item, request, ONE TransactWrite (item closed + audit)"),
     "POST /ops/payments/work-items/{item_id}/resolve": (3, "item, request, ONE TransactWrite (item closed + audit)"),
+    "POST /ops/payments/work-items/{item_id}/restart": (3, "item, request, ONE TransactWrite (item closed, the "
+                                                           "request's problem cleared and its new execution named, "
+                                                           "audit); then DescribeExecution and StartExecution"),
     "POST /ops/requests/{request_id}/billing/retry": (3, "request, its work item, then ONE TransactWrite: the "
                                                         "billing stored (conditional) + awaiting_payment + audit + "
                                                         "the consumer's notice + the work item closed"),

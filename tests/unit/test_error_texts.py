@@ -21,7 +21,7 @@ STAFF_ONLY = frozenset({
     "already_answered",  # escalation answers (producers)
     "already_decided", "not_returnable",  # approvals and microdata decisions (supervisors)
     "already_merged", "different_consumer", "paid", "primary_closed",  # merging duplicates (operators)
-    "already_resolved", "illegal_action", "provider_unavailable",  # payment work items (supervisors)
+    "already_resolved", "illegal_action", "provider_unavailable", "workflow_running",  # payment work items
     "already_reviewed", "not_a_consultation", "not_resolved",  # FAQ curation
     "deliverables_not_ready", "no_deliverables", "not_in_progress", "too_many_deliverables",  # deliverables
     "not_file_backed", "too_many_files", "not_planned", "duplicate",  # catalog upkeep, release calendar, units

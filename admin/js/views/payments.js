@@ -1,6 +1,7 @@
 // Supervisor: payment work items (issue 16, SPEC §8 "Money") — a payment after the request closed (resume
 // fulfilment, or record the refund: who, when, reference), a wrong amount, an unknown billing, an invalid receipt,
-// a paid request nobody could advance, an order the provider kept refusing (retry / resolve with a note) — and the
+// a paid request nobody could advance, an order the provider kept refusing (retry / resolve with a note), a request
+// whose workflow stopped (restart it from the start / resolve) — and the
 // daily reconciliation of the provider's payments against the PNBP ledger.
 import { h, replace, clear, link } from "../dom.js";
 import { get, post } from "../api.js";
@@ -16,7 +17,8 @@ const KIND = {
   billing_unavailable: "Billing gagal dibuat (penyedia tidak tersedia)",
   workflow_problem: "Alur kerja berhenti, permintaan masih menunggu",
 };
-const ACTION = { resume: "Dilanjutkan", refund: "Dikembalikan (refund)", resolve: "Diselesaikan", billed: "Billing terbit" };
+const ACTION = { resume: "Dilanjutkan", refund: "Dikembalikan (refund)", resolve: "Diselesaikan", billed: "Billing terbit",
+  restart: "Alur kerja dijalankan ulang" };
 const STATUS_TEXT = { cancelled: "dibatalkan", expired: "kedaluwarsa" };
 
 function evidence(w) {
@@ -46,6 +48,8 @@ function resolution(w) {
     ["Tanggal refund", r.refunded_at ? fmt.dateTime(r.refunded_at) : undefined],
     ["Referensi", r.reference || undefined],
     ["Permintaan lanjutan", r.follow_up ? link(["permintaan", r.follow_up], r.follow_up) : undefined],
+    ["Masalah semula", r.problem ? fmt.problemText(r.problem) : undefined],
+    ["Eksekusi baru", r.execution || undefined],
     ["Catatan", r.note || undefined],
   ]);
 }
@@ -65,7 +69,8 @@ function actionForm(w, kind, onDone) {
       field("Tanggal refund", when));
   }
   parts.push(field(kind === "resolve" ? "Cara penyelesaian" : "Catatan", note, { required: kind === "resolve" }));
-  const text = { resume: "Lanjutkan layanan", refund: "Catat refund", resolve: "Tandai selesai", retry: "Coba buat billing lagi" }[kind];
+  const text = { resume: "Lanjutkan layanan", refund: "Catat refund", resolve: "Tandai selesai", retry: "Coba buat billing lagi",
+    restart: "Jalankan ulang alur kerja" }[kind];
   const submit = h("button", { type: "submit", class: kind === "refund" ? "btn btn-secondary" : "btn btn-primary",
     id: `${id}-submit` }, text);
   const form = h("form", { class: "work-action", dataset: { action: kind }, "aria-label": `${text}: ${w.item_id}`,
@@ -100,7 +105,8 @@ function actionForm(w, kind, onDone) {
     try {
       await busy(submit, () => post(path, body), "Menyimpan…");
       toast({ resume: "Layanan dilanjutkan sebagai permintaan baru.", refund: "Refund tercatat.",
-        resolve: "Butir kerja diselesaikan.", retry: "Billing dicoba lagi." }[kind]);
+        resolve: "Butir kerja diselesaikan.", retry: "Billing dicoba lagi.",
+        restart: "Alur kerja dijalankan ulang dari awal; permintaan berlanjut dari posisinya." }[kind]);
       await onDone();
     } catch (err) {
       showFormError(slot, form, err);

@@ -97,11 +97,13 @@ class AslRunner:
         self.n = 0
 
     # the port's functions (chalicelib.requests.workflow.start / send_answer)
-    def start(self, rid: str) -> bool:
-        if rid not in self.execs:
-            self.execs[rid] = {"status": "RUNNING", "data": {"request_id": rid}, "token": None, "deadline": None,
-                               "attempts": {}}
-            self._enter(rid, self.start_at)
+    def start(self, rid: str, name: str | None = None) -> bool:
+        """Executions are keyed by name: the request id, or a restart's `<rid>-r<n>`."""
+        name = name or rid
+        if name not in self.execs:
+            self.execs[name] = {"status": "RUNNING", "data": {"request_id": rid}, "token": None, "deadline": None,
+                                "attempts": {}}
+            self._enter(name, self.start_at)
         return True
 
     def send_answer(self, token: str, answer: dict[str, Any]) -> str:
@@ -119,8 +121,8 @@ class AslRunner:
             self._fail(rid, str(answer.get("error") or "Error"), str(answer.get("cause") or ""))
         return workflow.SENT
 
-    def status(self, rid: str) -> str | None:
-        e = self.execs.get(rid)
+    def status(self, name: str) -> str | None:
+        e = self.execs.get(name)
         return e["status"] if e else None
 
     def fire_timeouts(self) -> None:
@@ -397,6 +399,23 @@ class Money(RuleBasedStateMachine):
             return
         if st_ == 200:
             self._count("cancelled")
+
+    @rule()
+    def supervisor_restarts(self) -> None:
+        """A supervisor restarts the stopped workflows the payments desk lists (`workflow_problem` items)."""
+        st_, page = self.api.get("/ops/payments/work-items", "supervisor1")
+        assert st_ == 200, page
+        for w in page["items"]:
+            if "restart" not in w["actions"]:
+                continue
+            try:
+                st_, out = self.api.post(f"/ops/payments/work-items/{w['item_id']}/restart", "supervisor1",
+                                         {"note": "dijalankan ulang"})
+            except Crash:
+                continue
+            assert st_ in (200, 409), out
+            if st_ == 200:
+                self._count("restarted")
 
     @rule(minutes=st.sampled_from([1, 5, 30, 6 * 60, 24 * 60]))
     def time_passes(self, minutes: int) -> None:
