@@ -180,9 +180,7 @@ def restart(p: Principal, item_id: str, note: str = "") -> dict[str, Any]:
         raise Forbidden("separation of duties: not on your own request", code="separation_of_duties")
     if sweeper.workflow_running(rec):
         raise Conflict("the request's workflow is running", code="workflow_running")
-    current = workflow.current_execution(rec)
-    run = int(current.rsplit("-r", 1)[1]) + 1 if current != rec.request_id else 1
-    name = workflow.execution_name(rec.request_id, run)
+    name = workflow.execution_name(rec.request_id, workflow.restart_count(workflow.current_execution(rec)) + 1)
     resolution = {"action": "restart", "by": p.sub, "at": clock.iso(), "note": note[:500], "execution": name,
                   "problem": rec.problem}
     out = _resolve(w, rec, p, resolution, "request.workflow_restarted",

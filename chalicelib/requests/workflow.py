@@ -25,6 +25,12 @@ def execution_name(request_id: str, run: int = 0) -> str:
     return request_id if run <= 0 else f"{request_id}-r{run}"
 
 
+def restart_count(name: str) -> int:
+    """How many restarts the execution `name` is the result of (0 for the request's first execution)."""
+    head, sep, run = name.rpartition("-r")
+    return int(run) if sep and head and run.isdigit() else 0
+
+
 def current_execution(rec: RequestRecord) -> str:
     """The name of the request's current execution (`execution_name` is stored once a supervisor restarted it)."""
     return rec.execution_name or execution_name(rec.request_id)

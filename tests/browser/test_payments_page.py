@@ -111,3 +111,65 @@ def test_operator_has_no_payments_view(browser_session: Any) -> None:
     page = s.page
     assert "Pembayaran" not in " ".join(page.locator("#sidebar .nav-link").all_inner_texts())
     page.wait_for_selector("text=Menu ini tidak tersedia untuk peran Anda.")
+
+
+def test_supervisor_restarts_a_stopped_workflow(browser_session: Any, http: Any) -> None:
+    """A paid order whose workflow stopped: its restart never started (the request names an execution Step
+    Functions does not have, as a failed StartExecution leaves it) and the workflow flagged a timeout. The tick opens
+    the work item; the supervisor's "Jalankan ulang alur kerja" starts the next run, and the request waits for its
+    payment again under it. A second request whose execution still runs cannot be restarted: said in Indonesian."""
+    from chalicelib.requests.models import RequestRecord
+
+    def order_waiting_payment() -> str:
+        st, res = http.call("GET", "/catalog/search?q=&page_size=100")
+        item = next(i for i in res["items"] if i["price_idr"] > 0 and i["type"] != "microdata")
+        st, req = http.call("POST", "/requests", "consumer2", {"kind": "data_order", "items": [{"catalog_id": item["id"]}],
+                                                               "purpose": "Uji alur kerja berhenti"})
+        assert st == 201, req
+        rid = req["request_id"]
+        wait_for(lambda: http.call("GET", f"/requests/{rid}", "consumer2")[1]["status"] == "awaiting_payment",
+                 what="awaiting payment")
+        return rid
+
+    stopped, running = order_waiting_payment(), order_waiting_payment()
+    gone = RequestRecord.get(stopped)
+    gone.update(actions=[RequestRecord.execution_name.set(f"{stopped}-r1"), RequestRecord.problem.set("States.Timeout")])
+    RequestRecord.get(running).update(actions=[RequestRecord.problem.set("States.Timeout")])
+
+    def item_of(rid: str):
+        st, body = http.call("GET", "/ops/payments/work-items", "supervisor1")
+        return next((w for w in body["items"] if w["request_id"] == rid and w["kind"] == "workflow_problem"), None)
+
+    items = {rid: wait_for(lambda rid=rid: item_of(rid), what=f"work item of {rid}") for rid in (stopped, running)}
+    s = browser_session("supervisor1", "#/pembayaran")
+    page = s.page
+
+    busy = page.locator(f"article[data-item='{items[running]['item_id']}']")
+    busy.wait_for()
+    assert "Alur kerja berhenti" in busy.inner_text()
+    busy.locator("form[data-action='restart'] button[type='submit']").click()
+    busy.locator(".alert-error").wait_for()
+    assert "masih berjalan" in busy.locator(".alert-error").inner_text()
+
+    card = page.locator(f"article[data-item='{items[stopped]['item_id']}']")
+    assert "melewati batas waktunya" in card.inner_text()  # the problem, worded
+    card.locator("form[data-action='restart'] textarea[name='note']").fill("StartExecution gagal saat pemeliharaan")
+    card.locator("form[data-action='restart'] button[type='submit']").click()
+    page.wait_for_selector(f"article[data-item='{items[stopped]['item_id']}']", state="detached")
+
+    rec = RequestRecord.get(stopped)
+    assert rec.execution_name == f"{stopped}-r2" and rec.problem is None
+    first_token = gone.task.token if gone.task else None
+    wait_for(lambda: (RequestRecord.get(stopped).task.token if RequestRecord.get(stopped).task else None)
+             not in (None, first_token), what="the new run waits for the payment")
+    assert http.call("GET", f"/requests/{stopped}", "consumer2")[1]["status"] == "awaiting_payment"
+
+    page.click("#tab-done")
+    done = page.locator(f"article[data-item='{items[stopped]['item_id']}']")
+    done.wait_for()
+    text = done.inner_text()
+    assert "Alur kerja dijalankan ulang" in text and f"{stopped}-r2" in text and "pemeliharaan" in text, text
+    assert not serious({"restart": violations(page)})
+    st, out = http.call("POST", f"/ops/payments/work-items/{items[running]['item_id']}/resolve", "supervisor1",
+                        {"note": "alur kerja masih berjalan; ditunggu"})
+    assert st == 200, out
