@@ -287,63 +287,43 @@ class World:
                        for_request=request_id or self.ids["paid"], amount_idr=150000, evidence={"bench": i}).save()
         return f"{kind}.bench{i}"
 
+    def _paid_order(self, request_id: str, status: str, **extra: Any) -> str:
+        """A copy of the paid order in `status` (its derived keys set as the repository sets them), saved."""
+        from chalicelib.core import clock
+        from chalicelib.requests.models import RequestRecord
+        from chalicelib.requests.repository import derived
+
+        src = RequestRecord.get(self.ids["paid"])
+        now = clock.iso()
+        rec = RequestRecord(request_id=request_id, kind="data_order", channel="portal", status=status,
+                            consumer_id=src.consumer_id, consumer=src.consumer, created_by=src.consumer_id,
+                            created_at=now, updated_at=now, sla_days=int(src.sla_days or 5),
+                            total_idr=int(src.total_idr), transaction_type="paid", items=list(src.items or []),
+                            purpose=src.purpose, needs_billing=True, **extra)
+        for k, v in derived(rec.status, None, None, now)[0].items():
+            setattr(rec, k, v)
+        rec.save()
+        return request_id
+
     def paid_after_close(self, i: int) -> str:
         """A paid order that had been cancelled when its payment arrived (its own, so each resume creates its
         follow-up), with the work item the payment opened."""
         from chalicelib.core import clock
-        from chalicelib.requests.models import RequestRecord
-        from chalicelib.requests.repository import derived
 
-        src = RequestRecord.get(self.ids["paid"])
-        now = clock.iso()
-        rec = RequestRecord(request_id=f"RLATE{i:04d}", kind="data_order", channel="portal", status="cancelled",
-                            consumer_id=src.consumer_id, consumer=src.consumer, created_by=src.consumer_id,
-                            created_at=now, updated_at=now, sla_days=int(src.sla_days or 5),
-                            total_idr=int(src.total_idr), transaction_type="paid", items=list(src.items or []),
-                            purpose=src.purpose, needs_billing=True, billing_code=f"BLATE{i:04d}", paid_at=now)
-        for k, v in derived(rec.status, None, None, now)[0].items():
-            setattr(rec, k, v)
-        rec.save()
-        return self.work_item(i, "paid_after_close", rec.request_id)
+        rid = self._paid_order(f"RLATE{i:04d}", "cancelled", billing_code=f"BLATE{i:04d}", paid_at=clock.iso())
+        return self.work_item(i, "paid_after_close", rid)
 
     def stopped_workflow(self, i: int) -> str:
         """A paid order waiting for its payment whose execution is gone (flagged `workflow_lost`), with the
         `workflow_problem` item the tick opened for it: the restart."""
-        from chalicelib.core import clock
-        from chalicelib.requests.models import RequestRecord
-        from chalicelib.requests.repository import derived
-
-        src = RequestRecord.get(self.ids["paid"])
-        now = clock.iso()
-        rec = RequestRecord(request_id=f"RSTOP{i:04d}", kind="data_order", channel="portal", status="awaiting_payment",
-                            consumer_id=src.consumer_id, consumer=src.consumer, created_by=src.consumer_id,
-                            created_at=now, updated_at=now, sla_days=int(src.sla_days or 5),
-                            total_idr=int(src.total_idr), transaction_type="paid", items=list(src.items or []),
-                            purpose=src.purpose, needs_billing=True, billing_code=f"BSTOP{i:04d}",
-                            problem="workflow_lost")
-        for k, v in derived(rec.status, None, None, now)[0].items():
-            setattr(rec, k, v)
-        rec.save()
-        return self.work_item(i, "workflow_problem", rec.request_id)
+        rid = self._paid_order(f"RSTOP{i:04d}", "awaiting_payment", billing_code=f"BSTOP{i:04d}",
+                               problem="workflow_lost")
+        return self.work_item(i, "workflow_problem", rid)
 
     def stranded(self, i: int) -> Req:
         """An order the provider could not bill (left submitted, its billing to be created): the retry."""
-        from chalicelib.core import clock
-        from chalicelib.requests.models import RequestRecord
-
-        src = RequestRecord.get(self.ids["paid"])
-        now = clock.iso()
-        rec = RequestRecord(request_id=f"RSTRAND{i:04d}", kind="data_order", channel="portal", status="submitted",
-                      consumer_id=src.consumer_id, consumer=src.consumer, created_by=src.consumer_id,
-                      created_at=now, updated_at=now, sla_days=int(src.sla_days or 5), total_idr=int(src.total_idr),
-                      transaction_type="paid", items=list(src.items or []), purpose=src.purpose,
-                      needs_billing=True)
-        from chalicelib.requests.repository import derived
-
-        for k, v in derived(rec.status, None, None, now)[0].items():
-            setattr(rec, k, v)
-        rec.save()
-        return Req("POST", f"/ops/requests/RSTRAND{i:04d}/billing/retry", "supervisor1", {})
+        rid = self._paid_order(f"RSTRAND{i:04d}", "submitted")
+        return Req("POST", f"/ops/requests/{rid}/billing/retry", "supervisor1", {})
 
     def pending_email_code(self, i: int) -> Req:
         """consumer2 has asked for a new address; the code is set here (the real one only goes by e-mail)."""
