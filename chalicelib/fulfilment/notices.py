@@ -16,13 +16,15 @@ def to_consumer(event: str, rec: RequestRecord, key: str, **ctx: Any) -> Message
                        "portal": True, **ctx})
 
 
-def send(message: Message) -> None:
-    """Send a notice that follows no write of ours (e.g. a workflow step that only reads); errors are logged."""
+def send(message: Message, *, strict: bool = False) -> None:
+    """Send a notice that follows no write of ours (e.g. a workflow step that only reads); errors are logged, or
+    raised when `strict` (a queue consumer's step: its message is redelivered and the step, idempotent, sends it
+    again; the notify worker delivers a key once)."""
     from chalicelib.notify.outbox import enqueue
 
     body = message.body
     enqueue(body["event"], key=message.key, to_user=body["to_user"], to_email=body["to_email"], ctx=body["ctx"],
-            channel=body["channel"])
+            channel=body["channel"], strict=strict)
 
 
 def received(rec: RequestRecord) -> Message:

@@ -96,7 +96,7 @@ def triage(rec: RequestRecord, token: str) -> None:
             rec, lc.AWAITING_APPROVAL, "system",
             "menunggu persetujuan" + (" supervisor" if rec.transaction_type == "zero_rupiah" else ""),
             set_=approval_deadlines())
-    notices.send(notices.received(rec))
+    notices.send(notices.received(rec), strict=True)  # lost send: the task is redelivered before it is answered
     reports.record_submitted(rec)
     succeed_task(token, {
         "needs_approval": bool(rec.needs_approval),
@@ -176,7 +176,7 @@ def approval_expired(rec: RequestRecord) -> None:
 
 
 def delivered(rec: RequestRecord) -> None:
-    notices.send(notices.to_consumer("delivered", rec, f"delivered#{rec.request_id}"))
+    notices.send(notices.to_consumer("delivered", rec, f"delivered#{rec.request_id}"), strict=True)
 
 
 def flag_problem(rec: RequestRecord, error: dict[str, Any]) -> None:

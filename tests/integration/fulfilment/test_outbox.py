@@ -178,3 +178,29 @@ def test_notices_of_messages_mentions_answers_and_codes_survive_a_queue_outage(a
     code_mail = [m for m in handled if m["event"] == "email_verification"][0]
     st, verified = api.post("/me/email/verify", "consumer1", {"code": code_mail["ctx"]["code"]})
     assert st == 200 and verified["email"] == "baru@example.id", verified
+
+
+def test_a_workflow_step_whose_notice_is_lost_is_redelivered_and_the_consumer_told_once(api, worker, monkeypatch):
+    """SQS refuses the triage step's "complaint received" notice: the step raises before answering its token, the
+    workflow queue redelivers it, and the repeat (idempotent) sends it; the consumer gets it once."""
+    from chalicelib.core import queues
+
+    put_operator("operator1")
+    real_send = queues.send
+    refused: list[str] = []
+
+    def once(queue: str, body: dict[str, Any]) -> Any:
+        if body.get("event") == "complaint_received" and not refused:
+            refused.append(body["key"])
+            raise RuntimeError("SQS unavailable")
+        return real_send(queue, body)
+
+    monkeypatch.setattr(queues, "send", once)
+    st, req = api.post("/requests", "consumer1", {"kind": "complaint", "message": "Data tidak lengkap"})
+    assert st == 201, req
+    rid = req["request_id"]
+    assert worker.run_until(lambda: status_of(api, rid) == "assigned", timeout_s=30), status_of(api, rid)
+    worker.drain(settle_s=0.3)
+    assert refused == [f"complaint_received#{rid}"]
+    st, mine = api.get("/me/notifications", "consumer1")
+    assert [n["event"] for n in mine["items"] if n["request_id"] == rid].count("complaint_received") == 1, mine
