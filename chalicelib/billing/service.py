@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from pynamodb.exceptions import PutError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.billing.models import BillingRecord, LedgerRecord
@@ -135,10 +134,10 @@ def billing_request_parts(rec: RequestRecord) -> dict[str, Any]:
             "codes": simponi.Codes(s.simponi_ministry_code, s.simponi_echelon1_code, s.simponi_work_unit_code)}
 
 
-def issue(rec: RequestRecord, now: Any, store: bool = True) -> BillingRecord:
-    """Ask the provider for the billing of a paid order and store it (idempotent: the provider answers the same
-    billing for the same request, and a billing stored by an earlier delivery is kept). Raises on provider errors.
-    `store=False`: the billing is returned unsaved, to be stored with the request's change (`store_in`)."""
+def issue(rec: RequestRecord, now: Any) -> BillingRecord:
+    """Ask the provider for the billing of a paid order (idempotent: the provider answers the same billing for the
+    same request). Raises on provider errors. The billing is returned unsaved: it is stored with the request's change
+    (`store_in`), so it never exists without it."""
     items = ", ".join(i.title for i in rec.items or [])[:200]
     info = provider().create_billing(
         request_id=rec.request_id, amount_idr=int(rec.total_idr), payer_name=rec.consumer.name,
@@ -149,16 +148,6 @@ def issue(rec: RequestRecord, now: Any, store: bool = True) -> BillingRecord:
                       payment_instructions=info.payment_instructions or {})
     if int(info.amount_idr) != int(rec.total_idr):
         raise Conflict("provider billed a different amount", code="amount_mismatch")
-    return save(b) if store else b
-
-
-def save(b: BillingRecord) -> BillingRecord:
-    """Store an issued billing on its own; the stored one if an earlier delivery of the task stored it."""
-    try:
-        b.save(condition=BillingRecord.billing_code.does_not_exist())
-    except PutError:  # already stored by an earlier delivery of this task
-        return get_billing(b.billing_code) or b
-    obs.count("BillingCreated")
     return b
 
 

@@ -39,7 +39,7 @@ def create_for_request(rec: RequestRecord, parts: tuple[Any, ...] = ()) -> int:
                                 effects=Effects.of(parts=parts))
             return billing.seconds_left(b, now)
     try:
-        b = billing.issue(rec, now, store=False)
+        b = billing.issue(rec, now)
     except Conflict:
         raise
     except Exception:
@@ -72,10 +72,22 @@ def create_for_request(rec: RequestRecord, parts: tuple[Any, ...] = ()) -> int:
         else:
             obs.count("BillingCreated")
     else:
-        b = billing.save(b)
-        if not rec.billing_code:
-            repo.update_fields(rec, {"billing_code": b.billing_code}, remove=["problem"])
-        notices.send(issued)
+        # the request awaits payment already (an accepted quote goes back to billing): the billing, the request's
+        # code and the consumer's notice in ONE transaction, as for a move; the billing stored means all of it was
+        try:
+            repo.append_audit(rec, "system", "billing.created",
+                              {"billing_code": b.billing_code, "amount_idr": int(b.amount_idr)},
+                              also=billing.store_in(b),
+                              actions=[RequestRecord.billing_code.set(b.billing_code), RequestRecord.problem.remove()],
+                              effects=Effects.of(parts=parts, messages=[issued]))
+        except Conflict:
+            stored = billings.get_billing(b.billing_code)
+            if stored is None:
+                raise  # the request changed meanwhile: the task is redelivered
+            b = stored  # stored by an earlier delivery of this task, with the request's code and the notice
+        else:
+            rec.billing_code, rec.problem = b.billing_code, None
+            obs.count("BillingCreated")
     return billing.seconds_left(b, now)
 
 

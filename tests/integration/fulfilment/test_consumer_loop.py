@@ -186,3 +186,33 @@ def test_consumer_may_withdraw_while_awaited(api, worker):
     st, r = api.post(f"/requests/{rid}/cancel", "consumer1")
     assert st == 200 and r["status"] == "cancelled" and _load() == 0
 
+
+
+def test_the_billing_of_an_accepted_quote_is_told_even_when_sqs_refuses_its_notice(api, worker, monkeypatch):
+    """An accepted quote goes back to billing while the request already awaits payment: the billing, the request's
+    code and the consumer's "billing issued" notice commit together (an outbox row), so a refused send is relayed
+    again and the consumer is told once; the audit chain records the billing."""
+    from chalicelib.audit.models import AuditRecord
+    from chalicelib.core import queues
+
+    put_operator("operator1")
+    rid = _in_progress(api, worker, CUSTOM)
+    st, r = api.post(f"/ops/requests/{rid}/quote", "operator1", {"lines": [{"code": "TAB-KHUSUS", "quantity": 1}]})
+    assert st == 200, r
+    real_send = queues.send
+    refused: list[str] = []
+
+    def once(queue: str, body: dict) -> None:
+        if body.get("event") == "billing_issued" and not refused:
+            refused.append(body["key"])
+            raise RuntimeError("SQS unavailable")
+        real_send(queue, body)
+
+    monkeypatch.setattr(queues, "send", once)
+    assert api.post(f"/requests/{rid}/quote/accept", "consumer1")[0] == 200
+    assert worker.run_until(lambda: api.get(f"/requests/{rid}/billing", "consumer1")[0] == 200)
+    code = api.get(f"/requests/{rid}/billing", "consumer1")[1]["billing_code"]
+    told = _notices(worker, "billing_issued")
+    assert refused == [f"billing_issued#{code}"] and [n.request_id for n in told] == [rid], (refused, told)
+    actions = [a.action for a in AuditRecord.query(rid)]
+    assert actions.count("billing.created") == 1, actions
