@@ -231,20 +231,20 @@ def _expire(rec: RequestRecord) -> None:
 
 
 def _remind(rec: RequestRecord, now: str) -> None:
-    from chalicelib.notify.outbox import enqueue
-
+    """One reminder per wait: the wait marked reminded and its notice (an outbox row) in one write, so a lost send
+    is relayed again and a reminder is never marked sent without being sent."""
     w = rec.consumer_wait
     m = notices.to_consumer("consumer_reminder", rec, f"consumer_reminder#{rec.request_id}#{w.at}",
                             answer_by=w.answer_by, answer_by_text=_when(w.answer_by),
                             wait_label=WAIT_LABELS.get(w.kind, "pertanyaan petugas"))
-    enqueue(m.body["event"], key=m.key, to_user=m.body["to_user"], to_email=m.body["to_email"], ctx=m.body["ctx"],
-            channel=m.body["channel"])
     w.reminded_at = now
     try:
-        RequestRepository().update_fields(rec, {"consumer_wait": w},
-                                          condition=RequestRecord.status == lc.AWAITING_CONSUMER)
+        RequestRepository().append_audit(rec, "system", "request.consumer_reminded", {"wait": w.kind},
+                                         actions=[RequestRecord.consumer_wait.set(w)],
+                                         condition=RequestRecord.status == lc.AWAITING_CONSUMER,
+                                         effects=Effects.of(messages=[m]))
     except Conflict:
-        pass  # answered meanwhile; the notify worker sends the reminder once per key anyway
+        pass  # answered (or changed) meanwhile: the next sweep looks again
 
 
 def sweep(limit: int = 500) -> dict[str, int]:

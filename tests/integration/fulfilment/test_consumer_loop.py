@@ -158,6 +158,7 @@ def test_quote_declined_closes_the_request(api, worker):
 
 
 def test_unanswered_waits_are_reminded_once_then_expire(api, worker, frozen):
+    from chalicelib.audit.models import AuditRecord
     from chalicelib.core.config import get_settings
     from chalicelib.fulfilment import consumer
 
@@ -170,6 +171,7 @@ def test_unanswered_waits_are_reminded_once_then_expire(api, worker, frozen):
     assert consumer.sweep() == {"reminded": 1, "expired": 0}
     assert consumer.sweep() == {"reminded": 0, "expired": 0}  # once
     assert len(_notices(worker, "consumer_reminder")) == 1
+    assert "request.consumer_reminded" in [a.action for a in AuditRecord.query(rid)]
     frozen.advance(days=before * 7 / 5 + 2)
     assert consumer.sweep() == {"reminded": 0, "expired": 1}
     r = api.get(f"/requests/{rid}", "consumer1")[1]
@@ -216,3 +218,30 @@ def test_the_billing_of_an_accepted_quote_is_told_even_when_sqs_refuses_its_noti
     assert refused == [f"billing_issued#{code}"] and [n.request_id for n in told] == [rid], (refused, told)
     actions = [a.action for a in AuditRecord.query(rid)]
     assert actions.count("billing.created") == 1, actions
+
+
+def test_a_reminder_refused_by_sqs_is_still_sent_once(api, worker, frozen, monkeypatch):
+    """The wait is marked reminded together with the reminder's outbox row: a send SQS refuses is relayed again."""
+    from chalicelib.core import queues
+    from chalicelib.core.config import get_settings
+    from chalicelib.fulfilment import consumer
+
+    put_operator("operator1")
+    rid = _in_progress(api, worker, CONSULT)
+    api.post(f"/ops/requests/{rid}/question", "operator1", {"question": "Wilayah mana?"})
+    days, before = get_settings().consumer_answer_days, get_settings().consumer_reminder_days
+    frozen.advance(days=(days - before) * 7 / 5 + 1)
+    real_send = queues.send
+    refused: list[str] = []
+
+    def once(queue: str, body: dict) -> None:
+        if body.get("event") == "consumer_reminder" and not refused:
+            refused.append(body["key"])
+            raise RuntimeError("SQS unavailable")
+        real_send(queue, body)
+
+    monkeypatch.setattr(queues, "send", once)
+    assert consumer.sweep() == {"reminded": 1, "expired": 0}
+    assert consumer.sweep() == {"reminded": 0, "expired": 0}
+    told = _notices(worker, "consumer_reminder")
+    assert len(refused) == 1 and [n.request_id for n in told] == [rid], (refused, told)
