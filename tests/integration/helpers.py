@@ -47,3 +47,20 @@ def relay_outbox() -> int:
     for row in rows:
         relay(row.id, row.queue, row.body)
     return len(rows)
+
+
+def refuse_first_send(monkeypatch: Any, event: str) -> list[str]:
+    """SQS refuses the first send of a notice of `event` (every other send goes through); returns the keys refused."""
+    from chalicelib.core import queues
+
+    real_send = queues.send
+    refused: list[str] = []
+
+    def once(queue: str, body: dict[str, Any], **kw: Any) -> None:
+        if body.get("event") == event and not refused:
+            refused.append(body["key"])
+            raise RuntimeError("SQS unavailable")
+        real_send(queue, body, **kw)
+
+    monkeypatch.setattr(queues, "send", once)
+    return refused

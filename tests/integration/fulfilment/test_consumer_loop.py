@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 
 from tests.factories import put_operator
-from tests.integration.helpers import paid_event, signed_webhook, submit
+from tests.integration.helpers import paid_event, refuse_first_send, signed_webhook, submit
 
 CUSTOM = {"kind": "data_order", "items": [], "purpose": "Penelitian tesis",
           "custom_request": "Jumlah penduduk per kecamatan di Kota Medan menurut umur, 2020-2024"}
@@ -195,22 +195,12 @@ def test_the_billing_of_an_accepted_quote_is_told_even_when_sqs_refuses_its_noti
     code and the consumer's "billing issued" notice commit together (an outbox row), so a refused send is relayed
     again and the consumer is told once; the audit chain records the billing."""
     from chalicelib.audit.models import AuditRecord
-    from chalicelib.core import queues
 
     put_operator("operator1")
     rid = _in_progress(api, worker, CUSTOM)
     st, r = api.post(f"/ops/requests/{rid}/quote", "operator1", {"lines": [{"code": "TAB-KHUSUS", "quantity": 1}]})
     assert st == 200, r
-    real_send = queues.send
-    refused: list[str] = []
-
-    def once(queue: str, body: dict) -> None:
-        if body.get("event") == "billing_issued" and not refused:
-            refused.append(body["key"])
-            raise RuntimeError("SQS unavailable")
-        real_send(queue, body)
-
-    monkeypatch.setattr(queues, "send", once)
+    refused = refuse_first_send(monkeypatch, "billing_issued")
     assert api.post(f"/requests/{rid}/quote/accept", "consumer1")[0] == 200
     assert worker.run_until(lambda: api.get(f"/requests/{rid}/billing", "consumer1")[0] == 200)
     code = api.get(f"/requests/{rid}/billing", "consumer1")[1]["billing_code"]
@@ -222,7 +212,6 @@ def test_the_billing_of_an_accepted_quote_is_told_even_when_sqs_refuses_its_noti
 
 def test_a_reminder_refused_by_sqs_is_still_sent_once(api, worker, frozen, monkeypatch):
     """The wait is marked reminded together with the reminder's outbox row: a send SQS refuses is relayed again."""
-    from chalicelib.core import queues
     from chalicelib.core.config import get_settings
     from chalicelib.fulfilment import consumer
 
@@ -231,16 +220,7 @@ def test_a_reminder_refused_by_sqs_is_still_sent_once(api, worker, frozen, monke
     api.post(f"/ops/requests/{rid}/question", "operator1", {"question": "Wilayah mana?"})
     days, before = get_settings().consumer_answer_days, get_settings().consumer_reminder_days
     frozen.advance(days=(days - before) * 7 / 5 + 1)
-    real_send = queues.send
-    refused: list[str] = []
-
-    def once(queue: str, body: dict) -> None:
-        if body.get("event") == "consumer_reminder" and not refused:
-            refused.append(body["key"])
-            raise RuntimeError("SQS unavailable")
-        real_send(queue, body)
-
-    monkeypatch.setattr(queues, "send", once)
+    refused = refuse_first_send(monkeypatch, "consumer_reminder")
     assert consumer.sweep() == {"reminded": 1, "expired": 0}
     assert consumer.sweep() == {"reminded": 0, "expired": 0}
     told = _notices(worker, "consumer_reminder")

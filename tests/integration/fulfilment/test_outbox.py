@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from tests.factories import put_operator, standard_catalog
-from tests.integration.helpers import order, paid_event, signed_webhook, status_of, submit
+from tests.integration.helpers import order, paid_event, refuse_first_send, signed_webhook, status_of, submit
 
 
 class Crash(BaseException):
@@ -183,19 +183,8 @@ def test_notices_of_messages_mentions_answers_and_codes_survive_a_queue_outage(a
 def test_a_workflow_step_whose_notice_is_lost_is_redelivered_and_the_consumer_told_once(api, worker, monkeypatch):
     """SQS refuses the triage step's "complaint received" notice: the step raises before answering its token, the
     workflow queue redelivers it, and the repeat (idempotent) sends it; the consumer gets it once."""
-    from chalicelib.core import queues
-
     put_operator("operator1")
-    real_send = queues.send
-    refused: list[str] = []
-
-    def once(queue: str, body: dict[str, Any]) -> Any:
-        if body.get("event") == "complaint_received" and not refused:
-            refused.append(body["key"])
-            raise RuntimeError("SQS unavailable")
-        return real_send(queue, body)
-
-    monkeypatch.setattr(queues, "send", once)
+    refused = refuse_first_send(monkeypatch, "complaint_received")
     st, req = api.post("/requests", "consumer1", {"kind": "complaint", "message": "Data tidak lengkap"})
     assert st == 201, req
     rid = req["request_id"]
