@@ -165,8 +165,8 @@ def restart(p: Principal, item_id: str, note: str = "") -> dict[str, Any]:
     `<request id>-r<n>`, runs the workflow from its start; every step answers at once what is already decided
     (triage, an approval given, the billing issued) and waits where the request is. The item closes, the request's
     problem clears and the new execution's name is stored (the sweeper then watches that one) in ONE transaction;
-    the execution starts after the commit (should that start fail, the sweeper starts a submitted request again, and
-    flags a waiting one: the tick opens a new item for the new execution)."""
+    the execution starts after the commit; should that start fail, the request is flagged `workflow_lost` at once and
+    the tick opens a new item for the new execution."""
     from chalicelib.requests import sweeper, workflow
 
     _supervisor(p)
@@ -186,7 +186,10 @@ def restart(p: Principal, item_id: str, note: str = "") -> dict[str, Any]:
     out = _resolve(w, rec, p, resolution, "request.workflow_restarted",
                    actions=[RequestRecord.execution_name.set(name), RequestRecord.problem.remove()])
     rec.execution_name, rec.problem = name, None
-    workflow.start(rec.request_id, name)
+    if not workflow.start(rec.request_id, name):
+        # the new execution did not start: flagged at once, so the tick opens the next run's item (nothing else
+        # would notice a request that holds no waiting token)
+        sweeper.flag(repo.get(rec.request_id), "workflow_lost", {"execution": name, "start_failed": True})
     obs.count("WorkflowRestarted")
     return out
 

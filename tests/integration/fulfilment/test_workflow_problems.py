@@ -113,3 +113,27 @@ def test_a_running_workflow_or_a_request_gone_on_is_not_restarted(api, worker):
     repo.update_fields(repo.get(rid), {"status": "cancelled"})  # the request went on meanwhile
     st, err = api.post(f"/ops/payments/work-items/{item['item_id']}/restart", "supervisor1", {})
     assert st == 409 and err["error"]["code"] == "illegal_action", err
+
+
+def test_a_restart_whose_execution_does_not_start_is_flagged_again(api, worker, monkeypatch):
+    from chalicelib.fulfilment import tasks
+    from chalicelib.requests import sweeper, workflow
+    from chalicelib.requests.repository import RequestRepository
+
+    standard_catalog()
+    put_operator("operator1")
+    rid = submit(api, order(["TS-PAID1"]))
+    assert worker.run_until(lambda: status_of(api, rid) == "awaiting_payment")
+    repo = RequestRepository()
+    tasks.flag_problem(repo.get(rid), {"Error": "States.Timeout"})
+    assert tasks.problems_to_supervisors() == {"opened": 1}
+    [item] = [w for w in api.get("/ops/payments/work-items", "supervisor1")[1]["items"] if w["request_id"] == rid]
+    monkeypatch.setattr(sweeper, "_execution_status", lambda name: "FAILED" if name == rid else None)
+    monkeypatch.setattr(workflow, "start", lambda request_id, name=None: False)  # StartExecution "failed"
+    st, out = api.post(f"/ops/payments/work-items/{item['item_id']}/restart", "supervisor1", {})
+    assert st == 200 and out["resolution"]["execution"] == f"{rid}-r1", out
+    rec = repo.get(rid)
+    assert rec.execution_name == f"{rid}-r1" and rec.problem == "workflow_lost"
+    assert tasks.problems_to_supervisors() == {"opened": 1}  # the next run's own item
+    items = [w for w in api.get("/ops/payments/work-items", "supervisor1")[1]["items"] if w["request_id"] == rid]
+    assert [w["item_id"] for w in items] == [f"workflow_problem.{rid}-r1"], items
