@@ -109,8 +109,6 @@ def calendar(frm: date | None, to: date | None, status: str | None = None, type_
 def _mark_published(rec: CatalogRecord, actor: str, release_date: str) -> CatalogRecord:
     """planned -> published, conditional; its index update and the fan-out to subscribers are outbox rows of the
     same transaction (`service.announcements`): an item is never published but unindexed or untold."""
-    from pynamodb.exceptions import TransactWriteError
-
     from chalicelib.catalog import service
     from chalicelib.core import outbox
 
@@ -119,13 +117,9 @@ def _mark_published(rec: CatalogRecord, actor: str, release_date: str) -> Catalo
               "updated_at": now, "updated_by": actor}
     attrs = CatalogRecord.get_attributes()
     actions = [attrs[k].set(v) for k, v in values.items()]
-    try:
-        outbox.commit([lambda tx: tx.update(rec, actions=actions, condition=CatalogRecord.status == "planned")],
-                      service.announcements(rec.id, now, release_date))
-    except TransactWriteError as exc:
-        if outbox.condition_failed(exc):
-            raise Conflict("the item is not planned (already published or withdrawn)", code="not_planned") from exc
-        raise
+    outbox.commit([lambda tx: tx.update(rec, actions=actions, condition=CatalogRecord.status == "planned")],
+                  service.announcements(rec.id, now, release_date),
+                  conflict=Conflict("the item is not planned (already published or withdrawn)", code="not_planned"))
     for k, v in values.items():
         setattr(rec, k, v)
     return rec

@@ -13,7 +13,7 @@ from chalicelib.catalog.repository import CatalogRepository
 from chalicelib.catalog.schemas import CatalogItemIn, CatalogItemOut, SearchQuery
 from chalicelib.core import clock, obs
 from chalicelib.core.config import get_settings
-from chalicelib.core.errors import BadRequest, Conflict
+from chalicelib.core.errors import BadRequest, Conflict, NotFound
 
 _service: Any = None
 _store: Any = None
@@ -125,8 +125,6 @@ def update_item(item_id: str, body: CatalogItemIn, actor: str) -> CatalogItemOut
         raise BadRequest("id in the body differs from the path")
     before = CatalogRepository().get(item_id)
     rec = to_record(body, item_id, actor)
-    from chalicelib.core.errors import NotFound
-
     _save(rec, CatalogRecord.id.exists(), published=rec.status == "published" and before.status != "published",
           conflict=NotFound("catalog item not found"))
     return CatalogItemOut(**rec.to_dict())
@@ -136,17 +134,10 @@ def _save(rec: CatalogRecord, condition: Any, *, published: bool, conflict: Exce
     """Save the item with what must follow it in one transaction (outbox rows): its search-index update, and the
     fan-out to subscribers when it has just become published (issue 12). A lost send never leaves an item
     unindexed or its subscribers untold."""
-    from pynamodb.exceptions import TransactWriteError
-
     from chalicelib.core import outbox
 
-    try:
-        outbox.commit([lambda tx: tx.save(rec, condition=condition)],
-                      announcements(rec.id, rec.updated_at, rec.release_date if published else None))
-    except TransactWriteError as exc:
-        if outbox.condition_failed(exc):
-            raise conflict from exc
-        raise
+    outbox.commit([lambda tx: tx.save(rec, condition=condition)],
+                  announcements(rec.id, rec.updated_at, rec.release_date if published else None), conflict=conflict)
 
 
 def announcements(item_id: str, updated_at: str, released_on: str | None) -> list[Any]:

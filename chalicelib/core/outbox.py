@@ -80,24 +80,34 @@ def part(messages: Iterable[Message]) -> Callable[[Any], None] | None:
     return add
 
 
-def commit(parts: Iterable[Callable[[Any], None] | None], messages: Iterable[Message] = ()) -> None:
+def write_in(tx: Any, messages: Iterable[Message]) -> None:
+    """Add the outbox rows of `messages` to an open TransactWrite (nothing when there are none)."""
+    add = part(messages)
+    if add is not None:
+        add(tx)
+
+
+def commit(parts: Iterable[Callable[[Any], None] | None], messages: Iterable[Message] = (), *,
+           conflict: Exception | None = None) -> None:
     """One TransactWrite of `parts` (each adds its items to it) and the outbox rows of `messages`: a change and the
-    messages that must follow it commit together or not at all. A failed condition raises pynamodb's
-    TransactWriteError (its `cancellation_reasons` say which)."""
+    messages that must follow it commit together or not at all. A failed condition raises `conflict` when given,
+    else pynamodb's TransactWriteError (as does any other refusal: a throttle, a conflict with another transaction)."""
+    from pynamodb.exceptions import TransactWriteError
     from pynamodb.transactions import TransactWrite
 
     from chalicelib.core.db import connection
 
-    with TransactWrite(connection=connection()) as tx:
-        for add in (*parts, part(messages)):
-            if add is not None:
-                add(tx)
-
-
-def condition_failed(exc: Exception) -> bool:
-    """Whether a TransactWriteError was a failed condition (not a throttle or a conflict with another transaction)."""
-    return any(getattr(r, "code", None) == "ConditionalCheckFailed" for r in (getattr(exc, "cancellation_reasons", None)
-                                                                          or []) if r)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            for add in parts:
+                if add is not None:
+                    add(tx)
+            write_in(tx, messages)
+    except TransactWriteError as exc:
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        if conflict is not None and any(getattr(r, "code", None) == "ConditionalCheckFailed" for r in reasons if r):
+            raise conflict from exc
+        raise
 
 
 # --- relay ---------------------------------------------------------------------------------------------------

@@ -335,9 +335,8 @@ def answer(p: Principal, escalation_id: str, text: str) -> EscalationOut:
         tx.save(message, condition=MessageRecord.msg_id.does_not_exist())
         tx.condition_check(UnitMemberRecord, _member_key(esc.unit, p.sub),
                            condition=UnitMemberRecord.escalation_id.exists())
-        told = outbox.part([_assignee_notice(esc, rec, p, text)] if rec is not None and rec.assignee else [])
-        if told is not None:  # the operator's notice (the request as read for this attempt), relayed after the commit
-            told(tx)
+        # the operator's notice (the request as read for this attempt), relayed after the commit
+        outbox.write_in(tx, [_assignee_notice(esc, rec, p, text)] if rec is not None and rec.assignee else [])
 
     # the answer, its message on the request and the request's return to in_progress: one transaction
     rec = svc.repo.find(esc.request_id)

@@ -11,7 +11,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core import clock, obs
+from chalicelib.core import clock, obs, outbox
 from chalicelib.core.auth import Principal
 from chalicelib.core.config import get_settings
 from chalicelib.core.errors import BadRequest, NotFound
@@ -82,14 +82,6 @@ def _notices(thread: ForumRecord, post: ForumRecord, p: Principal, ops: dict[str
             for user in post.mentions or []]
 
 
-def _in_tx(tx: TransactWrite, messages: list[Any]) -> None:
-    from chalicelib.core import outbox
-
-    add = outbox.part(messages)
-    if add is not None:
-        add(tx)
-
-
 def _mentioned(post: ForumRecord) -> None:
     if post.mentions:
         obs.count("ForumMention", len(post.mentions))
@@ -114,7 +106,7 @@ def create_thread(p: Principal, body: ThreadIn) -> ThreadDetail:
     with TransactWrite(connection=connection()) as tx:
         tx.save(thread, condition=ForumRecord.thread_id.does_not_exist())
         tx.save(post, condition=ForumRecord.post_id.does_not_exist())
-        _in_tx(tx, _notices(thread, post, p, ops))
+        outbox.write_in(tx, _notices(thread, post, p, ops))
     _mentioned(post)
     return ThreadDetail(**thread_out(thread).model_dump(), posts=[post_out(post)])
 
@@ -141,7 +133,7 @@ def add_post(p: Principal, thread_id: str, body: PostIn) -> PostOut:
                       actions=[ForumRecord.last_post_at.set(precise), ForumRecord.last_post_by.set(p.sub),
                                ForumRecord.post_count.add(1)],
                       condition=ForumRecord.post_id.exists())
-            _in_tx(tx, _notices(thread, post, p, ops))
+            outbox.write_in(tx, _notices(thread, post, p, ops))
     except TransactWriteError as exc:
         raise NotFound("thread not found") from exc
     _mentioned(post)

@@ -185,7 +185,6 @@ def restart(p: Principal, item_id: str, note: str = "") -> dict[str, Any]:
                   "problem": rec.problem}
     out = _resolve(w, rec, p, resolution, "request.workflow_restarted",
                    actions=[RequestRecord.execution_name.set(name), RequestRecord.problem.remove()])
-    rec.execution_name, rec.problem = name, None
     if not workflow.start(rec.request_id, name):
         # the new execution did not start: flagged at once, so the tick opens the next run's item (nothing else
         # would notice a request that holds no waiting token)

@@ -300,17 +300,14 @@ class RequestRepository:
     def add_message(self, msg: MessageRecord, messages: Iterable[Message] = ()) -> MessageRecord:
         """Store a new message; `messages` (its notices) go to the outbox in the same transaction."""
         notices = list(messages)
+        if notices:
+            outbox.commit([lambda tx: tx.save(msg, condition=MessageRecord.msg_id.does_not_exist())], notices,
+                          conflict=Conflict("duplicate message"))
+            return msg
         try:
-            if not notices:
-                msg.save(condition=MessageRecord.msg_id.does_not_exist())
-            else:
-                outbox.commit([lambda tx: tx.save(msg, condition=MessageRecord.msg_id.does_not_exist())], notices)
+            msg.save(condition=MessageRecord.msg_id.does_not_exist())
         except PutError as exc:
             raise Conflict("duplicate message") from exc
-        except TransactWriteError as exc:
-            if outbox.condition_failed(exc):
-                raise Conflict("duplicate message") from exc
-            raise
         return msg
 
     def messages(self, request_id: str, include_internal: bool, limit: int = 200) -> list[MessageRecord]:

@@ -54,8 +54,8 @@ def sweep(grace_s: int = 300, limit: int = 100) -> dict[str, int]:
     for rec in submitted:
         if rec.legacy_id:
             continue  # imported from the old system: never started here (scripts/migrate_legacy.py)
-        if rec.created_at <= cutoff and _execution_status(workflow.current_execution(rec)) is None \
-                and workflow.start(rec.request_id, workflow.current_execution(rec)):
+        name = workflow.current_execution(rec)
+        if rec.created_at <= cutoff and _execution_status(name) is None and workflow.start(rec.request_id, name):
             out["restarted"] += 1
     for status in WAITING:
         items, _ = repo.by_status(status, limit)
