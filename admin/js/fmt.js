@@ -171,16 +171,20 @@ export function initials(name) {
 
 /** A request's `problem` (set by the workflow or the tick) for the reader; unknown codes are named as such. */
 export const PROBLEM = {
-  "States.Timeout": "Alur kerja berhenti: satu langkah otomatis melewati batas waktunya. Lihat butir kerja di menu "
-    + "Pembayaran.",
-  workflow_error: "Alur kerja berhenti karena kesalahan. Lihat butir kerja di menu Pembayaran.",
-  workflow_lost: "Alur kerja permintaan ini tidak lagi berjalan. Lihat butir kerja di menu Pembayaran.",
+  "States.Timeout": "Alur kerja berhenti: satu langkah otomatis melewati batas waktunya.",
+  workflow_error: "Alur kerja berhenti karena kesalahan.",
+  workflow_lost: "Alur kerja permintaan ini tidak lagi berjalan.",
   BillingUnavailable: "Billing belum dapat dibuat karena SIMPONI tidak tersedia; sistem mencoba lagi otomatis.",
   billing_unavailable: "Billing belum dapat dibuat karena SIMPONI tidak tersedia; sistem mencoba lagi otomatis.",
-  stuck_paid: "Sudah dibayar tetapi tidak berlanjut otomatis. Lihat butir kerja di menu Pembayaran.",
+  stuck_paid: "Sudah dibayar tetapi tidak berlanjut otomatis.",
   paid_after_close: "Dibayar setelah permintaan ditutup: supervisor melanjutkan layanan atau mencatat refund.",
 };
+/** problems whose text already says what happens next (the others are a supervisor's work item) */
+const SELF_EXPLAINED = new Set(["BillingUnavailable", "billing_unavailable", "paid_after_close"]);
 
-export function problemText(code) {
-  return PROBLEM[code] || `Alur kerja melaporkan masalah (kode ${code}). Lihat butir kerja di menu Pembayaran.`;
+/** The problem's text; `where` "request" (the request page) adds where its work item is, "desk" (the payments desk,
+ * where the item is shown) does not. */
+export function problemText(code, where = "request") {
+  const text = PROBLEM[code] || `Alur kerja melaporkan masalah (kode ${code}).`;
+  return where === "request" && !SELF_EXPLAINED.has(code) ? `${text} Lihat butir kerja di menu Pembayaran.` : text;
 }

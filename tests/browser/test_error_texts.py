@@ -37,6 +37,7 @@ _ADMIN = """async () => {
   const rate = new m.ApiError(429, "too_many_requests", "slow down", { limit: 10, window_s: 3600, retry_after_s: 40 });
   return {
     timeout: f.problemText("States.Timeout"), someProblem: f.problemText("States.TaskFailed"),
+    timeoutOnDesk: f.problemText("States.Timeout", "desk"), late: f.problemText("paid_after_close"),
     quotaDetails: m.errorDetails(quota), lateDetails: m.errorDetails(late), rateDetails: m.errorDetails(rate),
     last: m.errorSummary(last), lastDetails: m.errorDetails(last),
     badDetails: m.errorDetails(bad),
@@ -76,6 +77,10 @@ def test_admin_error_texts(browser_session: Any) -> None:
     # a request's workflow problem (the request page's banner, the payments desk) in words, unknown ones named
     assert out["timeout"].startswith("Alur kerja berhenti"), out
     assert out["someProblem"].startswith("Alur kerja melaporkan masalah (kode States.TaskFailed)"), out
+    # the request page says where the work item is; the payments desk, which shows it, does not point to itself
+    assert out["timeout"].endswith("Lihat butir kerja di menu Pembayaran."), out
+    assert out["timeoutOnDesk"] == "Alur kerja berhenti: satu langkah otomatis melewati batas waktunya.", out
+    assert "menu Pembayaran" not in out["late"], out
     # the details' keys and request statuses in Indonesian; the wait is the 429's own text
     assert out["quotaDetails"] == ["beban sekarang: 5", "kuota: 5"], out
     assert out["lateDetails"] == ["dari status: Terkirim", "ke status: Dibatalkan"], out

@@ -33,7 +33,7 @@ function evidence(w) {
     ["Status permintaan saat dibayar", e.request_status ? (STATUS_TEXT[e.request_status] || e.request_status) : undefined],
     ["Percobaan", e.attempts !== undefined ? String(e.attempts) : undefined],
     ["Alasan", e.reason || e.error || e.last_error || undefined],
-    ["Masalah", e.problem ? fmt.problemText(e.problem) : undefined],
+    ["Masalah", e.problem ? fmt.problemText(e.problem, "desk") : undefined],
     ["Status permintaan", e.status ? fmt.label(fmt.STATUS, e.status) : undefined],
     ["Sumber", e.source ? (e.source === "provider" ? "notifikasi penyedia" : "rekonsiliasi") : undefined],
   ]);
@@ -48,7 +48,6 @@ function resolution(w) {
     ["Tanggal refund", r.refunded_at ? fmt.dateTime(r.refunded_at) : undefined],
     ["Referensi", r.reference || undefined],
     ["Permintaan lanjutan", r.follow_up ? link(["permintaan", r.follow_up], r.follow_up) : undefined],
-    ["Masalah semula", r.problem ? fmt.problemText(r.problem) : undefined],
     ["Eksekusi baru", r.execution || undefined],
     ["Catatan", r.note || undefined],
   ]);
