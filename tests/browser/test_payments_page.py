@@ -127,8 +127,9 @@ def test_supervisor_restarts_a_stopped_workflow(browser_session: Any, http: Any)
                                                                "purpose": "Uji alur kerja berhenti"})
         assert st == 201, req
         rid = req["request_id"]
-        wait_for(lambda: http.call("GET", f"/requests/{rid}", "consumer2")[1]["status"] == "awaiting_payment",
-                 what="awaiting payment")
+        # the payment wait's token stored: nothing else writes the request while it waits
+        wait_for(lambda: (lambda t: t is not None and t.stage == "payment")(RequestRecord.get(rid).task),
+                 what="waiting for the payment")
         return rid
 
     stopped, running = order_waiting_payment(), order_waiting_payment()
@@ -159,7 +160,7 @@ def test_supervisor_restarts_a_stopped_workflow(browser_session: Any, http: Any)
 
     rec = RequestRecord.get(stopped)
     assert rec.execution_name == f"{stopped}-r2" and rec.problem is None
-    first_token = gone.task.token if gone.task else None
+    first_token = gone.task.token
     wait_for(lambda: (RequestRecord.get(stopped).task.token if RequestRecord.get(stopped).task else None)
              not in (None, first_token), what="the new run waits for the payment")
     assert http.call("GET", f"/requests/{stopped}", "consumer2")[1]["status"] == "awaiting_payment"
