@@ -764,3 +764,27 @@ def test_search_service_loads_lazily_and_swaps_after_refresh(s3, tmp_path):
     store.current_version = broken  # type: ignore[method-assign]
     clock.now += 31
     assert service.index() is second
+
+
+def test_facet_columns_are_unsigned_and_small_enough_for_tantivys_counting_array(hand_index, tmp_path):
+    """The two aggregated columns are u64 and ``tsy`` stays below 8,000,000 for every type, subject and year the
+    index accepts: Tantivy then counts buckets in an array; an i64 column (sign-bit-mapped) or a larger key takes
+    its hash map, ~25 % slower over a near-everything result (``bench/bench_search.py``)."""
+    with open(os.path.join(hand_index.directory, "meta.json"), encoding="utf-8") as fh:
+        fields = {f["name"]: f for f in json.load(fh)["schema"]}
+    assert fields[engine_mod.F_TSY]["type"] == "u64" and fields[engine_mod.F_REGION_O]["type"] == "u64"
+    largest = ((len(ITEM_TYPES) - 1) << engine_mod._TSY_TYPE_SHIFT
+               | (engine_mod.MAX_SUBJECTS - 1) << engine_mod._TSY_SUBJECT_SHIFT | (2200 - engine_mod._YEAR_BASE))
+    assert largest < 8_000_000
+    # the key round-trips through the bucket decoding of the facets and of the result list
+    index = SearchIndex.build([mk("X-1", "map", "Peta Kecamatan", year=2200)], str(tmp_path / "y2200"))
+    item = index.search("peta")["items"][0]
+    assert item["year"] == 2200 and item["type"] == "map"
+    assert index.search("peta")["facets"]["year"] == {"2200": 1}
+
+
+def test_a_catalog_past_the_subject_limit_is_refused_not_mis_faceted(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine_mod, "MAX_SUBJECTS", 2)
+    items = [mk(f"X-{i}", "map", f"Peta {i}", subject=f"Subjek {i}") for i in range(3)]
+    with pytest.raises(ValueError, match="more than 2 subjects"):
+        SearchIndex.build(items, str(tmp_path / "many"))

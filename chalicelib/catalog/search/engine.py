@@ -13,12 +13,15 @@ Index layout (one directory)
   ``text``       folded, stopword-free, Sastrawi-stemmed words of the title (twice, as a term-frequency
                  boost) and of abstract + subject + region + period + type label (once, minus the
                  title's stems); pre-analysed in Python, split by Tantivy's ``whitespace`` tokenizer
-  ``tsy``        i64 fast: ``type ord << 40 | subject ord << 12 | year - 1800`` — one terms
+  ``tsy``        u64 fast: ``type ord << 20 | subject ord << 9 | year - 1800`` — one terms
                  aggregation yields the type, subject and year facets, and the index is sorted by it
                  (items of one type and subject are alike, so postings and doc store compress better:
-                 with the release-date and series-hash columns gone, 91 -> ~60 MB at 1M items)
-  ``type_o``, ``subject_o``, ``year`` i64 indexed (filters); ``region_o`` i64 indexed + fast (filter,
-                 facet, display); ``pfa`` i64 fast (ordinal of the (price, format, access) triple);
+                 with the release-date and series-hash columns gone, 91 -> ~60 MB at 1M items). Below
+                 8,000,000 (at most 2,048 subjects, years 1800-2311) Tantivy counts its buckets in an array;
+                 an i64 column (mapped to u64 with the sign bit set) or a larger value takes a hash map,
+                 ~25 % slower (schema 4)
+  ``type_o``, ``subject_o``, ``year`` i64 indexed (filters); ``region_o`` u64 indexed + fast (filter,
+                 facet, display; u64 for the same reason); ``pfa`` i64 fast (ordinal of the (price, format, access) triple);
                  ``day`` i64 fast (release date ordinal: browse order, ``sort=newest``, display)
   ``title_k``    text fast (raw): the folded title (the ``sort=title`` order) + what restores the title as
                  written (:func:`title_sort_key`); the result list reads the titles from it
@@ -79,7 +82,7 @@ _TYPE_WORDS: dict[str, str] = {
     "map": "peta",
 }
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 META_FILE = "silastik-search.json"
 
 MAX_QUERY_CHARS = 200
@@ -100,7 +103,8 @@ DOCSTORE_BLOCKSIZE = 131_072
 BROWSE_FACET_CACHE = 256  # filter combinations whose browse facets are kept per commit
 BROWSE_TOP_CACHE = 1000  # newest items of the unfiltered catalog kept per commit
 PREFIX_BOOST = 0.5
-_TSY_TYPE_SHIFT, _TSY_SUBJECT_SHIFT, _YEAR_BASE = 40, 12, 1800
+_TSY_TYPE_SHIFT, _TSY_SUBJECT_SHIFT, _YEAR_BASE = 20, 9, 1800
+MAX_SUBJECTS = 1 << (_TSY_TYPE_SHIFT - _TSY_SUBJECT_SHIFT)  # 2,048: keeps ``tsy`` below 8,000,000
 
 # Field names
 F_ID, F_TITLE, F_TEXT = "id", "title_raw", "text"
@@ -122,6 +126,8 @@ _AGGS: dict[str, Any] = {
 _SEP = "\x1f"  # a control character ids may not contain
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")  # never in an indexed title (the title column uses \x01-\x03)
 _NATIONAL = "0000"
+# A result page: the hits (order key, address), their item ids, and their titles by id.
+_Page = tuple[list[tuple[Any, Any]], list[str], dict[str, str]]
 
 
 def _is_province(code: str) -> bool:
@@ -145,10 +151,10 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field(F_ID, tokenizer_name="raw", index_option="basic")
     sb.add_text_field(F_TITLE, tokenizer_name="whitespace", index_option="position")
     sb.add_text_field(F_TEXT, tokenizer_name="whitespace", index_option="freq")
-    sb.add_integer_field(F_TSY, fast=True)
+    sb.add_unsigned_field(F_TSY, fast=True)
     for name in (F_TYPE, F_SUBJECT, F_YEAR):
         sb.add_integer_field(name, indexed=True)
-    sb.add_integer_field(F_REGION_O, indexed=True, fast=True)
+    sb.add_unsigned_field(F_REGION_O, indexed=True, fast=True)
     for name in (F_PFA, F_DAY):
         sb.add_integer_field(name, fast=True)
     sb.add_bytes_field(F_DOC, stored=True, indexed=False)
@@ -254,6 +260,11 @@ class _Vocab:
         }
 
 
+class IncompatibleIndex(ValueError):
+    """The index was written with another schema version: rebuild it from the catalog (the catalog worker does,
+    ``chalicelib/catalog/worker.py``)."""
+
+
 def _write_meta(directory: str, vocab: _Vocab, extra: dict[str, Any] | None = None) -> None:
     meta = {"schema_version": SCHEMA_VERSION, "item_types": list(ITEM_TYPES), **vocab.to_json()}
     if extra:
@@ -269,7 +280,7 @@ def _read_meta(directory: str) -> dict[str, Any]:
     with open(os.path.join(directory, META_FILE), encoding="utf-8") as fh:
         meta = json.load(fh)
     if meta.get("schema_version") != SCHEMA_VERSION or meta.get("item_types") != list(ITEM_TYPES):
-        raise ValueError(
+        raise IncompatibleIndex(
             f"index in {directory!r} has schema {meta.get('schema_version')!r}, expected {SCHEMA_VERSION}"
         )
     return meta
@@ -388,6 +399,8 @@ class _DocMaker:
         vocab, stop, stems = self.vocab, self._stop, self.stemmer.stems
         t_o = _TYPE_ORD[item_type]
         s_o = vocab.subject_ord(subject)
+        if s_o >= MAX_SUBJECTS:
+            raise ValueError(f"item {item_id!r}: the catalog has more than {MAX_SUBJECTS} subjects")
         r_o = vocab.region_ord(region_code, region)
         title_tokens = self._tokenize(title)
         title_stems = stems([t for t in title_tokens if t not in stop])
@@ -402,16 +415,16 @@ class _DocMaker:
             id=item_id,
             title_raw=" ".join(title_tokens),
             text=" ".join(title_stems + title_stems + body),
-            tsy=(t_o << _TSY_TYPE_SHIFT) | (s_o << _TSY_SUBJECT_SHIFT) | (year - _YEAR_BASE),
             type_o=t_o,
             subject_o=s_o,
-            region_o=r_o,
             year=year,
             pfa=vocab.pfa_ord(price, fmt, access),
             day=_date_ordinal(item.get("release_date")),
             doc=item_id.encode(),
             title_k=title_sort_key(title),
         )
+        doc.add_unsigned(F_TSY, (t_o << _TSY_TYPE_SHIFT) | (s_o << _TSY_SUBJECT_SHIFT) | (year - _YEAR_BASE))
+        doc.add_unsigned(F_REGION_O, r_o)
         return item_id, doc
 
 
@@ -428,7 +441,7 @@ class _State:
     new commit or snapshot gets a new ``_State`` and so empty caches. Text queries are not cached.
     """
 
-    __slots__ = ("searcher", "vocab", "_lock", "_facets", "_browse_top")
+    __slots__ = ("searcher", "vocab", "_lock", "_facets", "_browse_top", "_tsy", "_region")
 
     def __init__(self, searcher: Any, vocab: _Vocab) -> None:
         self.searcher = searcher
@@ -436,6 +449,31 @@ class _State:
         self._lock = threading.Lock()
         self._facets: OrderedDict[tuple, tuple[dict[str, dict[str, int]], int]] = OrderedDict()
         self._browse_top: list[tuple[Any, Any]] | None = None
+        self._tsy: dict[int, tuple[str, str, str, int, int, int]] = {}
+        self._region: dict[int, tuple[str, str | None, bool, str | None]] = {}
+
+    def tsy(self, key: int) -> tuple[str, str, str, int, int, int]:
+        """A ``tsy`` bucket key as (type, subject, year as text, type ord, subject ord, year); memoised per commit
+        (the vocabulary of a commit does not change), so the facet loop is dictionary lookups."""
+        hit = self._tsy.get(key)
+        if hit is None:
+            ti = key >> _TSY_TYPE_SHIFT
+            si = (key >> _TSY_SUBJECT_SHIFT) & (MAX_SUBJECTS - 1)
+            yv = (key & ((1 << _TSY_SUBJECT_SHIFT) - 1)) + _YEAR_BASE
+            subject = self.vocab.subjects[si] if si < len(self.vocab.subjects) else f"#{si}"
+            hit = self._tsy[key] = (ITEM_TYPES[ti], subject, str(yv), ti, si, yv)
+        return hit
+
+    def region(self, ordinal: int) -> tuple[str, str | None, bool, str | None]:
+        """A region ordinal as (name, its province's code or None for the national level, is a regency/city,
+        its own code when it is a province); memoised per commit."""
+        hit = self._region.get(ordinal)
+        if hit is None:
+            regions = self.vocab.regions
+            code, name = regions[ordinal] if ordinal < len(regions) else ("", f"#{ordinal}")
+            province = code[:2] if len(code) >= 2 and code != _NATIONAL else None
+            hit = self._region[ordinal] = (name, province, _is_regency(code), code if _is_province(code) else None)
+        return hit
 
     def cached_facets(self, key: tuple) -> tuple[dict[str, dict[str, int]], int] | None:
         with self._lock:
@@ -754,11 +792,11 @@ class SearchIndex:
             hits = top[offset: offset + page_size]
         hits_future = None
         if hits is None and cached is None and in_window and self._parallel:
-            hits_future = self._submit_topk(searcher, query, order, offset, page_size)
+            hits_future = self._submit_page(searcher, query, order, offset, page_size)
         if cached is None:
             if not filters:
                 aggs = searcher.aggregate(combine([], False), _AGGS)
-                facets, total = self._facets(aggs["tsy"], aggs["region"], vocab, sel)
+                facets, total = self._facets(aggs["tsy"], aggs["region"], state, sel)
             else:
                 # Multi-select facets: the counts of one facet ignore its own selection (the other values stay
                 # selectable), so the type/subject/year counts come from the matches of the query and the
@@ -768,21 +806,23 @@ class SearchIndex:
                 q_region = combine(self._filter_queries(sel, tsy_family), False)
                 a_tsy = searcher.aggregate(q_tsy, {"tsy": _AGGS["tsy"]})["tsy"]
                 a_region = searcher.aggregate(q_region, {"region": _AGGS["region"]})["region"]
-                facets, total = self._facets(a_tsy, a_region, vocab, sel)
+                facets, total = self._facets(a_tsy, a_region, state, sel)
             if clauses is None:
                 state.store_facets(filter_key, facets, total)
         else:
             facets, total = cached
+        page_hits: _Page | None = None
         if hits_future is not None:
-            hits = hits_future.result()
-        elif hits is None and in_window and offset < total:
-            hits = self._topk(searcher, query, order, offset, page_size)
+            page_hits = hits_future.result()
         elif not in_window and offset < total:
             raise ValueError(
                 f"halaman terlalu jauh: hanya {MAX_RESULT_WINDOW} hasil pertama yang dapat ditelusuri; "
                 "persempit pencarian dengan kata kunci atau filter"
             )
-        items = self._hydrate(searcher, vocab, hits or [], ranked, order == "title") if offset < total else []
+        elif offset < total:
+            page_hits = (self._page(searcher, query, order, offset, page_size) if hits is None
+                         else self._resolve(searcher, hits, order == "title"))
+        items = self._hydrate(searcher, vocab, page_hits, ranked) if page_hits is not None and offset < total else []
         return {
             "total": total, "page": page, "page_size": page_size, "items": items, "facets": facets,
             "sort": sort, "relaxed": False,
@@ -871,16 +911,29 @@ class SearchIndex:
             query, limit, count=False, offset=offset, order_by_field=F_DAY, order=tv.Order.Desc
         ).hits
 
-    def _submit_topk(self, searcher: Any, query: Any, order: str | None, offset: int, limit: int) -> Any:
+    def _page(self, searcher: Any, query: Any, order: str | None, offset: int, limit: int) -> _Page:
+        return self._resolve(searcher, self._topk(searcher, query, order, offset, limit), order == "title")
+
+    def _resolve(self, searcher: Any, hits: list[tuple[Any, Any]], by_title: bool) -> _Page:
+        """The hits with their ids (doc store) and titles (title column). Tantivy releases the GIL in each call, so
+        on the helper thread this overlaps the facet aggregation."""
+        ids = [bytes(searcher.doc(addr).get_first(F_DOC)).decode("utf-8") for _, addr in hits]
+        if by_title:  # ordered by the title column: each hit carries its value
+            titles = {item_id: title_from_key(key) for item_id, (key, _) in zip(ids, hits, strict=True)}
+        else:
+            titles = self._titles(searcher, ids) if ids else {}
+        return hits, ids, titles
+
+    def _submit_page(self, searcher: Any, query: Any, order: str | None, offset: int, limit: int) -> Any:
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-search")
             pool = self._pool
         started = threading.Event()
 
-        def run() -> list[tuple[Any, Any]]:
+        def run() -> _Page:
             started.set()
-            return self._topk(searcher, query, order, offset, limit)
+            return self._page(searcher, query, order, offset, limit)
 
         future = pool.submit(run)
         # Let the worker enter Tantivy (which releases the GIL) before aggregate() takes the GIL.
@@ -889,7 +942,7 @@ class SearchIndex:
 
     @staticmethod
     def _facets(
-        tsy_agg: dict[str, Any], region_agg: dict[str, Any], vocab: _Vocab, sel: dict[str, frozenset[int] | None]
+        tsy_agg: dict[str, Any], region_agg: dict[str, Any], state: _State, sel: dict[str, frozenset[int] | None]
     ) -> tuple[dict[str, dict[str, int]], int]:
         """Facet counts and the total from the ``tsy`` and ``region`` buckets (see ``_run``): each facet counts
         what the other facets' selections let through (its own selection not applied); the total applies all."""
@@ -897,51 +950,59 @@ class SearchIndex:
         subjects: dict[str, int] = {}
         years: dict[str, int] = {}
         total = 0
-        n_subjects, n_regions = len(vocab.subjects), len(vocab.regions)
-        subject_mask = (1 << (_TSY_TYPE_SHIFT - _TSY_SUBJECT_SHIFT)) - 1
-        year_mask = (1 << _TSY_SUBJECT_SHIFT) - 1
         s_type, s_subject, s_year = sel["type"], sel["subject"], sel["year"]
-        for bucket in tsy_agg["buckets"]:
-            count = int(bucket["doc_count"])
-            key = int(bucket["key"])
-            ti = key >> _TSY_TYPE_SHIFT
-            si = (key >> _TSY_SUBJECT_SHIFT) & subject_mask
-            yv = (key & year_mask) + _YEAR_BASE
-            ok_t = s_type is None or ti in s_type
-            ok_s = s_subject is None or si in s_subject
-            ok_y = s_year is None or yv in s_year
-            if ok_s and ok_y:
-                tname = ITEM_TYPES[ti]
+        tsy_of, tsy_cache = state.tsy, state._tsy  # noqa: SLF001 - the memo of the same state
+        if s_type is None and s_subject is None and s_year is None:  # no selection: plain sums
+            for bucket in tsy_agg["buckets"]:
+                count = bucket["doc_count"]
+                key = bucket["key"]
+                tname, sname, y, _, _, _ = tsy_cache.get(key) or tsy_of(key)
                 types[tname] = types.get(tname, 0) + count
-            if ok_t and ok_y:
-                sname = vocab.subjects[si] if si < n_subjects else f"#{si}"
                 subjects[sname] = subjects.get(sname, 0) + count
-            if ok_t and ok_s:
-                y = str(yv)
                 years[y] = years.get(y, 0) + count
-                if ok_y:
-                    total += count
+                total += count
+        else:
+            for bucket in tsy_agg["buckets"]:
+                count = bucket["doc_count"]
+                key = bucket["key"]
+                tname, sname, y, ti, si, yv = tsy_cache.get(key) or tsy_of(key)
+                ok_t = s_type is None or ti in s_type
+                ok_s = s_subject is None or si in s_subject
+                ok_y = s_year is None or yv in s_year
+                if ok_s and ok_y:
+                    types[tname] = types.get(tname, 0) + count
+                if ok_t and ok_y:
+                    subjects[sname] = subjects.get(sname, 0) + count
+                if ok_t and ok_s:
+                    years[y] = years.get(y, 0) + count
+                    if ok_y:
+                        total += count
         regions: dict[str, int] = {}
         provinces: dict[str, int] = {}
         regencies: dict[str, int] = {}
         s_region, s_prov, s_reg = sel["region"], sel["province"], sel["regency"]
         names: dict[str, str] = {}
+        region_of, region_cache = state.region, state._region  # noqa: SLF001
+        no_region_sel = s_region is None and s_prov is None and s_reg is None
         for bucket in region_agg["buckets"]:
-            ri = int(bucket["key"])
-            count = int(bucket["doc_count"])
-            code, rname = vocab.regions[ri] if ri < n_regions else ("", f"#{ri}")
-            ok_r = s_region is None or ri in s_region
-            ok_p = s_prov is None or ri in s_prov
-            ok_g = s_reg is None or ri in s_reg
+            ri = bucket["key"]
+            count = bucket["doc_count"]
+            rname, pcode, is_regency, own_province = region_cache.get(ri) or region_of(ri)
+            if no_region_sel:
+                ok_r = ok_p = ok_g = True
+            else:
+                ok_r = s_region is None or ri in s_region
+                ok_p = s_prov is None or ri in s_prov
+                ok_g = s_reg is None or ri in s_reg
             if ok_p and ok_g:
                 regions[rname] = regions.get(rname, 0) + count
-            if ok_r and ok_g and len(code) >= 2 and code != _NATIONAL:
-                pcode = code[:2]
+            if ok_r and ok_g and pcode is not None:
                 provinces[pcode] = provinces.get(pcode, 0) + count
-            if ok_r and ok_p and _is_regency(code):
+            if ok_r and ok_p and is_regency:
                 regencies[rname] = regencies.get(rname, 0) + count
-            if _is_province(code):
-                names.setdefault(code, rname)
+            if own_province is not None:
+                names.setdefault(own_province, rname)
+        vocab = state.vocab
         province_names = {}
         for pcode, count in provinces.items():
             name = names.get(pcode) or _province_name(pcode)
@@ -983,17 +1044,12 @@ class SearchIndex:
             out[bytes(searcher.doc(addr).get_first(F_DOC)).decode("utf-8")] = title_from_key(key)
         return out
 
-    def _hydrate(self, searcher: Any, vocab: _Vocab, hits: list[tuple[Any, Any]], ranked: bool,
-                 by_title: bool = False) -> list[dict]:
+    def _hydrate(self, searcher: Any, vocab: _Vocab, page: _Page, ranked: bool) -> list[dict]:
+        hits, ids, titles = page
         if not hits:
             return []
         addrs = [addr for _, addr in hits]
         cols = {f: searcher.fast_field_values(f, addrs) for f in (F_TSY, F_REGION_O, F_PFA, F_DAY)}
-        ids = [bytes(searcher.doc(addr).get_first(F_DOC)).decode("utf-8") for addr in addrs]
-        if by_title:  # ordered by the title column: each hit carries its value
-            titles = {item_id: title_from_key(key) for item_id, (key, _) in zip(ids, hits, strict=True)}
-        else:
-            titles = self._titles(searcher, ids)
         subject_mask = (1 << (_TSY_TYPE_SHIFT - _TSY_SUBJECT_SHIFT)) - 1
         year_mask = (1 << _TSY_SUBJECT_SHIFT) - 1
         out: list[dict] = []
