@@ -162,3 +162,20 @@ def rebuild_index(items: Any) -> str:
     with tempfile.TemporaryDirectory(prefix="silastik-index-") as tmp:
         SearchIndex.build(items, f"{tmp}/index")
         return snapshot_store().publish(f"{tmp}/index")
+
+
+def request_rebuild_if_stale() -> dict[str, int]:
+    """Scheduled (the tick): while ``current.json`` names a snapshot of an older index schema — right after a
+    deployment that changed it — ask the catalog worker for a rebuild from the table. One GET of the manifest a
+    tick; the worker ignores a request that an earlier one already answered, so sending again each tick until the
+    new snapshot is published is how a lost message or a failed rebuild is retried."""
+    from chalicelib.catalog.search.engine import SCHEMA_VERSION
+    from chalicelib.core import queues
+
+    manifest = snapshot_store().current()
+    if manifest is None or manifest.get("schema_version") == SCHEMA_VERSION:
+        return {"rebuild_requested": 0}
+    queues.send(queues.CATALOG, {"rebuild": str(manifest.get("version"))})
+    obs.logger().warning("search snapshot has an older schema: rebuild requested",
+                         extra={"version": manifest.get("version"), "schema_version": manifest.get("schema_version")})
+    return {"rebuild_requested": 1}

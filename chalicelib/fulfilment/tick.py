@@ -18,6 +18,7 @@ def _step(name: str, fn: Any, out: dict[str, Any]) -> None:
 
 def tick() -> dict[str, Any]:
     from chalicelib.catalog import releases
+    from chalicelib.catalog import service as catalog
     from chalicelib.core import outbox
     from chalicelib.fulfilment import assign, consumer, payment, reconciliation, reminders, tasks
     from chalicelib.privacy import service as privacy
@@ -36,6 +37,7 @@ def tick() -> dict[str, Any]:
     _step("reminders", reminders.run, out)  # due dates, billings, rating prompts, auto-completion
     _step("consumer_waits", consumer.sweep, out)  # unanswered questions/quotes: reminder, then expiry (issue 19)
     _step("releases", releases.publish_due, out)  # planned releases whose day has come
+    _step("search_schema", catalog.request_rebuild_if_stale, out)  # a deployment changed the index schema
     _step("retention", privacy.retention_tick, out)  # the daily retention run
     _step("daily_reconciliation", reconciliation.run, out)  # provider vs ledger, the previous day (issue 16)
     return out

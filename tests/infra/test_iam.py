@@ -59,7 +59,10 @@ DECLARED_NEEDS = {
     ("Tick", "sqs:SendMessage", "NotifyQueue"):
         "... or notify (core/outbox.py, relay)",
     ("Tick", "sqs:SendMessage", "CatalogQueue"):
-        "... or catalog (a published item's index update: catalog/service.py, announcements)",
+        "... or catalog (a published item's index update: catalog/service.py, announcements; and the rebuild "
+        "request while the snapshot has an older schema: catalog/service.py, request_rebuild_if_stale)",
+    ("CatalogWorker", "dynamodb:Scan", "CatalogTable"):
+        "the rebuild of a snapshot of an older index schema reads the whole catalog (catalog/worker.py, _rebuild)",
 }
 MUTATING = {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLUpdate",
             "dynamodb:PartiQLDelete"}

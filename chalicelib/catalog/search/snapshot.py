@@ -49,6 +49,7 @@ import zlib
 from collections.abc import Callable
 from typing import IO, Any
 
+from chalicelib.catalog.search import engine
 from chalicelib.catalog.search.engine import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -264,6 +265,7 @@ class SnapshotStore:
             "size_bytes": size,
             "sha256": digest.hexdigest(),
             "compression": self.compression,
+            "schema_version": engine.SCHEMA_VERSION,
         }
         self._s3.put_object(
             Bucket=self.bucket,

@@ -142,3 +142,48 @@ def test_blank_series_id_is_invalid_not_a_500(api, aws_env):
     for bad in ("", "   ", "a b"):
         st, body = api.post("/ops/catalog/items", "admin1", {**ITEM, "series_id": bad})
         assert st == 400, (bad, body)
+
+
+def test_a_snapshot_of_an_older_schema_is_rebuilt_from_the_table(api, worker, aws_env, monkeypatch):
+    """After a deployment that changes the index schema, the snapshot in S3 is one the new code cannot open: the tick
+    asks the catalog worker for a rebuild from the catalog table (and stops asking once it is done), and an update
+    arriving first rebuilds too, its own change included."""
+    monkeypatch.setenv("SEARCH_REFRESH_S", "0")
+    from chalicelib.catalog import service
+    from chalicelib.catalog.search import engine
+    from chalicelib.core.config import reset_settings
+    from chalicelib.fulfilment.tick import tick
+
+    reset_settings()
+    service.reset()
+    items = _publish(40)
+    store = service.snapshot_store()
+    with monkeypatch.context() as old_release:  # what the previous release left: schema 3, part of the catalog
+        old_release.setattr(engine, "SCHEMA_VERSION", engine.SCHEMA_VERSION - 1)
+        service.rebuild_index(items[:5])
+    assert store.current()["schema_version"] == engine.SCHEMA_VERSION - 1
+    st, res = api.get("/catalog/search?q=")
+    assert st == 200 and res["total"] == 0  # the new code cannot load it: an empty catalog, never an error
+
+    assert tick()["search_schema"] == {"rebuild_requested": 1}
+    assert tick()["search_schema"] == {"rebuild_requested": 1}  # asked again until it is done: a lost send retried
+    worker.drain()
+    manifest = store.current()
+    assert manifest["schema_version"] == engine.SCHEMA_VERSION and manifest["doc_count"] == len(items)
+    rebuilt = manifest["version"]
+    assert api.get("/catalog/search?q=")[1]["total"] == len(items)
+    assert tick()["search_schema"] == {"rebuild_requested": 0}
+    worker.drain()
+    assert store.current()["version"] == rebuilt  # the second request found the work done
+
+    # an update reaching a stale snapshot first: rebuilt, with the update
+    with monkeypatch.context() as old_release:
+        old_release.setattr(engine, "SCHEMA_VERSION", engine.SCHEMA_VERSION - 1)
+        service.rebuild_index(items[:5])
+    st, created = api.post("/ops/catalog/items", "admin1", {**ITEM, "id": "TS-LANSIA-BALI"})
+    assert st == 201, created
+    worker.drain()
+    manifest = store.current()
+    assert manifest["schema_version"] == engine.SCHEMA_VERSION and manifest["doc_count"] == len(items) + 1
+    st, res = api.get("/catalog/search?q=lansia%20bali")
+    assert [i["id"] for i in res["items"]] == ["TS-LANSIA-BALI"]
