@@ -153,6 +153,24 @@ def test_exact_title_first_among_generated(mixed_index, mixed_items):
         assert ids(mixed_index.search(target["title"]))[0] == target["id"], target["title"]
 
 
+def test_the_query_as_a_phrase_of_the_title_is_boosted(tmp_path):
+    """The phrase boost: every word pair of the query is a word pair of the title (``title_bi``). The item with the
+    words in the query's order outranks a shorter title with the same words in another order; without that item,
+    the other is still found (the boost only adds to the score)."""
+    together = mk("MP-1", "map", "Peta Blok Sensus Kecamatan Coblong Kota Bandung Tahun 2024",
+                  abstract="Peta wilayah kerja.")
+    apart = mk("MP-2", "map", "Sensus Blok Peta Coblong", abstract="Peta wilayah kerja.")
+    index = SearchIndex.build([together, apart], str(tmp_path / "phrase"))
+    assert ids(index.search("peta blok sensus")) == ["MP-1", "MP-2"]
+    assert ids(index.search("sensus blok peta")) == ["MP-2", "MP-1"]
+    alone = SearchIndex.build([apart], str(tmp_path / "alone"))
+    assert ids(alone.search("peta blok sensus")) == ["MP-2"]
+    with open(os.path.join(index.directory, "meta.json"), encoding="utf-8") as fh:
+        options = {f["name"]: f["options"]["indexing"]["record"] for f in json.load(fh)["schema"]
+                   if f["type"] == "text" and f["options"].get("indexing")}
+    assert options[engine_mod.F_TITLE] == "freq"  # no positions: the pairs decide the phrase
+
+
 def test_stemming_finds_derived_forms(hand_index):
     assert {"TS-9000004", "TS-9000005"} <= set(ids(hand_index.search("kependudukan")))
     assert {"TS-9000004", "TS-9000005"} <= set(ids(hand_index.search("penduduk")))
