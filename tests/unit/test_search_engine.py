@@ -806,3 +806,21 @@ def test_a_catalog_past_the_subject_limit_is_refused_not_mis_faceted(tmp_path, m
     items = [mk(f"X-{i}", "map", f"Peta {i}", subject=f"Subjek {i}") for i in range(3)]
     with pytest.raises(ValueError, match="more than 2 subjects"):
         SearchIndex.build(items, str(tmp_path / "many"))
+
+
+def test_a_conditional_publish_refuses_to_replace_a_snapshot_it_did_not_start_from(s3, tmp_path):
+    from chalicelib.catalog.search.snapshot import SnapshotConflict
+
+    store = SnapshotStore(s3, "silastik-data")
+    built = SearchIndex.build(HAND, str(tmp_path / "b1")).directory
+    assert store.current_tagged() == (None, None)
+    first = store.publish(built, expected=None)  # nothing published yet: only if still nothing
+    with pytest.raises(SnapshotConflict):
+        store.publish(built, expected=None)
+    manifest, etag = store.current_tagged()
+    assert manifest["version"] == first and etag
+    second = store.publish(built, expected=etag)
+    with pytest.raises(SnapshotConflict):
+        store.publish(built, expected=etag)  # the ETag of a current.json that has been replaced since
+    assert store.current()["version"] == second
+    assert store.publish(built) != second  # unconditional (the CLI's full reindex): always replaces

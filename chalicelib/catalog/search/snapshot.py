@@ -74,6 +74,14 @@ def new_version(now: _dt.datetime | None = None) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%S%f')}Z-{secrets.token_hex(4)}"
 
 
+class SnapshotConflict(RuntimeError):
+    """Another writer published a snapshot since this one read ``current.json``: publishing would drop its change."""
+
+
+#: ``publish(expected=...)``: no condition (a full rebuild from the source of truth, e.g. the CLI reindex)
+UNCONDITIONAL = object()
+
+
 def _check_version(version: str) -> str:
     if not isinstance(version, str) or not _VERSION_RE.match(version):
         raise ValueError(f"invalid snapshot version {version!r}")
@@ -236,8 +244,13 @@ class SnapshotStore:
         suffix = COMPRESSIONS[compression or self.compression]
         return f"{self.prefix}snapshots/{_check_version(version)}{suffix}"
 
-    def publish(self, index_dir: str) -> str:
-        """Upload ``index_dir`` as a new snapshot, then point ``current.json`` at it. Returns the version."""
+    def publish(self, index_dir: str, *, expected: Any = UNCONDITIONAL) -> str:
+        """Upload ``index_dir`` as a new snapshot, then point ``current.json`` at it. Returns the version.
+
+        ``expected``: the ETag of the ``current.json`` this index was derived from (:meth:`current_tagged`; None:
+        there was none). ``current.json`` is then replaced only if it is still that object (S3's conditional
+        write, ``If-Match``/``If-None-Match``), else :class:`SnapshotConflict`: two catalog workers that started
+        from the same snapshot cannot both publish, so neither silently drops the other's update."""
         doc_count = SearchIndex.open(index_dir, parallel=False).doc_count()
         built_at = _built_at(index_dir)
         version = new_version()
@@ -267,25 +280,38 @@ class SnapshotStore:
             "compression": self.compression,
             "schema_version": engine.SCHEMA_VERSION,
         }
-        self._s3.put_object(
-            Bucket=self.bucket,
-            Key=self.current_key,
-            Body=json.dumps(manifest).encode(),
-            ContentType="application/json",
-            CacheControl="no-cache",
-        )
+        condition: dict[str, str] = {}
+        if expected is not UNCONDITIONAL:
+            condition = {"IfMatch": expected} if expected else {"IfNoneMatch": "*"}
+        try:
+            self._s3.put_object(
+                Bucket=self.bucket,
+                Key=self.current_key,
+                Body=json.dumps(manifest).encode(),
+                ContentType="application/json",
+                CacheControl="no-cache",
+                **condition,
+            )
+        except Exception as exc:
+            if condition and _error_code(exc) in ("PreconditionFailed", "ConditionalRequestConflict"):
+                raise SnapshotConflict(f"current.json changed while {version} was built") from exc
+            raise
         log.info("search snapshot published: %s (%d docs, %d bytes)", version, doc_count, size)
         return version
 
     def current(self) -> dict[str, Any] | None:
         """The ``current.json`` manifest, or None when nothing was published yet."""
+        return self.current_tagged()[0]
+
+    def current_tagged(self) -> tuple[dict[str, Any] | None, str | None]:
+        """The ``current.json`` manifest and its ETag (for :meth:`publish`'s ``expected``), or (None, None)."""
         try:
             obj = self._s3.get_object(Bucket=self.bucket, Key=self.current_key)
         except Exception as exc:
             if _is_not_found(exc):
-                return None
+                return None, None
             raise
-        return json.loads(obj["Body"].read())
+        return json.loads(obj["Body"].read()), obj.get("ETag")
 
     def current_version(self) -> str | None:
         manifest = self.current()
@@ -419,12 +445,15 @@ def _warm_in_background() -> threading.Thread:
     return thread
 
 
-def _is_not_found(exc: Exception) -> bool:  # botocore ClientError without importing botocore
+def _error_code(exc: Exception) -> str:  # botocore ClientError without importing botocore
     response = getattr(exc, "response", None)
     if not isinstance(response, dict):
-        return False
-    code = str(response.get("Error", {}).get("Code", ""))
-    return code in ("NoSuchKey", "404", "NotFound")
+        return ""
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def _is_not_found(exc: Exception) -> bool:
+    return _error_code(exc) in ("NoSuchKey", "404", "NotFound")
 
 
 def _built_at(index_dir: str) -> str:

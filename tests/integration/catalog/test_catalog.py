@@ -187,3 +187,36 @@ def test_a_snapshot_of_an_older_schema_is_rebuilt_from_the_table(api, worker, aw
     assert manifest["schema_version"] == engine.SCHEMA_VERSION and manifest["doc_count"] == len(items) + 1
     st, res = api.get("/catalog/search?q=lansia%20bali")
     assert [i["id"] for i in res["items"]] == ["TS-LANSIA-BALI"]
+
+
+def test_two_catalog_workers_at_once_both_keep_their_update(api, aws_env, monkeypatch):
+    """The catalog queue's event source runs two invocations at once. One starts from the current snapshot; the other
+    publishes its update meanwhile; the first must not then publish an index without that update (publishing is a
+    compare-and-swap on current.json: it applies its items again on the new snapshot)."""
+    monkeypatch.setenv("SEARCH_REFRESH_S", "0")
+    from chalicelib.catalog import service
+    from chalicelib.catalog import worker as catalog_worker
+    from chalicelib.catalog.search.snapshot import SnapshotStore
+    from chalicelib.core.config import reset_settings
+
+    reset_settings()
+    service.reset()
+    items = _publish(30)
+    for item_id, title in (("TS-LANSIA-BALI", ITEM["title"]), ("TS-MANULA-NTB", "Penduduk Manula Nusa Tenggara Barat")):
+        assert api.post("/ops/catalog/items", "admin1", {**ITEM, "id": item_id, "title": title})[0] == 201
+    real_download = SnapshotStore.download
+    other_published: list[str | None] = []
+
+    def download(self, version, dest_root):
+        path = real_download(self, version, dest_root)
+        if not other_published:  # the second invocation runs start to finish while the first holds this snapshot
+            other_published.append(None)
+            other_published[0] = catalog_worker.apply_index_updates([{"upserts": ["TS-MANULA-NTB"]}])
+        return path
+
+    monkeypatch.setattr(SnapshotStore, "download", download)
+    final = catalog_worker.apply_index_updates([{"upserts": ["TS-LANSIA-BALI"]}])
+    manifest = service.snapshot_store().current()
+    assert manifest["version"] == final != other_published[0] and manifest["doc_count"] == len(items) + 2
+    assert [i["id"] for i in api.get("/catalog/search?q=lansia%20bali")[1]["items"]] == ["TS-LANSIA-BALI"]
+    assert [i["id"] for i in api.get("/catalog/search?q=manula")[1]["items"]] == ["TS-MANULA-NTB"]
