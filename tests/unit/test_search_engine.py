@@ -824,3 +824,31 @@ def test_a_conditional_publish_refuses_to_replace_a_snapshot_it_did_not_start_fr
         store.publish(built, expected=etag)  # the ETag of a current.json that has been replaced since
     assert store.current()["version"] == second
     assert store.publish(built) != second  # unconditional (the CLI's full reindex): always replaces
+
+
+def test_publishing_keeps_the_current_and_the_previous_snapshot_only(s3, tmp_path, monkeypatch):
+    from chalicelib.catalog.search.snapshot import SnapshotConflict
+
+    store = SnapshotStore(s3, "silastik-data")
+    built = SearchIndex.build(HAND, str(tmp_path / "b1")).directory
+
+    def stored() -> set[str]:
+        return {o["Key"] for o in s3.list_objects_v2(Bucket="silastik-data", Prefix="search/snapshots/").get(
+            "Contents", [])}
+
+    versions = [store.publish(built) for _ in range(4)]
+    assert stored() == {store.snapshot_key(v) for v in versions[-2:]}  # a container may still be loading the older
+    assert store.current()["previous_key"] == store.snapshot_key(versions[-2])
+    _, stale_tag = store.current_tagged()
+    store.publish(built)
+    with pytest.raises(SnapshotConflict):
+        store.publish(built, expected=stale_tag)
+    assert len(stored()) == 2  # refused before uploading
+    stale = store.current_tagged()[0], stale_tag  # the race lost between that check and the write of current.json
+    with monkeypatch.context() as m:
+        m.setattr(store, "current_tagged", lambda: stale)
+        with pytest.raises(SnapshotConflict):
+            store.publish(built, expected=stale_tag)
+    assert len(stored()) == 2  # the loser's upload deleted
+    service = SearchService(store, local_root=str(tmp_path / "lambda-tmp"), refresh_seconds=30, clock=FakeClock())
+    assert service.index().search("sakernas")["total"] == 1

@@ -250,7 +250,14 @@ class SnapshotStore:
         ``expected``: the ETag of the ``current.json`` this index was derived from (:meth:`current_tagged`; None:
         there was none). ``current.json`` is then replaced only if it is still that object (S3's conditional
         write, ``If-Match``/``If-None-Match``), else :class:`SnapshotConflict`: two catalog workers that started
-        from the same snapshot cannot both publish, so neither silently drops the other's update."""
+        from the same snapshot cannot both publish, so neither silently drops the other's update.
+
+        Kept: the new snapshot and the one it replaces (``previous_key``: a container may still be downloading it);
+        the one before those is deleted once ``current.json`` no longer names it, and the upload of a publish that
+        lost the race is deleted too. A failed delete only leaves an object behind (logged)."""
+        old, old_tag = self.current_tagged()
+        if expected is not UNCONDITIONAL and old_tag != expected:
+            raise SnapshotConflict("current.json changed since it was read")  # before uploading anything
         doc_count = SearchIndex.open(index_dir, parallel=False).doc_count()
         built_at = _built_at(index_dir)
         version = new_version()
@@ -279,6 +286,7 @@ class SnapshotStore:
             "sha256": digest.hexdigest(),
             "compression": self.compression,
             "schema_version": engine.SCHEMA_VERSION,
+            "previous_key": old.get("key") if old else None,
         }
         condition: dict[str, str] = {}
         if expected is not UNCONDITIONAL:
@@ -294,10 +302,20 @@ class SnapshotStore:
             )
         except Exception as exc:
             if condition and _error_code(exc) in ("PreconditionFailed", "ConditionalRequestConflict"):
+                self._delete(key)  # certainly never named by current.json (after another error it might be)
                 raise SnapshotConflict(f"current.json changed while {version} was built") from exc
             raise
         log.info("search snapshot published: %s (%d docs, %d bytes)", version, doc_count, size)
+        stale = old.get("previous_key") if old else None
+        if stale and stale not in (key, old.get("key")):
+            self._delete(stale)
         return version
+
+    def _delete(self, key: str) -> None:
+        try:
+            self._s3.delete_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:  # noqa: BLE001 - a leftover object, not a wrong index
+            log.warning("search snapshot %s not deleted: %s", key, _error_code(exc) or type(exc).__name__)
 
     def current(self) -> dict[str, Any] | None:
         """The ``current.json`` manifest, or None when nothing was published yet."""
