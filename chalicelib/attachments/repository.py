@@ -47,8 +47,7 @@ def read(key: str, version_id: str | None) -> Read | None:
     try:
         resp = aws.client("s3").get_object(**kwargs)
     except ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code in ("404", "NoSuchKey", "NoSuchVersion", "NotFound"):
+        if aws.not_found(exc):
             return None
         raise
     digest, total, head = hashlib.sha256(), 0, b""

@@ -95,3 +95,21 @@ def reset_clients() -> None:
     client.cache_clear()
     _session.cache_clear()
     botocore_session.cache_clear()
+
+
+#: the codes S3 answers for a key (or a version of it) that is not there
+NOT_FOUND = ("404", "NoSuchKey", "NoSuchVersion", "NotFound")
+
+
+def error_code(exc: BaseException) -> str:
+    """An AWS error's code (a botocore ClientError's ``Error.Code``; never its message), else "". Read from the
+    exception's ``response`` without importing botocore."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return ""
+    return str(response.get("Error", {}).get("Code") or "")
+
+
+def not_found(exc: BaseException) -> bool:
+    """Whether an S3 call failed because the object (or its version) does not exist."""
+    return error_code(exc) in NOT_FOUND

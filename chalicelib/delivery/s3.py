@@ -90,11 +90,6 @@ class ObjectInfo:
     encryption: str | None
 
 
-def _not_found(exc: Exception) -> bool:
-    code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-    return code in ("404", "NoSuchKey", "NoSuchVersion", "NotFound")
-
-
 def head(key: str, version_id: str | None = None) -> ObjectInfo | None:
     """The object's metadata, or None when that key/version does not exist (any more)."""
     from botocore.exceptions import ClientError
@@ -105,7 +100,7 @@ def head(key: str, version_id: str | None = None) -> ObjectInfo | None:
     try:
         resp = _s3().head_object(**kwargs)
     except ClientError as exc:
-        if _not_found(exc):
+        if aws.not_found(exc):
             return None
         raise
     return ObjectInfo(size=int(resp.get("ContentLength", 0)), content_type=str(resp.get("ContentType") or ""),
@@ -123,7 +118,7 @@ def sha256_of(key: str, version_id: str | None) -> tuple[str, int] | None:
     try:
         resp = _s3().get_object(**kwargs)
     except ClientError as exc:
-        if _not_found(exc):
+        if aws.not_found(exc):
             return None
         raise
     digest = hashlib.sha256()

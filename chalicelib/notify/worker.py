@@ -83,7 +83,7 @@ class SesEmailSender:
                 },
             )
         except Exception as exc:  # noqa: BLE001 - re-raised without the provider's text (it may echo the address)
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
+            code = aws.error_code(exc) or type(exc).__name__
             raise DeliveryError(f"SES refused the message: {code}") from None
         return str(resp.get("MessageId", ""))
 

@@ -16,8 +16,7 @@ CLOSED = "Closed"
 
 def error_code(exc: Exception) -> str:
     """An AWS error's code (botocore ClientError, or the modelled exception class), never its message."""
-    resp = getattr(exc, "response", None)
-    return (resp.get("Error", {}).get("Code") if isinstance(resp, dict) else None) or type(exc).__name__
+    return aws.error_code(exc) or type(exc).__name__
 
 
 def execution_name(request_id: str, run: int = 0) -> str:

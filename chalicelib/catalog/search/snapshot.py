@@ -51,6 +51,7 @@ from typing import IO, Any
 
 from chalicelib.catalog.search import engine
 from chalicelib.catalog.search.engine import SearchIndex
+from chalicelib.core import aws
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +302,7 @@ class SnapshotStore:
                 **condition,
             )
         except Exception as exc:
-            if condition and _error_code(exc) in ("PreconditionFailed", "ConditionalRequestConflict"):
+            if condition and aws.error_code(exc) in ("PreconditionFailed", "ConditionalRequestConflict"):
                 self._delete(key)  # certainly never named by current.json (after another error it might be)
                 raise SnapshotConflict(f"current.json changed while {version} was built") from exc
             raise
@@ -315,7 +316,7 @@ class SnapshotStore:
         try:
             self._s3.delete_object(Bucket=self.bucket, Key=key)
         except Exception as exc:  # noqa: BLE001 - a leftover object, not a wrong index
-            log.warning("search snapshot %s not deleted: %s", key, _error_code(exc) or type(exc).__name__)
+            log.warning("search snapshot %s not deleted: %s", key, aws.error_code(exc) or type(exc).__name__)
 
     def current(self) -> dict[str, Any] | None:
         """The ``current.json`` manifest, or None when nothing was published yet."""
@@ -326,7 +327,7 @@ class SnapshotStore:
         try:
             obj = self._s3.get_object(Bucket=self.bucket, Key=self.current_key)
         except Exception as exc:
-            if _is_not_found(exc):
+            if aws.not_found(exc):
                 return None, None
             raise
         return json.loads(obj["Body"].read()), obj.get("ETag")
@@ -383,7 +384,7 @@ class SnapshotStore:
             try:
                 return self._s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{PART_BYTES - 1}"), key
             except Exception as exc:
-                if i == len(order) - 1 or not _is_not_found(exc):
+                if i == len(order) - 1 or not aws.not_found(exc):
                     raise
         raise AssertionError("unreachable")
 
@@ -461,17 +462,6 @@ def _warm_in_background() -> threading.Thread:
     thread = threading.Thread(target=warm, name="search-warm-up", daemon=True)
     thread.start()
     return thread
-
-
-def _error_code(exc: Exception) -> str:  # botocore ClientError without importing botocore
-    response = getattr(exc, "response", None)
-    if not isinstance(response, dict):
-        return ""
-    return str(response.get("Error", {}).get("Code", ""))
-
-
-def _is_not_found(exc: Exception) -> bool:
-    return _error_code(exc) in ("NoSuchKey", "404", "NotFound")
 
 
 def _built_at(index_dir: str) -> str:
