@@ -15,6 +15,7 @@ load."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.catalog.repository import CatalogRepository
@@ -32,21 +33,24 @@ def handle(message: dict[str, Any]) -> None:
     apply_index_updates([message])
 
 
-def apply_index_updates(messages: list[dict[str, Any]]) -> str | None:
-    """Fold queued edits into a new immutable snapshot. Returns its version (None: nothing to do)."""
+def _until_published(once: Callable[[], str | None]) -> str | None:
+    """``once()`` again while another writer replaced the snapshot it started from (up to ATTEMPTS rounds)."""
     from chalicelib.catalog.search.snapshot import SnapshotConflict
 
+    for attempt in range(1, ATTEMPTS):
+        try:
+            return once()
+        except SnapshotConflict:
+            obs.logger().info("search snapshot replaced meanwhile: again", extra={"attempt": attempt})
+    return once()  # the last round: a conflict goes back to the queue
+
+
+def apply_index_updates(messages: list[dict[str, Any]]) -> str | None:
+    """Fold queued edits into a new immutable snapshot. Returns its version (None: nothing to do)."""
     ids = sorted({i for m in messages for i in m.get("upserts", [])})
     if not ids:
         return None
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return _apply_once(ids)
-        except SnapshotConflict:
-            if attempt == ATTEMPTS:
-                raise
-            obs.logger().info("search snapshot replaced meanwhile: applying again", extra={"attempt": attempt})
-    return None  # pragma: no cover - the loop returns or raises
+    return _until_published(lambda: _apply_once(ids))
 
 
 def _apply_once(ids: list[str]) -> str:
@@ -79,18 +83,14 @@ def rebuild_if_stale() -> str | None:
     """Rebuild unless ``current.json`` already names a snapshot of this schema (a repeated request, or one that an
     update's rebuild already answered, is a no-op). Returns the new version, or None."""
     from chalicelib.catalog.search.engine import SCHEMA_VERSION
-    from chalicelib.catalog.search.snapshot import SnapshotConflict
 
-    for attempt in range(1, ATTEMPTS + 1):
+    def once() -> str | None:
         manifest, etag = snapshot_store().current_tagged()
         if manifest is not None and manifest.get("schema_version") == SCHEMA_VERSION:
             return None
-        try:
-            return _rebuild(etag)
-        except SnapshotConflict:
-            if attempt == ATTEMPTS:
-                raise
-    return None  # pragma: no cover
+        return _rebuild(etag)
+
+    return _until_published(once)
 
 
 def _rebuild(expected: str | None) -> str:
