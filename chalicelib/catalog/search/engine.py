@@ -965,12 +965,11 @@ class SearchIndex:
         years: dict[str, int] = {}
         total = 0
         s_type, s_subject, s_year = sel["type"], sel["subject"], sel["year"]
-        tsy_of, tsy_cache = state.tsy, state._tsy  # noqa: SLF001 - the memo of the same state
         if s_type is None and s_subject is None and s_year is None:  # no selection: plain sums
             for bucket in tsy_agg["buckets"]:
                 count = bucket["doc_count"]
                 key = bucket["key"]
-                tname, sname, y, _, _, _ = tsy_cache.get(key) or tsy_of(key)
+                tname, sname, y, _, _, _ = state.tsy(key)
                 types[tname] = types.get(tname, 0) + count
                 subjects[sname] = subjects.get(sname, 0) + count
                 years[y] = years.get(y, 0) + count
@@ -979,7 +978,7 @@ class SearchIndex:
             for bucket in tsy_agg["buckets"]:
                 count = bucket["doc_count"]
                 key = bucket["key"]
-                tname, sname, y, ti, si, yv = tsy_cache.get(key) or tsy_of(key)
+                tname, sname, y, ti, si, yv = state.tsy(key)
                 ok_t = s_type is None or ti in s_type
                 ok_s = s_subject is None or si in s_subject
                 ok_y = s_year is None or yv in s_year
@@ -996,12 +995,11 @@ class SearchIndex:
         regencies: dict[str, int] = {}
         s_region, s_prov, s_reg = sel["region"], sel["province"], sel["regency"]
         names: dict[str, str] = {}
-        region_of, region_cache = state.region, state._region  # noqa: SLF001
         no_region_sel = s_region is None and s_prov is None and s_reg is None
         for bucket in region_agg["buckets"]:
             ri = bucket["key"]
             count = bucket["doc_count"]
-            rname, pcode, is_regency, own_province = region_cache.get(ri) or region_of(ri)
+            rname, pcode, is_regency, own_province = state.region(ri)
             if no_region_sel:
                 ok_r = ok_p = ok_g = True
             else:
