@@ -102,6 +102,9 @@ def _reset_caches() -> None:
     from chalicelib.escalation import service as escalation_service
 
     escalation_service.forget_units()  # the unit list is cached per container (units managed by admins)
+    from chalicelib.delivery import cdn
+
+    cdn.reset()
 
 
 @pytest.fixture

@@ -89,6 +89,14 @@ class Settings(BaseModel):
     max_open_requests: int = 10  # open requests one consumer may hold at once (0 = no cap)
     upload_url_ttl_s: int = 900
     download_url_ttl_s: int = 900
+    # deliverables and open catalog files through CloudFront (infra: DownloadsDistribution; chalicelib/delivery/cdn.py):
+    # the distribution's origin (https://<domain>) and public key id, and the Secrets Manager secret holding the PEM
+    # private key of that key (downloads_signing_key: the local-only fallback). Without an origin, links are
+    # pre-signed S3 GETs.
+    downloads_cdn_url: str = ""
+    downloads_cdn_key_id: str = ""
+    downloads_signing_secret_id: str = ""
+    downloads_signing_key: str = ""
     download_window_days: int = 30
     max_upload_bytes: int = 5 * 1024**3
     # consumers' attachments (issue 19: justification letters, scanned documents): size cap and the accepted

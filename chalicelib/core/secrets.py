@@ -1,4 +1,5 @@
-"""Run-time secrets: the billing webhook signing secrets and the SIMPONI API key.
+"""Run-time secrets: the billing webhook signing secrets and the SIMPONI API key (and, through `provider`, the
+downloads signing key: chalicelib/delivery/cdn.py).
 
 In AWS they live in one Secrets Manager secret (created by the stack, `BillingSecret` in infra/iam.json), read at
 run time through Powertools parameters and cached per container for ``SECRETS_MAX_AGE_S`` seconds (default 300):
@@ -22,7 +23,7 @@ from chalicelib.core.config import get_settings
 _provider: Any = None
 
 
-def _secrets_provider() -> Any:
+def provider() -> Any:
     """Powertools' Secrets Manager provider on the container's shared client (`core.aws`): its default provider
     creates a boto3 session of its own, and the first webhook of a container loaded the endpoint data twice."""
     global _provider
@@ -39,7 +40,7 @@ def _secret() -> dict[str, Any] | None:
     s = get_settings()
     if not s.billing_secret_id:
         return None
-    value = _secrets_provider().get(s.billing_secret_id, transform="json", max_age=s.secrets_max_age_s)
+    value = provider().get(s.billing_secret_id, transform="json", max_age=s.secrets_max_age_s)
     if not isinstance(value, dict):
         raise ValueError("the billing secret must be a JSON object")
     return value

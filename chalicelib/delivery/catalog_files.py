@@ -211,7 +211,7 @@ def download(headers: Any, item_id: str, file_id: str) -> DownloadLinkOut:
     ttl = min(get_settings().download_url_ttl_s, s3.MAX_GET_TTL_S)
     at = clock.iso(now)
     expires_at = clock.iso(now + timedelta(seconds=ttl))
-    url = s3.presigned_get(f.s3_key, f.version_id, f.filename, f.content_type, ttl)
+    url = s3.download_url(f.s3_key, f.version_id, f.filename, f.content_type, ttl)
     p = caller(headers)
     user = p.sub if p is not None else ANONYMOUS
     DownloadRecord(request_id=log_key(item_id), at_id=f"{at}#{file_id}#{secrets.token_hex(4)}",

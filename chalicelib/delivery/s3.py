@@ -1,5 +1,5 @@
-"""S3 adapter for deliverables: pre-signed POST (upload) and GET (download), HEAD, chunked streaming
-hash, and version deletes. No client is created at import time."""
+"""S3 adapter for deliverables: pre-signed POST (upload) and GET (download; or the downloads distribution's signed
+URL, `download_url`), HEAD, chunked streaming hash, and version deletes. No client is created at import time."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import hashlib
 import re
 import urllib.parse
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from chalicelib.core import aws
+from chalicelib.core import aws, clock, obs
 from chalicelib.core.config import get_settings
+from chalicelib.delivery import cdn
 
 CHUNK_BYTES = 8 * 1024 * 1024
 MAX_GET_TTL_S = 900  # a download link lives at most 15 minutes
@@ -80,6 +82,21 @@ def presigned_get(key: str, version_id: str | None, filename: str, content_type:
         params["VersionId"] = version_id
     ttl = max(1, min(int(ttl_s), MAX_GET_TTL_S))
     return str(_presigner().generate_presigned_url("get_object", Params=params, ExpiresIn=ttl))
+
+
+def download_url(key: str, version_id: str | None, filename: str, content_type: str, ttl_s: int) -> str:
+    """The link a consumer downloads a deliverable or an open catalog file with: a signed URL of the downloads
+    distribution when one is configured (chalicelib/delivery/cdn.py: the bytes leave through CloudFront), else a
+    pre-signed S3 GET; both valid ``ttl_s`` seconds (at most ``MAX_GET_TTL_S``) and naming the file."""
+    ttl = max(1, min(int(ttl_s), MAX_GET_TTL_S))
+    try:
+        url = cdn.signed_get(key, version_id, content_disposition(filename), content_type,
+                             clock.now() + timedelta(seconds=ttl))
+    except cdn.SigningKeyUnavailable as exc:  # a misconfiguration: alarmed, and the consumer still gets the file
+        obs.logger().error("downloads distribution not usable, pre-signed S3 link issued", extra={"reason": str(exc)})
+        obs.count("DownloadSigningKeyUnavailable")
+        url = None
+    return url if url is not None else presigned_get(key, version_id, filename, content_type, ttl)
 
 
 @dataclass(frozen=True)

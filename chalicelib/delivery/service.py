@@ -222,7 +222,7 @@ class DeliveryService:
         links: list[DownloadLinkOut] = []
         logs: list[DownloadRecord] = []
         for d in ready:
-            url = s3.presigned_get(d.s3_key, d.version_id, d.filename, d.content_type, ttl)
+            url = s3.download_url(d.s3_key, d.version_id, d.filename, d.content_type, ttl)
             links.append(DownloadLinkOut(deliverable_id=d.deliverable_id, filename=d.filename,
                                          size_bytes=int(d.size_bytes), sha256=d.sha256, download_url=url,
                                          expires_at=expires_at))

@@ -30,7 +30,7 @@ def test_boto3_and_pynamodb_clients_share_one_session_and_load_the_endpoint_data
         ddb = CatalogRecord._get_connection().connection.client
         assert RequestRecord._get_connection().connection.client is ddb
         from chalicelib.core import secrets
-        sm = secrets._secrets_provider().client  # Powertools' provider, on the shared client
+        sm = secrets.provider().client  # Powertools' provider, on the shared client
         assert s3._loader is sqs._loader is ddb._loader is sm._loader, "clients from different botocore sessions"
         assert loaded.count("endpoints") == 1, loaded
         assert loaded.count("sdk-default-configuration") <= 1, loaded
