@@ -71,12 +71,15 @@ def _client(session: Any, service: str, region: str) -> Any:
 def provision(prefix: str = "silastik-local", region: str = "ap-southeast-3", session: Any = None,
               admin_origins: list[str] | None = None, mail_from: str = "no-reply@silastik.example.id",
               asl_overrides: dict[str, Any] | None = None,
-              billing_secret: dict[str, str] | None = None) -> dict[str, str]:
+              billing_secret: dict[str, str] | None = None,
+              downloads_signing_key: str | None = None) -> dict[str, str]:
     """Create (or leave in place) every resource; returns the environment the app needs.
 
     `billing_secret` (e.g. {"webhook_secret": ..., "api_key": ...}) also creates the stack's Secrets Manager
     secret `<prefix>/billing` and returns its ARN as BILLING_SECRET_ID (how AWS runs); without it the app uses
-    the local-only fallback (BILLING_WEBHOOK_SECRET / BILLING_API_KEY in the environment)."""
+    the local-only fallback (BILLING_WEBHOOK_SECRET / BILLING_API_KEY in the environment). `downloads_signing_key`
+    (a PEM private key) likewise creates `<prefix>/downloads-signing-key` and returns DOWNLOADS_SIGNING_SECRET_ID
+    (the downloads distribution's key; the caller sets DOWNLOADS_CDN_URL/KEY_ID, which CloudFront would give)."""
     import boto3
 
     session = session or boto3.session.Session()
@@ -198,6 +201,14 @@ def provision(prefix: str = "silastik-local", region: str = "ap-southeast-3", se
         except sm.exceptions.ResourceExistsException:
             env["BILLING_SECRET_ID"] = sm.put_secret_value(SecretId=name, SecretString=json.dumps(billing_secret))[
                 "ARN"]
+    if downloads_signing_key is not None:
+        sm = _client(session, "secretsmanager", region)
+        name = f"{prefix}/downloads-signing-key"
+        try:
+            env["DOWNLOADS_SIGNING_SECRET_ID"] = sm.create_secret(Name=name, SecretString=downloads_signing_key)["ARN"]
+        except sm.exceptions.ResourceExistsException:
+            env["DOWNLOADS_SIGNING_SECRET_ID"] = sm.put_secret_value(SecretId=name,
+                                                                     SecretString=downloads_signing_key)["ARN"]
     env["PREFIX"] = prefix
     env["AWS_REGION"] = region
     env["MAIL_FROM"] = mail_from

@@ -51,7 +51,10 @@ def recorded_stack(prefix: str) -> Iterator[inv_mod.Inventory]:
         with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
             env = provision(prefix=prefix, region=REGION, session=boto3.session.Session(),
                             asl_overrides={"States.CreateBilling.Retry.0.IntervalSeconds": 1},
-                            billing_secret={"webhook_secret": secret, "api_key": "iam-test-key"})
+                            billing_secret={"webhook_secret": secret, "api_key": "iam-test-key"},
+                            downloads_signing_key=_signing_key())
+            # the downloads distribution as the stack configures it (HasDownloadsCdn): links are signed with the key
+            env.update({"DOWNLOADS_CDN_URL": "https://unduh.acme.example", "DOWNLOADS_CDN_KEY_ID": "K2ACMETEST"})
             os.environ.update(env)
             os.environ.pop("BILLING_WEBHOOK_SECRET", None)  # the deployed way: only the secret's ARN
             os.environ["SEARCH_LOCAL_ROOT"] = os.path.join(tmp.name, "search")
@@ -140,6 +143,15 @@ def recorded_stack(prefix: str) -> Iterator[inv_mod.Inventory]:
         sso.stop()
         sim.stop()
         tmp.cleanup()
+
+
+def _signing_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
 
 
 def office_morning(now: Any) -> Any:

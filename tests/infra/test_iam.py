@@ -61,6 +61,12 @@ DECLARED_NEEDS = {
     ("Tick", "sqs:SendMessage", "CatalogQueue"):
         "... or catalog (a published item's index update: catalog/service.py, announcements; and the rebuild "
         "request while the snapshot has an older schema: catalog/service.py, request_rebuild_if_stale)",
+    # the scenario runs with the downloads distribution (its links are CloudFront-signed); without one, or while its
+    # key is unusable, a download link is a pre-signed S3 GET of the object's version, made with the API's role
+    ("APIHandler", "s3:GetObjectVersion", "DeliverablesBucket/deliverables/*"):
+        "a delivered file's link without the downloads distribution (delivery/s3.py, download_url -> presigned_get)",
+    ("APIHandler", "s3:GetObjectVersion", "DeliverablesBucket/catalog/*"):
+        "... and an open catalog file's (delivery/catalog_files.py, download)",
     ("CatalogWorker", "dynamodb:Scan", "CatalogTable"):
         "the rebuild of a snapshot of an older index schema reads the whole catalog (catalog/worker.py, _rebuild)",
 }
@@ -177,7 +183,8 @@ def world(recorded: Inventory) -> tuple[dict[str, Any], Resolver]:
     tpl = _template()
     params = {k: str(p.get("Default", "")) for k, p in tpl["Parameters"].items()}
     params["Prefix"] = PREFIX
-    return tpl, Resolver(tpl, params, {"BillingSecret": recorded.env["BILLING_SECRET_ID"]})
+    return tpl, Resolver(tpl, params, {"BillingSecret": recorded.env["BILLING_SECRET_ID"],
+                                       "DownloadsSigningKey": recorded.env["DOWNLOADS_SIGNING_SECRET_ID"]})
 
 
 def statements(function: str, tpl: dict[str, Any], r: Resolver) -> list[tuple[str, str, str]]:

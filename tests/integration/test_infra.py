@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -210,6 +211,57 @@ def test_no_secret_in_the_environment_and_one_origin_per_site(template):
                            "https://${DeliverablesBucket.DomainName}"]
 
 
+def test_the_downloads_distribution_serves_signed_urls_of_deliverables_only(template, monkeypatch):
+    """Issue 22 §4: the deliverables' bytes leave through CloudFront when the stack has the signing key's public half;
+    the distribution serves only URLs signed with it, reads the private bucket through its OAC, and forwards exactly
+    the query parameters the code's links carry (chalicelib/delivery/cdn.py)."""
+    _, tpl = template
+    res, env = tpl["Resources"], tpl["Globals"]["Function"]["Environment"]["Variables"]
+    assert tpl["Conditions"]["HasDownloadsCdn"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "DownloadsSigningPublicKey"}, ""]}]}
+    assert tpl["Parameters"]["DownloadsSigningPublicKey"]["Default"] == ""  # opt-in: a key pair first (docs/deploy.md)
+    assert env["DOWNLOADS_CDN_URL"] == {"Fn::If": ["HasDownloadsCdn", {"Fn::Sub": "https://${DownloadsDomainName}"}, ""]}
+    assert env["DOWNLOADS_CDN_KEY_ID"] == {"Fn::If": ["HasDownloadsCdn", {"Ref": "DownloadsPublicKey"}, ""]}
+    assert env["DOWNLOADS_SIGNING_SECRET_ID"] == {"Ref": "DownloadsSigningKey"}
+    assert "SecretString" not in res["DownloadsSigningKey"]["Properties"]  # the private key never in the template
+    for name in ("DownloadsPublicKey", "DownloadsKeyGroup", "DownloadsOriginAccessControl",
+                 "DownloadsOriginRequestPolicy", "DownloadsDistribution"):
+        assert res[name]["Condition"] == "HasDownloadsCdn", name
+    dist = res["DownloadsDistribution"]["Properties"]["DistributionConfig"]
+    (origin,) = dist["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": ["DeliverablesBucket", "RegionalDomainName"]}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["DownloadsOriginAccessControl", "Id"]}
+    b = dist["DefaultCacheBehavior"]
+    assert b["TrustedKeyGroups"] == [{"Ref": "DownloadsKeyGroup"}] and b["ViewerProtocolPolicy"] == "https-only"
+    assert b["AllowedMethods"] == ["GET", "HEAD"] and b["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    assert dist["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+    assert dist["Aliases"] == [{"Ref": "DownloadsDomainName"}]
+    forwarded = res["DownloadsOriginRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]["QueryStringsConfig"]
+    monkeypatch.setenv("DOWNLOADS_CDN_URL", "https://unduh.example.id")
+    from chalicelib.core.config import reset_settings
+    from chalicelib.delivery import cdn
+
+    reset_settings()
+    try:
+        url = cdn.object_url("deliverables/R1/D1/a b.csv", "v1", 'attachment; filename="a b.csv"', "text/csv")
+    finally:
+        monkeypatch.delenv("DOWNLOADS_CDN_URL")
+        reset_settings()
+    sent = {k for k, _ in urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)}
+    assert forwarded == {"QueryStringBehavior": "whitelist", "QueryStrings": sorted(sent)}
+    # the bucket policy itself is unconditional: it also carries the TLS-only statement (scripts/package.py)
+    cdn_stmt, tls = res["DeliverablesBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert tls["Sid"] == "TlsOnly" and tls["Effect"] == "Deny"
+    condition, stmt, otherwise = cdn_stmt["Fn::If"]
+    assert condition == "HasDownloadsCdn" and otherwise == {"Ref": "AWS::NoValue"}
+    assert stmt["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert stmt["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert stmt["Resource"] == [{"Fn::Sub": "${DeliverablesBucket.Arn}/deliverables/*"},
+                                {"Fn::Sub": "${DeliverablesBucket.Arn}/catalog/*"}]  # not the attachments
+    assert "${DownloadsDistribution}" in stmt["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    alarm = res["DownloadSigningKeyAlarm"]["Properties"]
+    assert alarm["MetricName"] == "DownloadSigningKeyUnavailable" and alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
 def test_api_gateway_errors_are_in_the_api_error_shape_and_readable_by_the_pages(template):
     """API Gateway answers some requests itself (throttled, unknown route, integration failure): those answers
     carry CORS too, so the pages can show them, and the body is SPEC §4's error shape."""
@@ -361,6 +413,9 @@ MOTO_CANNOT = {
     "AWS::CloudFront::Distribution": "no CloudFront support in moto's CloudFormation",
     "AWS::CloudFront::OriginAccessControl": "no CloudFront support in moto's CloudFormation",
     "AWS::CloudFront::ResponseHeadersPolicy": "no CloudFront support in moto's CloudFormation",
+    "AWS::CloudFront::OriginRequestPolicy": "no CloudFront support in moto's CloudFormation",
+    "AWS::CloudFront::PublicKey": "no CloudFront support in moto's CloudFormation",
+    "AWS::CloudFront::KeyGroup": "no CloudFront support in moto's CloudFormation",
     "AWS::CloudWatch::Alarm": "not in moto's CloudFormation model map",
     "AWS::S3::BucketPolicy": "not in moto's CloudFormation model map",
     "AWS::SQS::QueuePolicy": "not in moto's CloudFormation model map",
