@@ -1,9 +1,10 @@
 """`make dev`: the whole local stack of SPEC §6 on this machine, no cloud account.
 
 moto (:5000, Step Functions executing) → provision infra/ + state machines → seed demo data → local SSO
-(:8090) → billing simulator (:8070) → chalice local API (:8000) → worker → admin page (:8080) → public portal
+(:8090) → billing simulator (:8070) → downloads distribution stand-in (:8071, local/cdn_sim.py: the download links
+are CloudFront-signed as in AWS) → chalice local API (:8000) → worker → admin page (:8080) → public portal
 (:8081). One Ctrl-C stops everything. Ports come from the environment (API_PORT, ADMIN_PORT, PORTAL_PORT,
-MOTO_PORT, SSO_PORT, BILLING_PORT)."""
+MOTO_PORT, SSO_PORT, BILLING_PORT, CDN_PORT)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,9 @@ def wait_http(url: str, timeout_s: float = 60, method: str = "GET") -> None:
     raise RuntimeError(f"{url} did not come up: {last}")
 
 
+LOCAL_DOWNLOADS_KEY_ID = "K2LOCALDOWNLOADS"
+
+
 class Stack:
     def __init__(self, catalog_items: int = 3000, quiet: bool = False, ports: dict[str, int] | None = None,
                  state_dir: Path | None = None, tick_seconds: float | None = None, seed: bool = True) -> None:
@@ -72,9 +76,11 @@ class Stack:
             "api": int(os.environ.get("API_PORT", 8000)),
             "admin": int(os.environ.get("ADMIN_PORT", 8080)),
             "portal": int(os.environ.get("PORTAL_PORT", 8081)),
+            "cdn": int(os.environ.get("CDN_PORT", 8071)),
         }
-        if "portal" not in self.ports:  # a caller that names its ports but not the portal's: any free one
-            self.ports["portal"] = _free_port()
+        for name in ("portal", "cdn"):  # a caller that names its ports but not these: any free one
+            if name not in self.ports:
+                self.ports[name] = _free_port()
         self.state = state_dir or STATE
         self.tick_seconds = tick_seconds
         self.url = {k: f"http://127.0.0.1:{p}" for k, p in self.ports.items()}
@@ -105,7 +111,8 @@ class Stack:
         busy = [f"{k}:{p}" for k, p in self.ports.items() if not port_free(p)]
         if busy:
             raise SystemExit(f"ports in use: {', '.join(busy)} — is another `make dev` running? "
-                             "Stop it, or set MOTO_PORT/SSO_PORT/BILLING_PORT/API_PORT/ADMIN_PORT/PORTAL_PORT.")
+                             "Stop it, or set MOTO_PORT/SSO_PORT/BILLING_PORT/API_PORT/ADMIN_PORT/PORTAL_PORT/"
+                             "CDN_PORT.")
         t0 = time.monotonic()
         env = self.base_env()
         # moto's server with one API call at a time: DynamoDB's atomic conditions hold (local/moto_server.py)
@@ -122,10 +129,12 @@ class Stack:
 
         from local.provision import provision
 
+        private_pem, public_pem = self.downloads_key()
         app_env = provision(prefix="silastik-local", region="ap-southeast-3", session=boto3.session.Session(),
                             admin_origins=[self.url["admin"], f"http://localhost:{self.ports['admin']}",
                                            # the portal's consumers upload attachments to the bucket too (issue 19)
-                                           self.url["portal"], f"http://localhost:{self.ports['portal']}"])
+                                           self.url["portal"], f"http://localhost:{self.ports['portal']}"],
+                            downloads_signing_key=private_pem)
         secret = os.environ.get("BILLING_WEBHOOK_SECRET", "local-dev-webhook-secret")
         app_env.update({
             "STAGE": "local", "OIDC_ISSUER": self.url["sso"], "BILLING_BASE_URL": self.url["billing"],
@@ -137,6 +146,8 @@ class Stack:
             "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
             "SCHEDULE_TICK_SECONDS": str(self.tick_seconds or os.environ.get("SCHEDULE_TICK_SECONDS", "60")),
+            # downloads through the distribution's stand-in (local/cdn_sim.py), signed as in AWS
+            "DOWNLOADS_CDN_URL": self.url["cdn"], "DOWNLOADS_CDN_KEY_ID": LOCAL_DOWNLOADS_KEY_ID,
         })
         os.environ.update(app_env)
         log("provisioned tables, queues (with DLQs), buckets, SES identity and the fulfilment state machine")
@@ -165,6 +176,8 @@ class Stack:
         self.spawn("billing", [PY, "-m", "local.billing_sim", "--port", str(self.ports["billing"]), "--webhook-url",
                                f"{self.url['api']}/webhooks/billing", "--secret", secret,
                                "--state-file", str(self.state / "billing.json")], full)
+        self.spawn("cdn", [PY, "-m", "local.cdn_sim", "--port", str(self.ports["cdn"]), "--public-key", public_pem,
+                           "--key-id", LOCAL_DOWNLOADS_KEY_ID, "--bucket", app_env["DELIVERABLES_BUCKET"]], full)
         self.spawn("api", [str(Path(PY).parent / "chalice"), "local", "--stage", "local", "--host", "127.0.0.1",
                            "--port", str(self.ports["api"]), "--no-autoreload"], full)
         self.spawn("worker", [PY, "-m", "local.worker"], full)
@@ -175,13 +188,15 @@ class Stack:
                               "--billing-url", self.url["billing"]], full)
         wait_http(self.url["sso"] + "/.well-known/openid-configuration")
         wait_http(self.url["billing"] + "/health")
+        wait_http(self.url["cdn"] + "/health")
         wait_http(self.url["api"] + "/health", timeout_s=90)
         wait_http(self.url["admin"] + "/")
         wait_http(self.url["portal"] + "/")
         log(f"all up in {time.monotonic() - t0:.1f} s:")
         for name, label in [("api", "API (chalice local)"), ("admin", "admin page"), ("portal", "public portal"),
                             ("moto", "AWS (moto)"),
-                            ("sso", "SSO (OIDC issuer)"), ("billing", "billing simulator")]:
+                            ("sso", "SSO (OIDC issuer)"), ("billing", "billing simulator"),
+                            ("cdn", "downloads (CloudFront stand-in)")]:
             log(f"  {label:22s} {self.url[name]}")
         log("  worker                 polling SQS; scheduled handlers every "
             f"{full['SCHEDULE_TICK_SECONDS']} s")
@@ -189,6 +204,21 @@ class Stack:
             "(password: demo)")
         (self.state / "env.json").write_text(json.dumps({k: v for k, v in app_env.items()}, indent=2))
         return full
+
+    def downloads_key(self) -> tuple[str, str]:
+        """(PEM private key, path of the PEM public key) of the local downloads distribution, made once per state
+        directory (scripts/downloads_key.py makes the real one)."""
+        from scripts.downloads_key import new_key_pair
+
+        folder = self.state / "cdn"
+        private, public = folder / "private.pem", folder / "public.pem"
+        if not (private.exists() and public.exists()):
+            folder.mkdir(parents=True, exist_ok=True)
+            priv, pub = new_key_pair()
+            private.write_text(priv)
+            private.chmod(0o600)
+            public.write_text(pub)
+        return private.read_text(), str(public)
 
     def stop(self) -> None:
         for _name, proc in reversed(self.procs):

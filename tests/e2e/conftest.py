@@ -51,7 +51,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     saved = dict(os.environ)
     forget_in_process_clients()
-    ports = {name: free_port() for name in ("moto", "sso", "billing", "api", "admin", "portal")}
+    ports = {name: free_port() for name in ("moto", "sso", "billing", "api", "admin", "portal", "cdn")}
     st = Stack(catalog_items=int(os.environ.get("E2E_CATALOG_ITEMS", "400")), quiet=True, ports=ports,
                state_dir=tmp_path_factory.mktemp("devstack"), tick_seconds=2)
     try:

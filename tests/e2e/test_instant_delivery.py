@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -46,8 +47,14 @@ def test_a_free_published_table_is_downloadable_within_seconds_without_an_operat
     assert req["assignee"] is None and any("dikirim otomatis" in e["note"] for e in req["timeline"])
     st, links = http.call("GET", f"/requests/{rid}/deliverables", "consumer1")
     assert st == 200 and len(links) == 1, links
-    data = fetch(links[0]["download_url"])
+    # through the downloads distribution's stand-in (local/cdn_sim.py), a CloudFront-signed link as in AWS
+    url = links[0]["download_url"]
+    assert url.startswith(http.stack.url["cdn"] + "/") and "Key-Pair-Id=" in url and "X-Amz-" not in url, url
+    data = fetch(url)
     assert data.startswith(b"provinsi,") and b"DKI JAKARTA" in data
+    with pytest.raises(urllib.error.HTTPError) as refused:  # the same link, tampered: CloudFront's 403
+        fetch(url.replace("Expires=", "Expires=1", 1))
+    assert refused.value.code == 403
     assert elapsed < 30, f"delivered after {elapsed:.1f} s"
     print(f"BENCH instant_delivery_free_s={elapsed:.1f}")
 
