@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.cost                          # uses bench/aws_calls.json (python -m bench.aws_calls)
     .venv/bin/python -m bench.cost --traffic my-mix.json    # override any key of TRAFFIC below
-    .venv/bin/python -m bench.cost --downloads-via s3       # the deliverables as today (pre-signed S3 GETs)
+    .venv/bin/python -m bench.cost --downloads-via s3       # the deliverables as pre-signed S3 GETs (no CDN key)
 
 Inputs
 - Prices: bench/prices-ap-southeast-3.json (on-demand list prices with their date and source; see that file).
@@ -25,8 +25,9 @@ Model (every number in TRAFFIC and JOURNEYS is an assumption, stated there):
   route) — no DynamoDB, no S3; cold starts: ``search_cold_starts_per_month`` x the first-request time
   (INIT is billed), each a GET of the snapshot (in-region S3 -> Lambda transfer is free).
 - Downloads: one ``GET /requests/{id}/deliverables`` (the pre-signed link) + one S3 GET + the bytes to the
-  internet, by DOWNLOAD_MIX (what is downloaded and its mean size). ``--downloads-via cloudfront`` serves the
-  same bytes through CloudFront (the first TB a month free; origin fetches from S3 are free).
+  internet, by DOWNLOAD_MIX (what is downloaded and its mean size): through the downloads distribution (CloudFront
+  signed URLs, chalicelib/delivery/cdn.py: the first TB a month free; origin fetches from S3 are free), or with
+  ``--downloads-via s3`` as pre-signed S3 GETs (a stack deployed without the distribution's key).
 - Storage: DynamoDB (items of the requests kept), S3 (deliverables kept for the download window, snapshots),
   CloudWatch Logs (``log_kb_per_invocation``).
 
@@ -226,8 +227,9 @@ def main() -> None:
     ap.add_argument("--calls", default=CALLS)
     ap.add_argument("--prices", default=PRICES)
     ap.add_argument("--traffic", help="JSON file overriding keys of TRAFFIC")
-    ap.add_argument("--downloads-via", choices=("cloudfront", "s3"), default="s3",
-                    help="how deliverables reach the consumer (s3: pre-signed S3 GET, what the code does today)")
+    ap.add_argument("--downloads-via", choices=("cloudfront", "s3"), default="cloudfront",
+                    help="how deliverables reach the consumer (cloudfront: the downloads distribution's signed URLs, "
+                         "as deployed with its key; s3: pre-signed S3 GETs, without it)")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results.json"))
     args = ap.parse_args()
     if not os.path.exists(args.calls):
@@ -255,11 +257,12 @@ def main() -> None:
     print(f"#   {'TOTAL':{width}}  {total:9.2f} USD a month; {per_request:.4f} USD per fulfilled request")
     largest = max(usd, key=usd.get)  # type: ignore[arg-type]
     print(f"# largest item: {largest} ({usd[largest]:.2f} USD, {100 * usd[largest] / total:.0f} %)")
-    if args.downloads_via == "s3":
-        alt, _ = month_cost(calls, prices, traffic, "cloudfront")
-        alt_total = sum(alt.values())
-        print(f"# the same month with the deliverables served through CloudFront (first TB free): {alt_total:.2f} USD "
-              f"({alt_total - total:+.2f}); --downloads-via cloudfront")
+    other = "s3" if args.downloads_via == "cloudfront" else "cloudfront"
+    alt, _ = month_cost(calls, prices, traffic, other)
+    alt_total = sum(alt.values())
+    how = ("with pre-signed S3 GETs instead (a stack without the downloads distribution's key)" if other == "s3"
+           else "with the deliverables served through CloudFront (first TB free)")
+    print(f"# the same month {how}: {alt_total:.2f} USD ({alt_total - total:+.2f}); --downloads-via {other}")
 
     # marginal cost of one more request (journey + async work; no search, no download)
     one = dict(traffic)
