@@ -47,7 +47,10 @@ def _private_key_pem() -> str:
         return s.downloads_signing_key
     from chalicelib.core import secrets
 
-    value = secrets.provider().get(s.downloads_signing_secret_id, max_age=s.secrets_max_age_s)
+    try:
+        value = secrets.provider().get(s.downloads_signing_secret_id, max_age=s.secrets_max_age_s)
+    except Exception as exc:  # noqa: BLE001 - no value yet (the stack creates it empty), throttling, an outage
+        raise SigningKeyUnavailable(f"the downloads signing key could not be read ({type(exc).__name__})") from exc
     return str(value or "")
 
 

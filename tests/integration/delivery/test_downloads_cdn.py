@@ -35,14 +35,16 @@ def pem(key: rsa.RSAPrivateKey) -> str:
                              serialization.NoEncryption()).decode()
 
 
-def use_cdn(monkeypatch: pytest.MonkeyPatch, private_pem: str) -> str:
-    """The downloads distribution configured as the stack configures it: domain, key id, the key's secret ARN."""
+def use_cdn(monkeypatch: pytest.MonkeyPatch, private_pem: str | None) -> str:
+    """The downloads distribution configured as the stack configures it: domain, key id, the key's secret ARN
+    (``private_pem`` None: the secret without a value, as the stack creates it)."""
     import boto3
 
     from tests.conftest import _reset_caches
 
+    value = {} if private_pem is None else {"SecretString": private_pem}
     arn = boto3.client("secretsmanager", region_name="ap-southeast-3").create_secret(
-        Name="silastik-test/downloads-signing-key", SecretString=private_pem)["ARN"]
+        Name="silastik-test/downloads-signing-key", **value)["ARN"]
     monkeypatch.setenv("DOWNLOADS_CDN_URL", f"https://{DOMAIN}")
     monkeypatch.setenv("DOWNLOADS_CDN_KEY_ID", KEY_ID)
     monkeypatch.setenv("DOWNLOADS_SIGNING_SECRET_ID", arn)
@@ -136,13 +138,15 @@ def test_an_open_catalog_file_is_served_through_the_distribution_too(api, worker
     assert params["response-content-type"] == "application/pdf" and params["versionId"]
 
 
-def test_without_a_usable_key_the_consumer_gets_a_presigned_s3_link_and_it_is_counted(api, worker, monkeypatch):
+@pytest.mark.parametrize("secret", ["not a key", None])  # garbage, or the secret as the stack creates it: no value
+def test_without_a_usable_key_the_consumer_gets_a_presigned_s3_link_and_it_is_counted(api, worker, monkeypatch,
+                                                                                       secret):
     from chalicelib.core import obs
 
     counted: list[str] = []
     real = obs.count
     monkeypatch.setattr(obs, "count", lambda name, value=1: (counted.append(name), real(name, value))[1])
-    use_cdn(monkeypatch, "not a key")
+    use_cdn(monkeypatch, secret)
     rid, _, _ = delivered(api, worker)
     st, links = api.get(f"/requests/{rid}/deliverables", "consumer1")
     assert st == 200, links
