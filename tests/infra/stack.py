@@ -29,6 +29,7 @@ def recorded_stack(prefix: str) -> Iterator[inv_mod.Inventory]:
     from local.provision import provision
     from local.sso import serve_in_thread as sso_serve
     from local.worker import QUEUE_HANDLERS, Worker, schedule_event
+    from scripts.downloads_key import new_key_pair
     from tests import conftest
 
     inv_mod.install()
@@ -52,7 +53,7 @@ def recorded_stack(prefix: str) -> Iterator[inv_mod.Inventory]:
             env = provision(prefix=prefix, region=REGION, session=boto3.session.Session(),
                             asl_overrides={"States.CreateBilling.Retry.0.IntervalSeconds": 1},
                             billing_secret={"webhook_secret": secret, "api_key": "iam-test-key"},
-                            downloads_signing_key=_signing_key())
+                            downloads_signing_key=new_key_pair()[0])
             # the downloads distribution as the stack configures it (HasDownloadsCdn): links are signed with the key
             env.update({"DOWNLOADS_CDN_URL": "https://unduh.acme.example", "DOWNLOADS_CDN_KEY_ID": "K2ACMETEST"})
             os.environ.update(env)
@@ -143,15 +144,6 @@ def recorded_stack(prefix: str) -> Iterator[inv_mod.Inventory]:
         sso.stop()
         sim.stop()
         tmp.cleanup()
-
-
-def _signing_key() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
 
 
 def office_morning(now: Any) -> Any:
